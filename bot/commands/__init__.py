@@ -1,0 +1,5 @@
+"""The slash commands' behaviour, shared by the Discord adapter and `release-bot console`.
+
+Handlers take plain option values and a `CommandContext` and return a `Reply` shaped exactly like the `data` of a
+Discord interaction response. Nothing here imports discord, so the console runs the very same code.
+"""

@@ -1,0 +1,110 @@
+"""Command specifications and dispatch: one description of each command for Discord, the console and /help."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.commands.replies import Reply, UserError, error_reply
+from bot.config import Settings
+from bot.domain.releases import Catalogue
+
+MAX_OPTION_LENGTH = 100  # Discord's autocomplete values and our names all fit in 100
+
+
+@dataclass
+class CommandContext:
+    catalogue: Catalogue
+    settings: Settings
+    now: datetime
+    guild_zone: ZoneInfo | None = None  # the server's configured zone, when it has one
+    services: Any = None  # what server-side commands need (storage, scheduler); None in the console
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    description: str
+    required: bool = False
+    kind: str = "string"  # "string" | "channel" | "role"
+    autocomplete: Callable[[CommandContext, str], list[str]] | None = None
+
+
+Handler = Callable[..., Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # "countdown", or "announce setup" for a sub-command
+    description: str
+    handler: Handler
+    options: tuple[Option, ...] = ()
+    admin: bool = False  # needs Manage Server
+    guild_only: bool = False
+
+    def option(self, name: str) -> Option:
+        for option in self.options:
+            if option.name == name:
+                return option
+        raise KeyError(name)
+
+    def describe(self) -> dict[str, str]:
+        return {o.name: o.description for o in self.options}
+
+
+@dataclass
+class Registry:
+    commands: dict[str, Command] = field(default_factory=dict)
+
+    def add(self, command: Command) -> Command:
+        self.commands[command.name] = command
+        return command
+
+    def __getitem__(self, name: str) -> Command:
+        return self.commands[name]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.commands.values())
+
+
+REGISTRY = Registry()
+
+
+def command(name: str, description: str, *options: Option, admin: bool = False,
+            guild_only: bool = False) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        REGISTRY.add(Command(name, description, handler, options, admin, guild_only))
+        return handler
+
+    return register
+
+
+async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> Reply:
+    """Run a command as a member would: validate options, call the handler, turn bad input into a friendly reply."""
+    spec = REGISTRY.commands.get(name)
+    if spec is None:
+        return error_reply(f"There is no `/{name}` command here. Try `/help` to see what I can do.")
+    try:
+        unknown = sorted(set(options) - {o.name for o in spec.options})
+        if unknown:
+            known = ", ".join(o.name for o in spec.options) or "none"
+            raise UserError(f"`/{name}` has no option `{unknown[0][:32]}` (its options: {known}).")
+        for option in spec.options:
+            value = options.get(option.name)
+            if option.required and value in (None, ""):
+                raise UserError(f"`/{name}` needs the option `{option.name}`: {option.description}.")
+            if isinstance(value, str) and len(value) > MAX_OPTION_LENGTH:
+                raise UserError(f"`{option.name}` is {len(value):,} characters long; "
+                                f"at most {MAX_OPTION_LENGTH} fit.")
+        return await spec.handler(ctx, **{k: v for k, v in options.items() if v not in (None, "")})
+    except UserError as exc:
+        return error_reply(str(exc))
+
+
+def autocomplete(name: str, option: str, ctx: CommandContext, current: str) -> list[str]:
+    """At most 25 suggestions, as Discord allows."""
+    spec = REGISTRY.commands[name].option(option)
+    return spec.autocomplete(ctx, current)[:25] if spec.autocomplete else []

@@ -1,0 +1,228 @@
+"""Loading and validating `config/`: the release catalogue and the operator's settings.
+
+Every problem is collected with its file and key, so `release-bot check-config` can list them all at once
+instead of failing on the first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.durations import parse_duration
+from bot.domain.plan import DEFAULT_MILESTONES
+from bot.domain.releases import CastMember, Catalogue, Release
+from bot.domain.zones import resolve_zone
+
+DEFAULT_CONFIG_DIR = Path("config")
+RELEASES_FILE = "releases.toml"
+SETTINGS_FILE = "settings.toml"
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# Bounds that keep every reply inside Discord's limits (choice names <= 100, embed fields <= 1024...).
+_TEXT_LIMITS = {
+    "title": 100, "kind": 40, "network": 100, "director": 100, "director_note": 300, "writer": 100,
+    "based_on": 300, "setting": 300, "where_to_watch": 100, "logline": 2000, "logline_source": 100,
+}
+_RELEASE_KEYS = {"id", "release_at", "timezone", "episodes", "trivia", "cast", *_TEXT_LIMITS}
+_CAST_KEYS = {"actor": 100, "role": 100, "note": 300}
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    file: str
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.message}"
+
+
+class ConfigError(Exception):
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///data/release-bot.sqlite3"
+    milestones: tuple[timedelta, ...] = DEFAULT_MILESTONES
+    grace: timedelta = timedelta(hours=1)
+    premiere_grace: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Config:
+    catalogue: Catalogue
+    settings: Settings
+    directory: Path
+
+
+class _Collector:
+    """Gathers problems for one file while reading typed values out of it."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = str(file)
+        self.problems: list[ConfigProblem] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.problems.append(ConfigProblem(self.file, key, message))
+
+    def text(self, table: Mapping[str, Any], key: str, where: str, limit: int, required: bool = False) -> str:
+        value = table.get(key, "")
+        if not isinstance(value, str):
+            self.add(f"{where}.{key}", f"must be a string, not {type(value).__name__}")
+            return ""
+        if required and not value.strip():
+            self.add(f"{where}.{key}", "is required")
+        if len(value) > limit:
+            self.add(f"{where}.{key}", f"is {len(value)} characters long; the limit is {limit}")
+        return value.strip()
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: set[str] | Mapping[str, Any], where: str) -> None:
+        for key in sorted(set(table) - set(allowed)):
+            self.add(f"{where}.{key}", "is not a known key (a typo?)")
+
+    def read_toml(self, path: Path) -> dict[str, Any] | None:
+        try:
+            with path.open("rb") as f:
+                return tomllib.load(f)
+        except FileNotFoundError:
+            self.add("-", "file not found")
+        except tomllib.TOMLDecodeError as exc:
+            self.add("-", f"not valid TOML: {exc}")
+        return None
+
+
+def _release(c: _Collector, table: Mapping[str, Any], where: str) -> Release | None:
+    c.unknown_keys(table, _RELEASE_KEYS, where)
+    ident = table.get("id")
+    if not isinstance(ident, str) or not _ID.match(ident):
+        c.add(f"{where}.id", "must be lower-case letters, digits and dashes (at most 64), e.g. 'my-show'")
+    texts = {key: c.text(table, key, where, limit, required=key in ("title", "kind")) for key, limit in
+             _TEXT_LIMITS.items()}
+    zone = None
+    zone_name = table.get("timezone")
+    if not isinstance(zone_name, str) or (zone := resolve_zone(zone_name)) is None:
+        c.add(f"{where}.timezone", f"{zone_name!r} is not an IANA time zone such as 'America/Los_Angeles'")
+    release_at = None
+    raw_at = table.get("release_at")
+    try:
+        parsed = raw_at if isinstance(raw_at, datetime) else datetime.fromisoformat(str(raw_at))
+        if parsed.tzinfo is None and zone is not None:
+            parsed = parsed.replace(tzinfo=zone)
+        if parsed.tzinfo is not None:
+            release_at = parsed.astimezone(UTC)
+    except ValueError:
+        c.add(f"{where}.release_at", f"{raw_at!r} is not a date and time like '2023-11-02T00:00:00'")
+    episodes = table.get("episodes")
+    if episodes is not None and (not isinstance(episodes, int) or isinstance(episodes, bool) or episodes < 1):
+        c.add(f"{where}.episodes", "must be a positive whole number")
+        episodes = None
+    trivia = table.get("trivia", [])
+    if not isinstance(trivia, list) or not all(isinstance(t, str) and 0 < len(t) <= 1000 for t in trivia):
+        c.add(f"{where}.trivia", "must be a list of strings of 1 to 1000 characters")
+        trivia = []
+    if len(trivia) > 20:
+        c.add(f"{where}.trivia", "has more than 20 facts")
+    cast = []
+    raw_cast = table.get("cast", [])
+    if not isinstance(raw_cast, list) or len(raw_cast) > 25:
+        c.add(f"{where}.cast", "must be a list of at most 25 [[release.cast]] tables")
+        raw_cast = []
+    for i, member in enumerate(raw_cast):
+        mwhere = f"{where}.cast[{i}]"
+        if not isinstance(member, dict):
+            c.add(mwhere, "must be a table with actor and role")
+            continue
+        c.unknown_keys(member, _CAST_KEYS, mwhere)
+        values = {k: c.text(member, k, mwhere, limit, required=k != "note") for k, limit in _CAST_KEYS.items()}
+        cast.append(CastMember(**values))
+    if zone is None or release_at is None or not isinstance(ident, str):
+        return None
+    return Release(id=ident, release_at=release_at, timezone=zone, episodes=episodes, trivia=tuple(trivia),
+                   cast=tuple(cast), **texts)
+
+
+def load_catalogue(path: Path) -> tuple[Catalogue | None, list[ConfigProblem]]:
+    c = _Collector(path)
+    data = c.read_toml(path)
+    if data is None:
+        return None, c.problems
+    c.unknown_keys(data, {"featured", "release"}, "(top)")
+    tables = data.get("release", [])
+    if not isinstance(tables, list) or not tables:
+        c.add("release", "the catalogue needs at least one [[release]] table")
+        tables = []
+    releases: list[Release] = []
+    for i, table in enumerate(tables):
+        release = _release(c, table, f"release[{i}]")
+        if release is None:
+            continue
+        if any(r.id == release.id for r in releases):
+            c.add(f"release[{i}].id", f"{release.id!r} is used twice")
+        releases.append(release)
+    featured = data.get("featured", releases[0].id if releases else "")
+    if releases and featured not in {r.id for r in releases}:
+        c.add("featured", f"{featured!r} is not the id of any release")
+    if c.problems:
+        return None, c.problems
+    return Catalogue(tuple(releases), featured), []
+
+
+def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> tuple[Settings, list[ConfigProblem]]:
+    """Settings from `settings.toml` (optional: defaults apply when it is missing), then the environment."""
+    c = _Collector(path)
+    data = c.read_toml(path) if path.exists() else {}
+    data = data or {}
+    c.unknown_keys(data, {"storage", "announcements"}, "(top)")
+    storage = data.get("storage", {})
+    ann = data.get("announcements", {})
+    c.unknown_keys(storage, {"database_url"}, "storage")
+    c.unknown_keys(ann, {"milestones", "grace", "premiere_grace"}, "announcements")
+    defaults = Settings()
+    values: dict[str, Any] = {}
+    url = environ.get("DATABASE_URL") or storage.get("database_url") or defaults.database_url
+    values["database_url"] = _async_driver(url)
+    if "milestones" in ann:
+        try:
+            values["milestones"] = tuple(sorted({parse_duration(m) for m in ann["milestones"]}, reverse=True))
+        except (TypeError, ValueError) as exc:
+            c.add("announcements.milestones", str(exc))
+    for key in ("grace", "premiere_grace"):
+        if key in ann:
+            try:
+                values[key] = parse_duration(ann[key])
+            except (TypeError, ValueError) as exc:
+                c.add(f"announcements.{key}", str(exc))
+    return Settings(**values), c.problems
+
+
+def _async_driver(url: str) -> str:
+    """Operators write the URL their host gives them; SQLAlchemy's async engine needs an async driver."""
+    for plain, driver in (("postgres://", "postgresql+asyncpg://"), ("postgresql://", "postgresql+asyncpg://"),
+                          ("sqlite://", "sqlite+aiosqlite://")):
+        if url.startswith(plain):
+            return driver + url[len(plain):]
+    return url
+
+
+def check_config(directory: Path, environ: Mapping[str, str] = os.environ) -> list[ConfigProblem]:
+    _, problems = load_catalogue(directory / RELEASES_FILE)
+    _, more = load_settings(directory / SETTINGS_FILE, environ)
+    return problems + more
+
+
+def load_config(directory: Path = DEFAULT_CONFIG_DIR, environ: Mapping[str, str] = os.environ) -> Config:
+    catalogue, problems = load_catalogue(directory / RELEASES_FILE)
+    settings, more = load_settings(directory / SETTINGS_FILE, environ)
+    if problems or more or catalogue is None:
+        raise ConfigError(problems + more)
+    return Config(catalogue, settings, directory)

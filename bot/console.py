@@ -1,0 +1,93 @@
+"""`release-bot console`: slash commands typed in a terminal, answered by the same code Discord runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import bot.commands.show  # noqa: F401  (registers the commands)
+from bot.commands.parse import parse_command_line
+from bot.commands.registry import CommandContext, dispatch
+from bot.commands.replies import Reply, UserError, error_reply
+from bot.config import Config
+from bot.domain.countdown import countdown
+
+_STAMP = re.compile(r"<t:(-?\d+):([tTdDfFR])>")
+
+
+def render_timestamps(text: str, now: datetime) -> str:
+    """Discord's <t:...> markup as a terminal reader would want it: UTC wall time, or relative words."""
+
+    def one(match: re.Match[str]) -> str:
+        moment = datetime.fromtimestamp(int(match[1]), UTC)
+        if match[2] != "R":
+            return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M} UTC"
+        state = countdown(moment, now)
+        return {"upcoming": f"in {state.words}", "out_now": "now", "past": f"{state.words} ago"}[state.state]
+
+    return _STAMP.sub(one, text)
+
+
+def render_text(payload: dict[str, Any], now: datetime) -> str:
+    lines: list[str] = []
+    if payload.get("flags", 0) & 64:
+        lines.append("(only you can see this)")
+    if payload.get("content"):
+        lines.append(payload["content"])
+    for embed in payload.get("embeds", []):
+        lines.append(f"┃ {embed['title']}")
+        if embed.get("description"):
+            lines.extend(f"┃ {line}" for line in embed["description"].splitlines())
+        for field in embed.get("fields", []):
+            lines.append(f"┃ {field['name']}: {field['value']}")
+        if embed.get("footer"):
+            lines.append(f"┃ — {embed['footer']['text']}")
+    return render_timestamps("\n".join(lines), now)
+
+
+async def answer(line: str, config: Config, now: datetime) -> tuple[str, Reply]:
+    try:
+        name, options = parse_command_line(line)
+    except UserError as exc:
+        return line.strip(), error_reply(str(exc))
+    ctx = CommandContext(config.catalogue, config.settings, now)
+    return name, await dispatch(name, options, ctx)
+
+
+def _lines(stdin: TextIO) -> Iterator[str]:
+    if not stdin.isatty():
+        yield from stdin
+        return
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.history import FileHistory
+
+    history = Path.home() / ".release_bot_history"
+    session: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
+    print("release-bot console — type /help, Ctrl-D to quit.")
+    while True:
+        try:
+            yield session.prompt("> ")
+        except EOFError:
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+async def run_console(config: Config, at: datetime | None, as_json: bool, stdin: TextIO = sys.stdin) -> int:
+    for line in _lines(stdin):
+        if not line.strip():
+            continue
+        now = at or datetime.now(UTC)
+        name, reply = await answer(line, config, now)
+        payload = reply.payload()
+        if as_json:
+            print(json.dumps({"command": name, "ephemeral": reply.ephemeral, "payload": payload},
+                             ensure_ascii=False), flush=True)
+        else:
+            print(render_text(payload, now) + "\n", flush=True)
+    return 0

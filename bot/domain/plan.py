@@ -1,0 +1,85 @@
+"""The announcement plan: every post a channel gets for a release, from a moment on.
+
+The scheduler executes exactly this plan and `release-bot plan` prints it, so both always agree.
+Each post has a stable `key` (unique per release) that the delivery ledger uses to send it exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain.countdown import span_words
+from bot.domain.durations import format_duration
+from bot.domain.releases import Release
+
+DEFAULT_MILESTONES: tuple[timedelta, ...] = tuple(
+    timedelta(**kw)
+    for kw in ({"days": 30}, {"days": 14}, {"days": 7}, {"days": 3}, {"days": 1}, {"hours": 12}, {"hours": 1})
+)
+
+
+@dataclass(frozen=True, order=True)
+class PlannedPost:
+    at: datetime  # aware, UTC; first so that posts sort by time
+    kind: str  # "milestone" | "daily" | "premiere"
+    key: str  # unique within one release's plan: "milestone:7d", "daily:2023-10-28", "premiere"
+    label: str  # for people: "7 days before", "daily 20:00", "premiere"
+
+
+def local_instant(day: datetime | object, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of wall-clock `at` on local `day` in `zone`.
+
+    A wall time skipped by a spring-forward gap is read with the offset before the gap, i.e. it lands
+    just after the gap (02:30 on a 02:00->03:00 night posts at 03:30); a repeated autumn hour posts at its
+    first occurrence (fold=0). Either way exactly one post per local day.
+    """
+    local = datetime.combine(day, at, tzinfo=zone)  # type: ignore[arg-type]
+    return local.astimezone(UTC)
+
+
+def build_plan(
+    release: Release,
+    zone: ZoneInfo,
+    daily: time | None,
+    after: datetime,
+    milestones: Sequence[timedelta] = DEFAULT_MILESTONES,
+) -> list[PlannedPost]:
+    """Every post strictly after `after`, in time order, one per instant (a milestone wins a tie)."""
+    release_at = release.release_at
+    posts: dict[datetime, PlannedPost] = {}
+    if release_at > after:
+        posts[release_at] = PlannedPost(release_at, "premiere", "premiere", "premiere")
+    for offset in sorted(set(milestones)):
+        at = release_at - offset
+        if at > after and at not in posts:
+            label = f"{span_words(at, release_at)} before"
+            posts[at] = PlannedPost(at, "milestone", f"milestone:{format_duration(offset)}", label)
+    if daily is not None and release_at > after:
+        day = after.astimezone(zone).date()
+        last = release_at.astimezone(zone).date()
+        while day <= last:
+            at = local_instant(day, daily, zone)
+            if after < at < release_at and at not in posts:
+                posts[at] = PlannedPost(at, "daily", f"daily:{day.isoformat()}", f"daily {daily:%H:%M}")
+            day += timedelta(days=1)
+    return sorted(posts.values())
+
+
+def post_text(release: Release, post: PlannedPost, *, late: bool = False) -> str:
+    """The words of a post. Timestamps use Discord markup so each reader sees their own time zone."""
+    stamp = f"<t:{release.unix}:F> (<t:{release.unix}:R>)"
+    where = f" on {release.network}" if release.network else ""
+    if post.kind == "premiere":
+        text = f"🎬 **{release.title}** is out now — {release.availability}!"
+    elif post.kind == "milestone":
+        left = span_words(post.at, release.release_at)
+        text = f"📣 **{release.title}** {release.future_verb}{where} in {left}: {stamp}"
+    else:
+        left = span_words(post.at, release.release_at)
+        text = f"⏳ {left} to go until **{release.title}** {release.future_verb}{where}: {stamp}"
+    if late:
+        text += "\n-# posted late: the bot was offline"
+    return text

@@ -1,0 +1,113 @@
+"""What a release is, and the catalogue that holds them."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+# The verb a countdown uses once the moment has passed, by kind of release.
+_PAST_VERBS = {"game": "released", "album": "released", "book": "published"}
+_FUTURE_VERBS = {"game": "releases", "album": "releases", "book": "is published"}
+
+
+@dataclass(frozen=True)
+class CastMember:
+    actor: str
+    role: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Release:
+    id: str
+    title: str
+    kind: str
+    release_at: datetime  # aware, UTC
+    timezone: ZoneInfo  # the zone the release is announced in
+    network: str = ""
+    episodes: int | None = None
+    director: str = ""
+    director_note: str = ""
+    writer: str = ""
+    based_on: str = ""
+    setting: str = ""
+    where_to_watch: str = ""
+    logline: str = ""
+    logline_source: str = ""
+    trivia: tuple[str, ...] = ()
+    cast: tuple[CastMember, ...] = ()
+
+    @property
+    def unix(self) -> int:
+        return int(self.release_at.timestamp())
+
+    @property
+    def past_verb(self) -> str:
+        """'premiered' for shows and films, 'released' for games..."""
+        return _PAST_VERBS.get(self.kind.split()[-1].lower(), "premiered")
+
+    @property
+    def future_verb(self) -> str:
+        """'premieres' for shows and films, 'releases' for games..."""
+        return _FUTURE_VERBS.get(self.kind.split()[-1].lower(), "premieres")
+
+    @property
+    def availability(self) -> str:
+        """'all 4 episodes are streaming on Netflix', or the nearest thing the catalogue knows."""
+        where = self.where_to_watch or self.network
+        if self.episodes and self.episodes > 1:
+            what = f"all {self.episodes} episodes are"
+        else:
+            what = "it is"
+        return f"{what} streaming on {where}" if where else f"{what} out now"
+
+
+class UnknownRelease(LookupError):
+    def __init__(self, wanted: str, suggestions: list[str]) -> None:
+        super().__init__(wanted)
+        self.wanted = wanted
+        self.suggestions = suggestions
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    releases: tuple[Release, ...]
+    featured_id: str
+    _by_id: dict[str, Release] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {r.id: r for r in self.releases})
+
+    @property
+    def featured(self) -> Release:
+        return self._by_id[self.featured_id]
+
+    def get(self, wanted: str | None) -> Release:
+        """The release named by id or title (case-insensitive); the featured one when none is named."""
+        if not wanted:
+            return self.featured
+        key = wanted.strip().casefold()
+        for release in self.releases:
+            if key in (release.id.casefold(), release.title.casefold()):
+                return release
+        titles = [r.title for r in self.releases]
+        raise UnknownRelease(wanted, difflib.get_close_matches(wanted, titles, n=3, cutoff=0.4))
+
+    def search(self, text: str, limit: int = 25) -> list[Release]:
+        """Releases whose id or title contains `text`, featured first: the autocomplete list."""
+        key = text.strip().casefold()
+        found = [r for r in self.releases if key in r.title.casefold() or key in r.id.casefold()]
+        found.sort(key=lambda r: (r.id != self.featured_id, r.title.casefold()))
+        return found[:limit]
+
+
+def find_cast(cast: Iterable[CastMember], text: str) -> list[CastMember]:
+    """Cast members whose actor or role contains `text` (case-insensitive), exact matches first."""
+    key = text.strip().casefold()
+    members = list(cast)
+    exact = [m for m in members if key in (m.actor.casefold(), m.role.casefold())]
+    partial = [m for m in members if m not in exact and (key in m.actor.casefold() or key in m.role.casefold())]
+    return exact + partial
