@@ -78,8 +78,8 @@ def _lines(stdin: TextIO) -> Iterator[str]:
             continue
 
 
-async def run_console(config: Config, at: datetime | None, as_json: bool, stdin: TextIO = sys.stdin) -> int:
-    for line in _lines(stdin):
+async def run_console(config: Config, at: datetime | None, as_json: bool, stdin: TextIO | None = None) -> int:
+    for line in _lines(stdin or sys.stdin):
         if not line.strip():
             continue
         now = at or datetime.now(UTC)

@@ -58,10 +58,7 @@ class Release:
     def availability(self) -> str:
         """'all 4 episodes are streaming on Netflix', or the nearest thing the catalogue knows."""
         where = self.where_to_watch or self.network
-        if self.episodes and self.episodes > 1:
-            what = f"all {self.episodes} episodes are"
-        else:
-            what = "it is"
+        what = f"all {self.episodes} episodes are" if self.episodes and self.episodes > 1 else "it is"
         return f"{what} streaming on {where}" if where else f"{what} out now"
 
 
@@ -105,9 +102,11 @@ class Catalogue:
 
 
 def find_cast(cast: Iterable[CastMember], text: str) -> list[CastMember]:
-    """Cast members whose actor or role contains `text` (case-insensitive), exact matches first."""
+    """Cast members whose actor or role contains `text` (any case): exact matches, then actors, then roles."""
     key = text.strip().casefold()
-    members = list(cast)
-    exact = [m for m in members if key in (m.actor.casefold(), m.role.casefold())]
-    partial = [m for m in members if m not in exact and (key in m.actor.casefold() or key in m.role.casefold())]
-    return exact + partial
+
+    def rank(member: CastMember) -> int:
+        actor, role = member.actor.casefold(), member.role.casefold()
+        return 0 if key in (actor, role) else 1 if key in actor else 2 if key in role else 3
+
+    return sorted((m for m in cast if rank(m) < 3), key=rank)
