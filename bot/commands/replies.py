@@ -42,7 +42,7 @@ class Embed:
 
     def to_dict(self) -> dict[str, Any]:
         # Key for key what discord.Embed.to_dict() produces, so the console prints what Discord receives.
-        data: dict[str, Any] = {"title": self.title, "type": "rich", "color": COLOUR}
+        data: dict[str, Any] = {"title": self.title, "type": "rich", "color": COLOUR, "flags": 0}
         if self.description:
             data["description"] = self.description
         if self.fields:

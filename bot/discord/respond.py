@@ -35,7 +35,7 @@ def client_of(interaction: discord.Interaction) -> ReleaseBot:
     return interaction.client  # type: ignore[return-value]
 
 
-async def run_command(interaction: discord.Interaction, name: str, **options: Any) -> None:
+async def run_command(interaction: discord.Interaction, name: str, /, **options: Any) -> None:
     """The whole life of a slash command: context, the shared handler, the reply."""
     bot = client_of(interaction)
     ctx = await bot.command_context(interaction, datetime.now(UTC))

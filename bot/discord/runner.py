@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import yarl
 from discord import Object, gateway, http, utils
 
@@ -35,3 +37,18 @@ async def sync_commands(config: Config, token: str, guild_id: int | None, sandbo
             bot.tree.copy_global_to(guild=guild)
         synced = await bot.tree.sync(guild=guild)
     return [c.name for c in synced]
+
+
+async def start_in_process(config: Config, sandbox_url: str, **options: object) -> ReleaseBot:
+    """The real bot, logged in to a sandbox inside this event loop (for `release-bot demo` and the tests).
+
+    Returns once READY has been processed; the gateway keeps running in a task until `bot.close()`.
+    """
+    point_at_sandbox(sandbox_url)
+    options.setdefault("chunk_guilds_at_startup", False)
+    options.setdefault("guild_ready_timeout", 0.05)
+    bot = ReleaseBot(config, **options)  # type: ignore[arg-type]
+    await bot.login("sandbox-token")
+    bot.runner_task = asyncio.create_task(bot.connect(reconnect=True), name="release-bot gateway")
+    await bot.wait_until_ready()
+    return bot

@@ -1,0 +1,84 @@
+"""Validating requests and responses against Discord's own OpenAPI 3.1 spec (`spec/openapi.json`, MIT).
+
+OpenAPI 3.1 schemas are JSON Schema 2020-12, so jsonschema validates them directly; the whole spec is one
+`referencing` resource, so `$ref`s resolve in place.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SPEC_PATH = Path(__file__).parent / "spec" / "openapi.json"
+_URI = "urn:discord-openapi"
+Problem = tuple[tuple[str, ...], str]  # (path into the body, message)
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    template: str  # "/channels/{channel_id}/messages"
+    pattern: re.Pattern[str]
+    spec: dict[str, Any]
+
+
+class Spec:
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        resource = Resource.from_contents(document, default_specification=DRAFT202012)
+        self.registry: Registry = Registry().with_resource(_URI, resource)
+        self.operations: list[Operation] = []
+        for template, item in document["paths"].items():
+            # Literal segments before placeholders, so "/messages/@original" wins over "/messages/{id}".
+            regex = "^" + re.sub(r"\\\{[^}]+\\\}", r"[^/]+", re.escape(template)) + "$"
+            for method, op in item.items():
+                if method != "parameters":
+                    self.operations.append(Operation(method.upper(), template, re.compile(regex), op))
+        self.operations.sort(key=lambda o: o.template.count("{"))
+
+    def find(self, method: str, path: str) -> Operation | None:
+        for op in self.operations:
+            if op.method == method and op.pattern.match(path):
+                return op
+        return None
+
+    @functools.cache  # noqa: B019  (one Spec lives for the process)
+    def _validator(self, pointer: str) -> Draft202012Validator:
+        return Draft202012Validator({"$ref": f"{_URI}#{pointer}"}, registry=self.registry)
+
+    def _errors(self, pointer: str, instance: Any) -> list[Problem]:
+        validator = self._validator(pointer)
+        return [(tuple(map(str, e.absolute_path)), e.message[:300]) for e in validator.iter_errors(instance)][:20]
+
+    def request_errors(self, op: Operation, body: Any) -> list[Problem]:
+        content = (op.spec.get("requestBody") or {}).get("content", {}).get("application/json")
+        if content is None:
+            return []
+        index = self._pointer(op, ["requestBody", "content", "application/json", "schema"])
+        return self._errors(index, body)
+
+    def response_errors(self, op: Operation, status: int, body: Any) -> list[Problem]:
+        response = op.spec.get("responses", {}).get(str(status))
+        if response is None or "$ref" in response:
+            return []
+        if "application/json" not in response.get("content", {}):
+            return []
+        index = self._pointer(op, ["responses", str(status), "content", "application/json", "schema"])
+        return self._errors(index, body)
+
+    def _pointer(self, op: Operation, keys: list[str]) -> str:
+        escaped = [k.replace("~", "~0").replace("/", "~1") for k in ["paths", op.template, op.method.lower(), *keys]]
+        return "/" + "/".join(escaped)
+
+
+@functools.cache
+def load_spec() -> Spec:
+    return Spec(json.loads(SPEC_PATH.read_text()))

@@ -1,0 +1,228 @@
+"""The sandbox's in-memory Discord: users, guilds, roles, channels, members, permissions, messages, commands."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+DISCORD_EPOCH_MS = 1420070400000
+
+# Permission bits (https://discord.com/developers/docs/topics/permissions)
+PERMISSIONS = {
+    "create_instant_invite": 1 << 0, "administrator": 1 << 3, "manage_channels": 1 << 4, "manage_guild": 1 << 5,
+    "add_reactions": 1 << 6, "view_channel": 1 << 10, "send_messages": 1 << 11, "manage_messages": 1 << 13,
+    "embed_links": 1 << 14, "attach_files": 1 << 15, "read_message_history": 1 << 16,
+    "mention_everyone": 1 << 17, "use_application_commands": 1 << 31,
+}
+ALL_PERMISSIONS = (1 << 53) - 1
+EVERYONE_DEFAULT = sum(PERMISSIONS[p] for p in (
+    "create_instant_invite", "add_reactions", "view_channel", "send_messages", "embed_links", "attach_files",
+    "read_message_history", "use_application_commands"))
+BOT_ROLE = sum(PERMISSIONS[p] for p in ("view_channel", "send_messages", "embed_links", "read_message_history"))
+ADMIN_ROLE = PERMISSIONS["administrator"] | PERMISSIONS["manage_guild"]
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat()
+
+
+@dataclass
+class Overwrite:
+    id: int
+    type: int  # 0 role, 1 member
+    allow: int = 0
+    deny: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": str(self.id), "type": self.type, "allow": str(self.allow), "deny": str(self.deny)}
+
+
+@dataclass
+class Channel:
+    id: int
+    name: str
+    guild_id: int | None
+    type: int = 0  # 0 text, 1 DM
+    position: int = 0
+    overwrites: dict[int, Overwrite] = field(default_factory=dict)
+    recipient_id: int | None = None
+
+    def to_dict(self, world: World) -> dict[str, Any]:
+        if self.type == 1:
+            return {"id": str(self.id), "type": 1, "last_message_id": None, "flags": 0,
+                    "recipients": [world.users[self.recipient_id]] if self.recipient_id else []}
+        return {"id": str(self.id), "type": self.type, "guild_id": str(self.guild_id), "name": self.name,
+                "position": self.position, "permission_overwrites": [o.to_dict() for o in self.overwrites.values()],
+                "nsfw": False, "parent_id": None, "topic": None, "last_message_id": None, "rate_limit_per_user": 0,
+                "flags": 0}
+
+
+@dataclass
+class Role:
+    id: int
+    name: str
+    permissions: int
+    position: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": str(self.id), "name": self.name, "color": 0, "colors": {"primary_color": 0},
+                "hoist": False, "icon": None, "unicode_emoji": None, "position": self.position,
+                "permissions": str(self.permissions), "managed": False, "mentionable": False, "flags": 0}
+
+
+@dataclass
+class Member:
+    user_id: int
+    roles: list[int]
+    joined_at: float
+
+    def to_dict(self, world: World) -> dict[str, Any]:
+        return {"user": world.users[self.user_id], "roles": [str(r) for r in self.roles], "nick": None,
+                "avatar": None, "banner": None, "joined_at": iso(self.joined_at), "premium_since": None,
+                "deaf": False, "mute": False, "pending": False, "flags": 0, "communication_disabled_until": None}
+
+
+@dataclass
+class Guild:
+    id: int
+    name: str
+    owner_id: int
+    roles: dict[int, Role] = field(default_factory=dict)
+    channels: dict[int, Channel] = field(default_factory=dict)
+    members: dict[int, Member] = field(default_factory=dict)
+    created: float = field(default_factory=time.time)
+
+    def permissions(self, user_id: int, channel: Channel | None = None) -> int:
+        """Discord's algorithm: base from roles, administrator is everything, then channel overwrites."""
+        if user_id == self.owner_id:
+            return ALL_PERMISSIONS
+        member = self.members.get(user_id)
+        if member is None:
+            return 0
+        base = self.roles[self.id].permissions
+        for role_id in member.roles:
+            base |= self.roles[role_id].permissions
+        if base & PERMISSIONS["administrator"]:
+            return ALL_PERMISSIONS
+        if channel is None:
+            return base
+        everyone = channel.overwrites.get(self.id)
+        if everyone:
+            base = (base & ~everyone.deny) | everyone.allow
+        allow = deny = 0
+        for role_id in member.roles:
+            if (o := channel.overwrites.get(role_id)) and o.type == 0:
+                allow |= o.allow
+                deny |= o.deny
+        base = (base & ~deny) | allow
+        if (o := channel.overwrites.get(user_id)) and o.type == 1:
+            base = (base & ~o.deny) | o.allow
+        return base
+
+    def to_dict(self, world: World) -> dict[str, Any]:
+        """The GUILD_CREATE payload."""
+        return {
+            "id": str(self.id), "name": self.name, "icon": None, "splash": None, "discovery_splash": None,
+            "owner_id": str(self.owner_id), "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
+            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "features": [],
+            "roles": [r.to_dict() for r in self.roles.values()], "emojis": [], "stickers": [],
+            "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None, "vanity_url_code": None,
+            "description": None, "banner": None, "premium_tier": 0, "preferred_locale": "en-US", "nsfw_level": 0,
+            "public_updates_channel_id": None, "joined_at": iso(self.created), "large": False, "unavailable": False,
+            "member_count": len(self.members), "voice_states": [], "presences": [], "threads": [],
+            "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+            "members": [m.to_dict(world) for m in self.members.values()],
+            "channels": [c.to_dict(world) for c in self.channels.values()],
+        }
+
+
+class World:
+    def __init__(self) -> None:
+        self._sequence = itertools.count(1)
+        self.users: dict[int, dict[str, Any]] = {}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self.messages: list[dict[str, Any]] = []
+        self.nonces: dict[tuple[int, int, str], tuple[float, dict[str, Any]]] = {}
+        self.global_commands: list[dict[str, Any]] = []
+        self.guild_commands: dict[int, list[dict[str, Any]]] = {}
+        self.application_id = self.snowflake()
+        self.bot_user = self.add_user("release-bot", bot=True, user_id=self.application_id)
+
+    def snowflake(self) -> int:
+        """Real-looking ids: the time is in the top bits, as discord.py reads `created_at` from them."""
+        return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(self._sequence) & 0x3FFFFF)
+
+    @property
+    def bot_id(self) -> int:
+        return int(self.bot_user["id"])
+
+    def add_user(self, name: str, bot: bool = False, user_id: int | None = None) -> dict[str, Any]:
+        user_id = user_id or self.snowflake()
+        user = {"id": str(user_id), "username": name, "global_name": None if bot else name, "discriminator": "0",
+                "avatar": None, "bot": bot, "system": False, "public_flags": 0, "flags": 0, "primary_guild": None}
+        self.users[user_id] = user
+        return user
+
+    def create_guild(self, name: str, channels: list[str], members: list[dict[str, Any]]) -> Guild:
+        now = time.time()
+        guild_id = self.snowflake()
+        owner = self.add_user(f"{name} owner")
+        guild = Guild(guild_id, name, int(owner["id"]))
+        guild.roles[guild_id] = Role(guild_id, "@everyone", EVERYONE_DEFAULT)
+        admin_role = Role(self.snowflake(), "Admin", ADMIN_ROLE, position=2)
+        bot_role = Role(self.snowflake(), "release-bot", BOT_ROLE, position=1)
+        guild.roles[admin_role.id] = admin_role
+        guild.roles[bot_role.id] = bot_role
+        guild.members[guild.owner_id] = Member(guild.owner_id, [], now)
+        guild.members[self.bot_id] = Member(self.bot_id, [bot_role.id], now)
+        for spec in members:
+            user = self.add_user(spec["name"])
+            roles = [admin_role.id] if spec.get("admin") else []
+            guild.members[int(user["id"])] = Member(int(user["id"]), roles, now)
+        for position, channel_name in enumerate(channels or ["general"]):
+            channel = Channel(self.snowflake(), channel_name, guild_id, position=position)
+            guild.channels[channel.id] = channel
+            self.channels[channel.id] = channel
+        self.guilds[guild_id] = guild
+        return guild
+
+    def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
+        role = Role(self.snowflake(), name, permissions, position=len(guild.roles))
+        guild.roles[role.id] = role
+        return role
+
+    def dm_channel(self, user_id: int) -> Channel:
+        for channel in self.channels.values():
+            if channel.type == 1 and channel.recipient_id == user_id:
+                return channel
+        channel = Channel(self.snowflake(), "", None, type=1, recipient_id=user_id)
+        self.channels[channel.id] = channel
+        return channel
+
+    def guild_of(self, channel: Channel) -> Guild | None:
+        return self.guilds.get(channel.guild_id) if channel.guild_id else None
+
+    def message(self, channel_id: int, body: dict[str, Any], *, author: dict[str, Any] | None = None,
+                extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        message = {
+            "id": str(self.snowflake()), "channel_id": str(channel_id), "author": author or self.bot_user,
+            "content": body.get("content") or "", "timestamp": iso(time.time()), "edited_timestamp": None,
+            "tts": bool(body.get("tts")), "mention_everyone": False, "mentions": [], "mention_roles": [],
+            "attachments": [], "embeds": body.get("embeds") or [], "pinned": False, "type": 0,
+            "flags": body.get("flags") or 0, "components": [],
+        }
+        if body.get("nonce") is not None:
+            message["nonce"] = body["nonce"]
+        channel = self.channels.get(channel_id)
+        if channel and channel.guild_id:
+            message["guild_id"] = str(channel.guild_id)
+        message.update(extra or {})
+        self.messages.append({**message, "allowed_mentions": body.get("allowed_mentions")})
+        return message
+
+    def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
+        return self.guild_commands.get(guild_id, []) + self.global_commands if guild_id else self.global_commands
