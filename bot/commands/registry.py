@@ -21,7 +21,9 @@ class CommandContext:
     settings: Settings
     now: datetime
     guild_zone: ZoneInfo | None = None  # the server's configured zone, when it has one
-    services: Any = None  # what server-side commands need (storage, scheduler); None in the console
+    guild_id: int | None = None  # None in DMs and in the console
+    is_admin: bool = False  # the member has Manage Server
+    services: Any = None  # the Announcer, for server-side commands; None in the console
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 from discord.ext import commands
@@ -12,26 +13,60 @@ from discord.ext import commands
 from bot.commands.registry import CommandContext
 from bot.config import Config
 from bot.discord.respond import on_app_command_error
+from bot.scheduling.announcer import Announcer
 
 log = logging.getLogger(__name__)
 
 
 class ReleaseBot(commands.Bot):
-    def __init__(self, config: Config, **options: Any) -> None:
+    def __init__(self, config: Config, *, services: bool = True, **options: Any) -> None:
         # Only the guilds intent: slash commands arrive as interactions, we never read messages.
         options.setdefault("intents", discord.Intents(guilds=True))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
         self.config = config
+        self.with_services = services  # False for `release-bot sync`: no database, no scheduler
+        self.announcer: Announcer | None = None
         self.tree.on_error = on_app_command_error
 
     async def setup_hook(self) -> None:
+        from bot.discord.announce_cog import AnnounceCog
+        from bot.discord.poster import DiscordPoster
         from bot.discord.show_cog import ShowCog
+        from bot.storage.database import create_engine, upgrade
+        from bot.storage.repository import Store
 
         await self.add_cog(ShowCog())
+        await self.add_cog(AnnounceCog(self))
+        if not self.with_services:
+            return
+        engine = create_engine(self.config.settings.database_url)
+        await upgrade(engine)
+        self.announcer = Announcer(Store(engine), self.config.catalogue, self.config.settings, DiscordPoster(self))
+        self.configure_announcer(self.announcer)
+        await self.announcer.start()
+
+    def configure_announcer(self, announcer: Announcer) -> None:
+        """A hook for what must be set before the first catch-up (the shards this process owns)."""
+        shard_ids = getattr(self, "shard_ids", None)  # set on AutoShardedClient only
+        if self.shard_count and shard_ids is not None:
+            owned, count = set(shard_ids), self.shard_count
+            announcer.guild_filter = lambda guild_id: (guild_id >> 22) % count in owned
+
+    async def close(self) -> None:
+        if self.announcer is not None:
+            await self.announcer.stop()
+            await self.announcer.store.engine.dispose()
+        await super().close()
 
     async def command_context(self, interaction: discord.Interaction, now: datetime) -> CommandContext:
-        return CommandContext(self.config.catalogue, self.config.settings, now)
+        guild_zone = None
+        if interaction.guild_id and self.announcer is not None:
+            name = await self.announcer.store.guild_timezone(interaction.guild_id)
+            guild_zone = ZoneInfo(name) if name else None
+        return CommandContext(self.config.catalogue, self.config.settings, now, guild_zone=guild_zone,
+                              guild_id=interaction.guild_id, is_admin=interaction.permissions.manage_guild,
+                              services=self.announcer)
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (id %s) in %d server(s)", self.user, self.user and self.user.id, len(self.guilds))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.commands.registry import CommandContext, autocomplete, dispatch
+from bot.commands.registry import REGISTRY, CommandContext, autocomplete, dispatch
 from bot.commands.replies import Reply, error_reply
 
 if TYPE_CHECKING:
@@ -18,6 +18,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
+# Discord enforces these lengths in its own input box; the shared handlers check them again for the console.
+Text = app_commands.Range[str, 1, 100]
+Callback = Callable[..., Any]
+
+
+def slash(name: str) -> Callable[[Callback], app_commands.Command]:  # type: ignore[type-arg]
+    """The app command for registry command `name` ("countdown", "announce setup"), described from the registry."""
+    spec = REGISTRY[name]
+
+    def decorate(func: Callback) -> app_commands.Command:  # type: ignore[type-arg]
+        described = app_commands.describe(**spec.describe())(func)
+        return app_commands.command(name=name.split()[-1], description=spec.description)(described)
+
+    return decorate
 
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
@@ -69,4 +83,4 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
         log.warning("could not tell the user about an error (the interaction may have expired)")
 
 
-__all__ = ["CommandContext", "on_app_command_error", "run_command", "send_reply", "suggest"]
+__all__ = ["CommandContext", "Text", "on_app_command_error", "run_command", "send_reply", "slash", "suggest"]

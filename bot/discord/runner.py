@@ -30,7 +30,7 @@ async def run_bot(config: Config, token: str, sandbox: str | None = None) -> int
 async def sync_commands(config: Config, token: str, guild_id: int | None, sandbox: str | None = None) -> list[str]:
     if sandbox:
         point_at_sandbox(sandbox)
-    async with ReleaseBot(config) as bot:
+    async with ReleaseBot(config, services=False) as bot:
         await bot.login(token)
         guild = Object(guild_id) if guild_id else None
         if guild is not None:

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.commands.registry import REGISTRY
 from bot.commands.show import countdown_command  # noqa: F401  (registers the handlers)
-from bot.discord.respond import run_command, suggest
-
-# Discord enforces these lengths in its own input box; the shared handlers check them again for the console.
-Text = app_commands.Range[str, 1, 100]
-Callback = Callable[..., Any]
-
-
-def slash(name: str) -> Callable[[Callback], app_commands.Command]:  # type: ignore[type-arg]
-    """The app command for registry command `name`, with its description and option descriptions."""
-    spec = REGISTRY[name]
-
-    def decorate(func: Callback) -> app_commands.Command:  # type: ignore[type-arg]
-        described = app_commands.describe(**spec.describe())(func)
-        return app_commands.command(name=name, description=spec.description)(described)
-
-    return decorate
+from bot.discord.respond import Text, run_command, slash, suggest
 
 
 class ShowCog(commands.Cog):

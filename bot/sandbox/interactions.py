@@ -56,7 +56,7 @@ def _resolve(world: World, guild: Guild, option: dict[str, Any], raw: str, resol
     wanted = raw.removeprefix("@")
     if kind in (ROLE, MENTIONABLE):
         for role in guild.roles.values():
-            if role.name == wanted or str(role.id) == wanted:
+            if role.name in (wanted, "@" + wanted) or str(role.id) == wanted:
                 resolved.setdefault("roles", {})[str(role.id)] = role.to_dict()
                 return str(role.id)
     if kind in (USER, MENTIONABLE):

@@ -6,6 +6,7 @@ OpenAPI 3.1 schemas are JSON Schema 2020-12, so jsonschema validates them direct
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -33,8 +34,15 @@ class Operation:
 class Spec:
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
-        resource = Resource.from_contents(document, default_specification=DRAFT202012)
-        self.registry: Registry = Registry().with_resource(_URI, resource)
+        # Discord's docs: snowflakes are always *returned* as strings, but requests may send them as integers
+        # (discord.py does, e.g. allowed_mentions.roles). Where spec and docs disagree, the docs win.
+        relaxed = copy.deepcopy(document)
+        strict_snowflake = relaxed["components"]["schemas"]["SnowflakeType"]
+        relaxed["components"]["schemas"]["SnowflakeType"] = {
+            "anyOf": [strict_snowflake, {"type": "integer", "minimum": 0}]}
+        self.registries: dict[bool, Registry] = {
+            relaxed_: Registry().with_resource(_URI, Resource.from_contents(doc, default_specification=DRAFT202012))
+            for relaxed_, doc in ((False, document), (True, relaxed))}
         self.operations: list[Operation] = []
         for template, item in document["paths"].items():
             # Literal segments before placeholders, so "/messages/@original" wins over "/messages/{id}".
@@ -51,11 +59,11 @@ class Spec:
         return None
 
     @functools.cache  # noqa: B019  (one Spec lives for the process)
-    def _validator(self, pointer: str) -> Draft202012Validator:
-        return Draft202012Validator({"$ref": f"{_URI}#{pointer}"}, registry=self.registry)
+    def _validator(self, pointer: str, request: bool) -> Draft202012Validator:
+        return Draft202012Validator({"$ref": f"{_URI}#{pointer}"}, registry=self.registries[request])
 
-    def _errors(self, pointer: str, instance: Any) -> list[Problem]:
-        validator = self._validator(pointer)
+    def _errors(self, pointer: str, instance: Any, request: bool) -> list[Problem]:
+        validator = self._validator(pointer, request)
         return [(tuple(map(str, e.absolute_path)), e.message[:300]) for e in validator.iter_errors(instance)][:20]
 
     def request_errors(self, op: Operation, body: Any) -> list[Problem]:
@@ -63,7 +71,7 @@ class Spec:
         if content is None:
             return []
         index = self._pointer(op, ["requestBody", "content", "application/json", "schema"])
-        return self._errors(index, body)
+        return self._errors(index, body, request=True)
 
     def response_errors(self, op: Operation, status: int, body: Any) -> list[Problem]:
         response = op.spec.get("responses", {}).get(str(status))
@@ -72,7 +80,7 @@ class Spec:
         if "application/json" not in response.get("content", {}):
             return []
         index = self._pointer(op, ["responses", str(status), "content", "application/json", "schema"])
-        return self._errors(index, body)
+        return self._errors(index, body, request=False)
 
     def _pointer(self, op: Operation, keys: list[str]) -> str:
         escaped = [k.replace("~", "~0").replace("/", "~1") for k in ["paths", op.template, op.method.lower(), *keys]]

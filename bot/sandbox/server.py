@@ -88,6 +88,11 @@ def error_tree(problems: list[Problem]) -> Json:
     return tree
 
 
+def _bitfield(value: Any) -> str | None:
+    """Requests may send permission bitfields as numbers; Discord always answers with strings."""
+    return None if value is None else str(value)
+
+
 def merge_trees(a: Json, b: Json) -> Json:
     for key, value in b.items():
         if isinstance(value, dict) and isinstance(a.get(key), dict):
@@ -315,7 +320,7 @@ class Sandbox:
                 **{k: v for k, v in command.items() if v is not None},
                 "id": old["id"] if old else str(self.world.snowflake()),
                 "application_id": str(self.world.application_id), "version": str(self.world.snowflake()),
-                "type": command.get("type", 1), "default_member_permissions": command.get("default_member_permissions"),
+                "type": command.get("type", 1), "default_member_permissions": _bitfield(command.get("default_member_permissions")),
                 "dm_permission": command.get("dm_permission", True), "nsfw": bool(command.get("nsfw")),
                 **({"guild_id": guild_id} if guild_id else {}),
             })

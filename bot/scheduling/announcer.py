@@ -1,0 +1,275 @@
+"""Announcements: schedule the plan of every subscription, deliver each post exactly once, catch up honestly.
+
+Exactly once, in three steps per post:
+1. claim its ledger row, unique on (server, release, post key), in its own transaction (INSERT ... ON CONFLICT
+   DO NOTHING): whoever inserts it, in whichever process, is the only one who may send it;
+2. send it with a nonce derived from that row (`enforce_nonce`): Discord returns the first message for a repeat;
+3. record the message id.
+A crash between 1 and 3 leaves a `claimed` row; at start it is sent again with the same nonce, so Discord
+deduplicates it, as long as the claim is younger than Discord's nonce memory (`NONCE_WINDOW`). An older claim is
+settled as `skipped` rather than risking a second copy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.config import Settings
+from bot.domain.plan import PlannedPost, build_plan, post_text
+from bot.domain.releases import Catalogue, Release, UnknownRelease
+from bot.storage.models import Delivery, Subscription
+from bot.storage.repository import Store
+
+log = logging.getLogger(__name__)
+NONCE_WINDOW = timedelta(minutes=2)  # well inside the "few minutes" Discord remembers a nonce
+HORIZON = timedelta(days=40)  # jobs further ahead are added by the daily refresh
+RETRY_DELAYS = (5.0, 30.0, 120.0, 600.0)  # after discord.py's own retries of 5xx answers
+
+
+class PostRejected(Exception):
+    """Discord refused for good (403 missing permission, 404 unknown channel): pause, explain, do not retry."""
+
+
+class PostFailed(Exception):
+    """A transient failure (5xx after retries, network): try again later with the same nonce."""
+
+
+class Poster(Protocol):
+    async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None) -> int: ...
+
+
+def job_id(guild_id: int, release_id: str, key: str) -> str:
+    return f"post:{guild_id}:{release_id}:{key}"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A post of a subscription, as the scheduler holds it."""
+
+    at: datetime
+    key: str
+    kind: str
+
+
+class Announcer:
+    def __init__(self, store: Store, catalogue: Catalogue, settings: Settings, poster: Poster,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.store = store
+        self.catalogue = catalogue
+        self.settings = settings
+        self.poster = poster
+        self.clock = clock
+        # In-memory jobs only: they are rebuilt from storage at every start and never shared between processes.
+        # misfire_grace_time=None: a job that fires late still runs, and `_fire` applies our own grace rules.
+        self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None,
+                                                                      "coalesce": True, "max_instances": 1})
+        self.guild_filter: Callable[[int], bool] = lambda guild_id: True  # shards: only the servers we own
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # ---- the plan of one subscription ---------------------------------------------------------------------
+
+    def release_of(self, sub: Subscription) -> Release | None:
+        try:
+            return self.catalogue.get(sub.release_id)
+        except UnknownRelease:
+            return None
+
+    def plan(self, sub: Subscription, after: datetime) -> list[PlannedPost]:
+        release = self.release_of(sub)
+        if release is None:
+            return []
+        daily = time.fromisoformat(sub.daily_time) if sub.daily_time else None
+        return build_plan(release, ZoneInfo(sub.timezone), daily, after, self.settings.milestones)
+
+    def grace(self, kind: str) -> timedelta:
+        return self.settings.premiere_grace if kind == "premiere" else self.settings.grace
+
+    # ---- life cycle ---------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Recover unconfirmed sends, catch up on what was missed, schedule the rest. Needs the running loop."""
+        now = self.clock()
+        await self.recover(now)
+        await self.catch_up(now)
+        await self.rebuild(now)
+        self.scheduler.add_job(self._refresh, "interval", hours=24, id="refresh", replace_existing=True)
+        if not self.scheduler.running:
+            self.scheduler.start()
+
+    async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def _refresh(self) -> None:
+        await self.rebuild(self.clock())
+
+    async def rebuild(self, now: datetime) -> None:
+        """Drop every post job and derive them again from storage."""
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("post:"):
+                job.remove()
+        subs = [s for s in await self.store.subscriptions(active_only=True) if self.guild_filter(s.guild_id)]
+        settled = await self.store.settled_keys([s.guild_id for s in subs]) if subs else set()
+        for sub in subs:
+            self._schedule(sub, now, settled)
+
+    async def reschedule_guild(self, guild_id: int) -> None:
+        """After a settings change: that server's jobs, derived again from storage."""
+        self.unschedule_guild(guild_id)
+        now = self.clock()
+        settled = await self.store.settled_keys([guild_id])
+        for sub in await self.store.subscriptions(guild_id, active_only=True):
+            self._schedule(sub, now, settled)
+
+    def unschedule_guild(self, guild_id: int) -> None:
+        prefix = f"post:{guild_id}:"
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(prefix):
+                job.remove()
+
+    def _schedule(self, sub: Subscription, now: datetime, settled: set[tuple[int, str, str]]) -> None:
+        for post in self.plan(sub, now):
+            if post.at > now + HORIZON:
+                break
+            if (sub.guild_id, sub.release_id, post.key) in settled:
+                continue
+            self.scheduler.add_job(self._fire, DateTrigger(post.at, timezone=UTC),
+                                   id=job_id(sub.guild_id, sub.release_id, post.key),
+                                   args=(sub.guild_id, sub.release_id, post.key), replace_existing=True)
+
+    def scheduled(self, guild_id: int) -> list[Due]:
+        """The post jobs of one server, in time order: what `/announce status` and the tests read."""
+        prefix = f"post:{guild_id}:"
+        found = []
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(prefix):
+                _, _, _, key = job.id.split(":", 3)
+                found.append(Due(job.trigger.run_date, key, key.split(":")[0]))
+        return sorted(found, key=lambda d: d.at)
+
+    # ---- delivery -----------------------------------------------------------------------------------------
+
+    async def _fire(self, guild_id: int, release_id: str, key: str) -> None:
+        """A job's moment came: re-read the truth from storage, then deliver (or skip, if far too late)."""
+        now = self.clock()
+        subs = [s for s in await self.store.subscriptions(guild_id, active_only=True) if s.release_id == release_id]
+        if not subs:
+            return
+        sub = subs[0]
+        horizon = now - max(self.settings.grace, self.settings.premiere_grace) - timedelta(seconds=1)
+        post = next((p for p in self.plan(sub, horizon) if p.key == key), None)
+        if post is None or post.at > now:
+            return  # the plan changed under the job (settings edited); rebuild has the new one
+        if now - post.at > self.grace(post.kind):  # e.g. the machine slept: same rule as after downtime
+            await self.store.claim(sub, post.key, post.at, now, state="skipped",
+                                   detail=f"fired {now - post.at} late, past its grace window")
+            return
+        await self.deliver(sub, post, now)
+
+    async def deliver(self, sub: Subscription, post: PlannedPost, now: datetime, late: bool = False) -> bool:
+        """Claim, send, confirm. False when another path or process already owns this post."""
+        release = self.release_of(sub)
+        if release is None:
+            return False
+        delivery = await self.store.claim(sub, post.key, post.at, now, late=late)
+        if delivery is None:
+            return False
+        await self._send(sub, delivery, post_text(release, post, late=late))
+        return True
+
+    async def _send(self, sub: Subscription, delivery: Delivery, text: str, attempt: int = 0) -> None:
+        content = f"<@&{sub.role_id}> {text}" if sub.role_id else text
+        try:
+            message_id = await self.poster.post(sub.channel_id, content, delivery.nonce, sub.role_id)
+        except PostRejected as exc:
+            reason = str(exc)
+            await self.store.finish(delivery.id, "failed", self.clock(), detail=reason)
+            await self.store.set_paused(sub.guild_id, True, reason, self.clock(), channel_id=sub.channel_id)
+            await self.reschedule_guild(sub.guild_id)
+            log.warning("server %s: announcements paused: %s", sub.guild_id, reason)
+            return
+        except PostFailed as exc:
+            if attempt >= len(RETRY_DELAYS):
+                await self.store.finish(delivery.id, "failed", self.clock(), detail=f"gave up: {exc}")
+                return
+            delay = RETRY_DELAYS[attempt]
+            log.info("server %s: post %s failed (%s); retrying in %ss", sub.guild_id, delivery.post_key, exc, delay)
+            self._later(delay, self._send(sub, delivery, text, attempt + 1))
+            return
+        await self.store.finish(delivery.id, "sent", self.clock(), message_id=message_id)
+
+    def _later(self, delay: float, coro) -> None:  # type: ignore[no-untyped-def]
+        async def run() -> None:
+            await asyncio.sleep(delay)
+            await coro
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ---- after a restart ----------------------------------------------------------------------------------
+
+    async def recover(self, now: datetime) -> None:
+        """Claims never confirmed (the process died mid-send): same nonce again, or settle them as skipped."""
+        subs = {(s.guild_id, s.release_id): s for s in await self.store.subscriptions()}
+        for delivery in await self.store.unfinished_claims():
+            if not self.guild_filter(delivery.guild_id):
+                continue
+            sub = subs.get((delivery.guild_id, delivery.release_id))
+            release = self.release_of(sub) if sub else None
+            if sub is None or release is None or sub.paused:
+                await self.store.finish(delivery.id, "skipped", now, detail="announcements were turned off")
+                continue
+            if now - delivery.claimed_at > NONCE_WINDOW:
+                await self.store.finish(delivery.id, "skipped", now, detail=(
+                    "the bot stopped while sending this post and came back after Discord's nonce memory; "
+                    "not sent again, so it cannot appear twice"))
+                continue
+            post = next((p for p in self.plan(sub, delivery.due_at - timedelta(seconds=1))
+                         if p.key == delivery.post_key), None)
+            if post is None:
+                await self.store.finish(delivery.id, "skipped", now, detail="no longer in the plan")
+                continue
+            await self._send(sub, delivery, post_text(release, post, late=delivery.late))
+
+    async def catch_up(self, now: datetime) -> None:
+        """Posts missed while offline: the latest one inside its grace window is sent, marked late; the rest
+        are recorded as skipped. A server never gets a flood."""
+        subs = [s for s in await self.store.subscriptions(active_only=True) if self.guild_filter(s.guild_id)]
+        if not subs:
+            return
+        settled = await self.store.settled_keys([s.guild_id for s in subs])
+        for sub in subs:
+            missed = [p for p in self.plan(sub, sub.created_at) if p.at <= now
+                      and (sub.guild_id, sub.release_id, p.key) not in settled]
+            if not missed:
+                continue
+            in_grace = [p for p in missed if now - p.at <= self.grace(p.kind)]
+            send = in_grace[-1] if in_grace else None
+            for post in missed:
+                if post is send:
+                    continue
+                why = "superseded by a later post" if now - post.at <= self.grace(post.kind) else \
+                    f"missed while the bot was offline ({_ago(now - post.at)} ago, past its grace window)"
+                await self.store.claim(sub, post.key, post.at, now, state="skipped", detail=why)
+            if send is not None:
+                await self.deliver(sub, send, now, late=True)
+
+
+def _ago(delta: timedelta) -> str:
+    hours, rest = divmod(int(delta.total_seconds()), 3600)
+    return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
+
+
+__all__: Sequence[str] = ("Announcer", "PostFailed", "PostRejected", "Poster", "job_id")

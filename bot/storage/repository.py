@@ -1,0 +1,131 @@
+"""All reads and writes of the bot's state. Each method is one short transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.storage.models import Delivery, GuildSettings, Subscription
+
+
+def delivery_nonce(guild_id: int, release_id: str, post_key: str) -> str:
+    """Deterministic per post, so a re-send after a crash is the same message to Discord (<= 25 chars)."""
+    digest = hashlib.sha256(f"{guild_id}:{release_id}:{post_key}".encode()).hexdigest()
+    return "rb" + digest[:23]
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.session = async_sessionmaker(engine, expire_on_commit=False)
+
+    def _insert(self):  # type: ignore[no-untyped-def]
+        return postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+
+    # ---- server settings and subscriptions ----------------------------------------------------------------
+
+    async def guild_timezone(self, guild_id: int) -> str | None:
+        async with self.session() as s:
+            row = await s.get(GuildSettings, guild_id)
+            return row.timezone if row else None
+
+    async def save_subscription(self, guild_id: int, release_id: str, channel_id: int, role_id: int | None,
+                                timezone: str, daily_time: str | None, now: datetime) -> Subscription:
+        """Create or replace the server's announcements for a release; setting up again un-pauses them."""
+        async with self.session.begin() as s:
+            settings = await s.get(GuildSettings, guild_id)
+            if settings is None:
+                s.add(GuildSettings(guild_id=guild_id, timezone=timezone, updated_at=now))
+            else:
+                settings.timezone, settings.updated_at = timezone, now
+            sub = (await s.execute(select(Subscription).where(
+                Subscription.guild_id == guild_id, Subscription.release_id == release_id))).scalar_one_or_none()
+            if sub is None:
+                sub = Subscription(guild_id=guild_id, release_id=release_id, created_at=now)
+                s.add(sub)
+            sub.channel_id, sub.role_id, sub.timezone, sub.daily_time = channel_id, role_id, timezone, daily_time
+            sub.paused, sub.pause_reason, sub.updated_at = False, None, now
+        return sub
+
+    async def subscriptions(self, guild_id: int | None = None, active_only: bool = False) -> Sequence[Subscription]:
+        query = select(Subscription).order_by(Subscription.guild_id, Subscription.release_id)
+        if guild_id is not None:
+            query = query.where(Subscription.guild_id == guild_id)
+        if active_only:
+            query = query.where(Subscription.paused.is_(False))
+        async with self.session() as s:
+            return (await s.execute(query)).scalars().all()
+
+    async def set_paused(self, guild_id: int, paused: bool, reason: str | None, now: datetime,
+                         release_id: str | None = None, channel_id: int | None = None) -> int:
+        query = update(Subscription).where(Subscription.guild_id == guild_id)
+        if release_id is not None:
+            query = query.where(Subscription.release_id == release_id)
+        if channel_id is not None:
+            query = query.where(Subscription.channel_id == channel_id)
+        async with self.session.begin() as s:
+            result = await s.execute(query.values(paused=paused, pause_reason=reason, updated_at=now))
+            return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+    async def delete_subscriptions(self, guild_id: int, release_id: str | None = None) -> int:
+        query = delete(Subscription).where(Subscription.guild_id == guild_id)
+        if release_id is not None:
+            query = query.where(Subscription.release_id == release_id)
+        async with self.session.begin() as s:
+            return (await s.execute(query)).rowcount  # type: ignore[attr-defined,no-any-return]
+
+    async def forget_guild(self, guild_id: int) -> None:
+        """The bot left the server: its data goes with it."""
+        async with self.session.begin() as s:
+            for table in (Subscription, Delivery, GuildSettings):
+                await s.execute(delete(table).where(table.guild_id == guild_id))
+
+    # ---- the delivery ledger ------------------------------------------------------------------------------
+
+    async def claim(self, sub: Subscription, post_key: str, due_at: datetime, now: datetime, *,
+                    state: str = "claimed", late: bool = False, detail: str | None = None) -> Delivery | None:
+        """Insert the ledger row for a post; None if any process claimed (or settled) it before."""
+        values = {"guild_id": sub.guild_id, "release_id": sub.release_id, "post_key": post_key,
+                  "channel_id": sub.channel_id, "due_at": due_at, "state": state, "late": late, "detail": detail,
+                  "nonce": delivery_nonce(sub.guild_id, sub.release_id, post_key), "claimed_at": now,
+                  "finished_at": now if state != "claimed" else None}
+        statement = self._insert()(Delivery).values(**values).on_conflict_do_nothing(
+            index_elements=["guild_id", "release_id", "post_key"]).returning(Delivery.id)
+        async with self.session.begin() as s:
+            inserted = (await s.execute(statement)).scalar_one_or_none()
+            if inserted is None:
+                return None
+            return await s.get(Delivery, inserted)
+
+    async def finish(self, delivery_id: int, state: str, now: datetime, message_id: int | None = None,
+                     detail: str | None = None) -> None:
+        async with self.session.begin() as s:
+            await s.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+                state=state, message_id=message_id, detail=detail, finished_at=now))
+
+    async def unfinished_claims(self, guild_ids: Sequence[int] | None = None) -> Sequence[Delivery]:
+        query = select(Delivery).where(Delivery.state == "claimed").order_by(Delivery.due_at)
+        if guild_ids is not None:
+            query = query.where(Delivery.guild_id.in_(guild_ids))
+        async with self.session() as s:
+            return (await s.execute(query)).scalars().all()
+
+    async def settled_keys(self, guild_ids: Sequence[int] | None = None) -> set[tuple[int, str, str]]:
+        """(guild, release, post key) of every ledger row: the posts that must never be sent again."""
+        query = select(Delivery.guild_id, Delivery.release_id, Delivery.post_key)
+        if guild_ids is not None:
+            query = query.where(Delivery.guild_id.in_(guild_ids))
+        async with self.session() as s:
+            return {(g, r, k) for g, r, k in (await s.execute(query)).all()}
+
+    async def deliveries(self, guild_id: int | None = None) -> Sequence[Delivery]:
+        query = select(Delivery).order_by(Delivery.due_at, Delivery.id)
+        if guild_id is not None:
+            query = query.where(Delivery.guild_id == guild_id)
+        async with self.session() as s:
+            return (await s.execute(query)).scalars().all()
