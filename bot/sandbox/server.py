@@ -320,7 +320,8 @@ class Sandbox:
                 **{k: v for k, v in command.items() if v is not None},
                 "id": old["id"] if old else str(self.world.snowflake()),
                 "application_id": str(self.world.application_id), "version": str(self.world.snowflake()),
-                "type": command.get("type", 1), "default_member_permissions": _bitfield(command.get("default_member_permissions")),
+                "type": command.get("type", 1),
+                "default_member_permissions": _bitfield(command.get("default_member_permissions")),
                 "dm_permission": command.get("dm_permission", True), "nsfw": bool(command.get("nsfw")),
                 **({"guild_id": guild_id} if guild_id else {}),
             })
