@@ -133,6 +133,56 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.storage.database import create_engine, current_revision, upgrade
+
+    config = _load(args)
+
+    async def run() -> str | None:
+        engine = create_engine(config.settings.database_url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    revision = asyncio.run(run())
+    print(f"Database is at revision {revision}: {_safe_url(config.settings.database_url)}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox.server import Sandbox
+
+    async def serve() -> None:
+        sandbox = Sandbox(latency_ms=args.latency_ms)
+        url = await sandbox.start(port=args.port)
+        print(f"SANDBOX_URL={url}", flush=True)
+        print(f"Point the bot at it: release-bot run --sandbox {url}", file=sys.stderr, flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await sandbox.stop()
+
+    asyncio.run(serve())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    if args.seconds < 4:
+        raise CliError("--seconds must be at least 4, so the milestones have room before the release")
+    return asyncio.run(run_demo(_load(args), args.seconds, args.transcript))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="release-bot", description="A Discord bot that counts a community down to a release date.")
@@ -169,6 +219,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--guild", type=int, metavar="ID", help="register for one server only (shows at once)")
     p.add_argument("--sandbox", metavar="URL", help="register with a release-bot sandbox instead of Discord")
     p.set_defaults(func=cmd_sync)
+
+    p = add("db", "Database maintenance.")
+    db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = db.add_parser("upgrade", help="apply the migrations (the bot also does this at start)")
+    up.add_argument("--config", type=Path, default=DEFAULT_CONFIG_DIR, metavar="DIR",
+                    help="the configuration directory (default: config/)")
+    up.set_defaults(func=cmd_db_upgrade)
+
+    p = add("sandbox", "Run the local Discord sandbox on its own (loopback only).")
+    p.add_argument("--port", type=int, default=0, help="port to listen on (default: any free one)")
+    p.add_argument("--latency-ms", type=int, default=0, metavar="N", help="add this latency to every request")
+    p.set_defaults(func=cmd_sandbox)
+
+    p = add("demo", "Try the bot with no token: the sandbox, the real bot, every command, live posts.")
+    p.add_argument("--seconds", type=int, default=20, metavar="N", help="the demo release is N seconds away")
+    p.add_argument("--transcript", type=Path, metavar="FILE", help="write every request and message as JSON lines")
+    p.set_defaults(func=cmd_demo)
     return parser
 
 

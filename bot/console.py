@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-import bot.commands.show  # noqa: F401  (registers the commands)
 from bot.commands.parse import parse_command_line
 from bot.commands.registry import CommandContext, dispatch
 from bot.commands.replies import Reply, UserError, error_reply
@@ -44,7 +43,9 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
         if embed.get("description"):
             lines.extend(f"┃ {line}" for line in embed["description"].splitlines())
         for field in embed.get("fields", []):
-            lines.append(f"┃ {field['name']}: {field['value']}")
+            first, *rest = field["value"].splitlines() or [""]
+            lines.append(f"┃ {field['name']}: {first}")
+            lines.extend(f"┃   {line}" for line in rest)
         if embed.get("footer"):
             lines.append(f"┃ — {embed['footer']['text']}")
     return render_timestamps("\n".join(lines), now)

@@ -3,3 +3,7 @@
 Handlers take plain option values and a `CommandContext` and return a `Reply` shaped exactly like the `data` of a
 Discord interaction response. Nothing here imports discord, so the console runs the very same code.
 """
+
+# Importing the command modules registers every command, in the order /help lists them.
+from bot.commands import announce as announce
+from bot.commands import show as show

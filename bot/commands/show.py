@@ -135,6 +135,5 @@ async def help_command(ctx: CommandContext) -> Reply:
                   "Times show in your own time zone.")
     for spec in REGISTRY:
         usage = " ".join(f"[{o.name}]" if not o.required else f"<{o.name}>" for o in spec.options)
-        note = " (Manage Server)" if spec.admin else ""
-        embed.add(f"/{spec.name} {usage}".strip(), spec.description + note)
+        embed.add(f"/{spec.name} {usage}".strip(), spec.description)
     return Reply(embeds=[embed], ephemeral=True)

@@ -6,7 +6,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.commands.show import countdown_command  # noqa: F401  (registers the handlers)
 from bot.discord.respond import Text, run_command, slash, suggest
 
 

@@ -73,7 +73,8 @@ class Announcer:
         self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None,
                                                                       "coalesce": True, "max_instances": 1})
         self.guild_filter: Callable[[int], bool] = lambda guild_id: True  # shards: only the servers we own
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # retries waiting for their moment
+        self._inflight: set[asyncio.Task[object]] = set()  # deliveries under way: let them finish at stop
 
     # ---- the plan of one subscription ---------------------------------------------------------------------
 
@@ -105,11 +106,16 @@ class Announcer:
         if not self.scheduler.running:
             self.scheduler.start()
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop timers, and let posts already being sent record their outcome (else they are recovered at start)."""
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()  # no new jobs; shutdown() would cancel the running ones
         for task in list(self._tasks):
             task.cancel()
+        if self._inflight:
+            await asyncio.wait(list(self._inflight), timeout=timeout)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
 
     async def _refresh(self) -> None:
         await self.rebuild(self.clock())
@@ -182,11 +188,17 @@ class Announcer:
         release = self.release_of(sub)
         if release is None:
             return False
-        delivery = await self.store.claim(sub, post.key, post.at, now, late=late)
-        if delivery is None:
-            return False
-        await self._send(sub, delivery, post_text(release, post, late=late))
-        return True
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+        try:
+            delivery = await self.store.claim(sub, post.key, post.at, now, late=late)
+            if delivery is None:
+                return False
+            await self._send(sub, delivery, post_text(release, post, late=late))
+            return True
+        finally:
+            self._inflight.discard(task)  # type: ignore[arg-type]
 
     async def _send(self, sub: Subscription, delivery: Delivery, text: str, attempt: int = 0) -> None:
         content = f"<@&{sub.role_id}> {text}" if sub.role_id else text

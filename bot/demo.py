@@ -1,0 +1,117 @@
+"""`release-bot demo`: the sandbox and the real bot, a demo server, every slash command, live countdown posts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import tempfile
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.config import Config
+from bot.console import render_text, render_timestamps
+from bot.discord.runner import start_in_process
+from bot.domain.releases import Catalogue
+from bot.sandbox.server import Sandbox
+
+MEMBER_COMMANDS = [
+    "/help", "/countdown", "/premiere timezone:Europe/Paris", "/premiere timezone:Asia/Tokyo", "/about",
+    "/cast", '/cast name:"Hugh Laurie"', "/trivia", "/premiere timezone:Mars/Olympus",
+]
+
+
+def demo_config(config: Config, seconds: int, database_url: str) -> Config:
+    """The operator's catalogue plus a replay of the featured premiere `seconds` from now, milestones scaled."""
+    featured = config.catalogue.featured
+    at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds)
+    demo = replace(featured, id="demo-replay", title=f"{featured.title} (demo replay)", release_at=at)
+    milestones = tuple(sorted({timedelta(seconds=max(1, round(seconds * f))) for f in (0.75, 0.5, 0.25)},
+                              reverse=True))
+    settings = replace(config.settings, milestones=milestones, database_url=database_url)
+    return replace(config, catalogue=Catalogue((*config.catalogue.releases, demo), config.catalogue.featured_id),
+                   settings=settings)
+
+
+class Show:
+    """Prints what a newcomer should see, and optionally every request and message as JSON lines."""
+
+    def __init__(self, transcript: TextIO | None) -> None:
+        self.transcript = transcript
+
+    def say(self, text: str = "") -> None:
+        print(text, flush=True)
+
+    def record(self, kind: str, data: Any) -> None:
+        if self.transcript is not None:
+            self.transcript.write(json.dumps({"kind": kind, **data}, ensure_ascii=False, default=str) + "\n")
+
+    def reply(self, who: str, command: str, response: dict[str, Any]) -> None:
+        self.say(f"\n{who} › {command}")
+        data = response.get("data") or {}
+        if response.get("type") == 8:
+            self.say("  suggestions: " + ", ".join(c["name"] for c in data.get("choices", [])))
+            return
+        text = render_text(data, datetime.now(UTC))
+        self.say("\n".join("  " + line for line in text.splitlines()))
+
+
+async def run_demo(config: Config, seconds: int, transcript: Path | None) -> int:
+    logging.basicConfig(level=logging.ERROR)
+    out = transcript.open("w") if transcript else None
+    show = Show(out)
+    sandbox = Sandbox()
+    url = await sandbox.start()
+    show.say(f"Local Discord sandbox at {url} — nothing leaves this machine.")
+    with tempfile.TemporaryDirectory(prefix="release-bot-demo-") as tmp:
+        demo = demo_config(config, seconds, f"sqlite+aiosqlite:///{Path(tmp) / 'demo.sqlite3'}")
+        bot = await start_in_process(demo, url)
+        try:
+            synced = await bot.tree.sync()
+            show.say(f"The real bot logged in as {bot.user} and registered: "
+                     + ", ".join(f"/{c.name}" for c in synced))
+            ids = await sandbox.create_guild("Demo server", ["general", "announcements"],
+                                             [{"name": "alex"}, {"name": "sam", "admin": True}])
+            await bot.wait_for("guild_join", timeout=5)
+            guild, general = ids["guild_id"], ids["channels"]["general"]
+            alex, sam = ids["members"]["alex"], ids["members"]["sam"]
+            show.say("Created 'Demo server' with #general and #announcements; alex is a member, sam an admin.")
+
+            show.say("\n── Slash commands, typed by alex in #general ──")
+            for command in MEMBER_COMMANDS:
+                show.reply("alex", command, await sandbox.interact(guild, general, alex, command))
+            typed = "/premiere timezone:new_y"
+            show.reply("alex", typed + "  (autocomplete)",
+                       await sandbox.interact(guild, general, alex, typed, focused="timezone"))
+
+            show.say("\n── Announcements, set up by sam ──")
+            release = demo.catalogue.get("demo-replay")
+            for command in (f"/announce setup channel:#announcements release:{release.id} timezone:Europe/Paris",
+                            "/announce status"):
+                show.reply("sam", command, await sandbox.interact(guild, general, sam, command))
+            show.say(f"\n── Waiting for the posts in #announcements (the release is {seconds} s away) ──")
+            posts = sandbox.listen()
+            deadline = release.release_at + timedelta(seconds=15)
+            while True:
+                left = (deadline - datetime.now(UTC)).total_seconds()
+                message = await asyncio.wait_for(posts.get(), max(left, 0.1))
+                stamp = datetime.now(UTC).strftime("%H:%M:%S")
+                show.say(f"  [{stamp}] #announcements: {render_timestamps(message['content'], datetime.now(UTC))}")
+                if "out now" in message["content"]:
+                    break
+            show.say("\nThat's the whole tour. Run it for real: export DISCORD_TOKEN=... && release-bot run")
+        except TimeoutError:
+            show.say("The demo timed out waiting for a post: please report this as a bug.")
+            return 1
+        finally:
+            for entry in sandbox.log:
+                show.record("request", entry)
+            for message in sandbox.messages():
+                show.record("message", message)
+            if out:
+                out.close()
+            await bot.close()
+            await sandbox.stop()
+    return 0
