@@ -20,7 +20,11 @@ from referencing.jsonschema import DRAFT202012
 
 SPEC_PATH = Path(__file__).parent / "spec" / "openapi.json"
 _URI = "urn:discord-openapi"
-Problem = tuple[tuple[str, ...], str]  # (path into the body, message)
+Problem = tuple[tuple[str, ...], str, str]  # (path into the body, Discord's error code, message)
+# JSON Schema keywords -> the codes Discord puts in a 50035 error tree
+_CODES = {"maxLength": "BASE_TYPE_MAX_LENGTH", "maxItems": "BASE_TYPE_MAX_LENGTH", "minLength": "BASE_TYPE_MIN_LENGTH",
+          "required": "BASE_TYPE_REQUIRED", "type": "BASE_TYPE_BAD_TYPE", "enum": "BASE_TYPE_CHOICES",
+          "pattern": "STRING_TYPE_REGEX", "maximum": "NUMBER_TYPE_MAX", "minimum": "NUMBER_TYPE_MIN"}
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,8 @@ class Spec:
 
     def _errors(self, pointer: str, instance: Any, request: bool) -> list[Problem]:
         validator = self._validator(pointer, request)
-        return [(tuple(map(str, e.absolute_path)), e.message[:300]) for e in validator.iter_errors(instance)][:20]
+        return [(tuple(map(str, e.absolute_path)), _CODES.get(str(e.validator), "BASE_TYPE_INVALID"), e.message[:300])
+                for e in validator.iter_errors(instance)][:20]
 
     def request_errors(self, op: Operation, body: Any) -> list[Problem]:
         content = (op.spec.get("requestBody") or {}).get("content", {}).get("application/json")

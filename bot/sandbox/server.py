@@ -80,11 +80,11 @@ Route = Callable[[Call], Awaitable[tuple[int, Any]]]
 def error_tree(problems: list[Problem]) -> Json:
     """Discord's nested `errors` object: {"embeds": {"0": {"title": {"_errors": [...]}}}}."""
     tree: Json = {}
-    for path, message in problems:
+    for path, code, message in problems:
         node = tree
         for key in path:
             node = node.setdefault(key, {})
-        node.setdefault("_errors", []).append({"code": "BASE_TYPE_INVALID", "message": message})
+        node.setdefault("_errors", []).append({"code": code, "message": message})
     return tree
 
 
@@ -97,8 +97,9 @@ def merge_trees(a: Json, b: Json) -> Json:
     for key, value in b.items():
         if isinstance(value, dict) and isinstance(a.get(key), dict):
             merge_trees(a[key], value)
-        elif isinstance(value, list) and isinstance(a.get(key), list):
-            a[key] = a[key] + value
+        elif isinstance(value, list) and isinstance(a.get(key), list):  # one error per code, as Discord lists them
+            codes = {e["code"] for e in a[key]}
+            a[key] = a[key] + [e for e in value if e["code"] not in codes]
         else:
             a[key] = value
     return a

@@ -1,0 +1,114 @@
+"""The sandbox behaves as Discord does: spec validation, limits, nonce dedupe, rate limits, gateway recovery."""
+
+from __future__ import annotations
+
+import aiohttp
+import discord
+import pytest
+
+from bot.discord.client import ReleaseBot
+from bot.sandbox.server import Sandbox
+from tests.e2e.conftest import Server
+
+
+async def rest(sandbox: Sandbox, method: str, path: str, body: object = None, auth: bool = True
+               ) -> tuple[int, dict, object]:
+    headers = {"Authorization": "Bot sandbox-token"} if auth else {}
+    async with aiohttp.ClientSession() as session, session.request(
+            method, f"{sandbox.url}/api/v10{path}", json=body, headers=headers) as response:
+        return response.status, dict(response.headers), await response.json()
+
+
+async def test_spec_validation_rejects_a_malformed_body_as_discord_does(server: Server) -> None:
+    sandbox = server.sandbox
+    status, headers, body = await rest(sandbox, "POST", f"/channels/{server.channel()}/messages",
+                                       {"content": 5, "embeds": [{"title": "x" * 300}]})
+    assert status == 400
+    assert headers["Content-Type"] == "application/json"
+    assert body["code"] == 50035 and body["message"] == "Invalid Form Body"
+    assert "content" in body["errors"]
+    assert body["errors"]["embeds"]["0"]["title"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
+    assert [v["what"] for v in sandbox.violations] == [
+        "invalid body for POST /channels/{channel_id}/messages"]
+    sandbox.violations.clear()  # seen and asserted: the fixture checks that nothing else went wrong
+
+
+async def test_content_and_embed_limits_the_spec_lacks(server: Server) -> None:
+    sandbox = server.sandbox
+    status, _, body = await rest(sandbox, "POST", f"/channels/{server.channel()}/messages", {"content": "x" * 2001})
+    assert status == 400 and "content" in body["errors"]
+    embeds = [{"title": "t", "description": "d" * 4000}, {"title": "t", "description": "d" * 2500}]
+    status, _, body = await rest(sandbox, "POST", f"/channels/{server.channel()}/messages", {"embeds": embeds})
+    assert status == 400
+    assert body["errors"]["embeds"]["_errors"][0]["code"] == "MAX_EMBED_SIZE_EXCEEDED"
+    assert len(sandbox.violations) == 2
+    sandbox.violations.clear()
+
+
+async def test_command_sync_is_rejected_like_discord_would(running_bot: ReleaseBot, sandbox: Sandbox) -> None:
+    app_id = running_bot.application_id
+    bad = [{"name": "Count Down", "description": "ok", "type": 1},
+           {"name": "countdown", "description": "x" * 101, "type": 1}]
+    with pytest.raises(discord.HTTPException) as raised:
+        await running_bot.http.bulk_upsert_global_commands(app_id, bad)
+    assert raised.value.status == 400 and raised.value.code == 50035
+    assert "In 0.name: Command name is invalid" in raised.value.text
+    assert "In 1.description:" in raised.value.text and "Must be between 1 and 100 in length." in raised.value.text
+    assert len(sandbox.violations) == 1
+    sandbox.violations.clear()
+
+
+async def test_nonce_dedupe_returns_the_first_message(server: Server) -> None:
+    channel = server.bot.get_partial_messageable(int(server.channel()))
+    first = await channel.send("hello", nonce="same-nonce-1")
+    second = await channel.send("hello again", nonce="same-nonce-1")
+    assert second.id == first.id and second.content == "hello"
+    assert [m["content"] for m in server.sandbox.messages(server.channel())] == ["hello"]
+
+
+async def test_rate_limit_headers_and_429_follow_discord(server: Server) -> None:
+    path = f"/channels/{server.channel()}/messages"
+    seen = [await rest(server.sandbox, "POST", path, {"content": f"m{i}"}) for i in range(6)]
+    statuses = [s for s, _, _ in seen]
+    assert statuses == [200, 200, 200, 200, 200, 429]  # 5 messages per 5 s per channel
+    _, headers, _ = seen[0]
+    assert headers["X-RateLimit-Limit"] == "5" and headers["X-RateLimit-Remaining"] == "4"
+    assert float(headers["X-RateLimit-Reset-After"]) == pytest.approx(5.0, abs=0.2)
+    assert len(headers["X-RateLimit-Bucket"]) == 16
+    _, limited, body = seen[5]
+    assert limited["X-RateLimit-Scope"] == "user" and limited["Via"]
+    assert int(limited["Retry-After"]) >= 1
+    assert body["global"] is False and 0 < body["retry_after"] <= 5.0
+
+
+async def test_unauthorised_and_unknown(server: Server) -> None:
+    status, _, _ = await rest(server.sandbox, "GET", "/users/@me", auth=False)
+    assert status == 401
+    status, _, body = await rest(server.sandbox, "POST", "/channels/123/messages", {"content": "x"})
+    assert (status, body["code"]) == (404, 10003)
+
+
+async def test_missing_permission_is_403_50013(server: Server) -> None:
+    await server.sandbox.set_channel_permissions(int(server.channel()), server.sandbox.world.bot_id, [],
+                                                 ["send_messages"])
+    status, _, body = await rest(server.sandbox, "POST", f"/channels/{server.channel()}/messages", {"content": "x"})
+    assert (status, body["code"], body["message"]) == (403, 50013, "Missing Permissions")
+
+
+async def test_dropped_gateway_resumes_and_invalid_session_reidentifies(server: Server) -> None:
+    sandbox = server.sandbox
+    assert await sandbox.drop_gateway() == 1
+    assert (await server.slash("/countdown"))["type"] == 4  # delivered after the RESUME
+    assert sandbox.gateway.resumes == 1
+    identifies = sandbox.gateway.identifies
+    waiter = server.bot.loop.create_task(server.bot.wait_for("ready", timeout=10))
+    assert await sandbox.invalidate_session() == 1
+    await waiter
+    assert sandbox.gateway.identifies == identifies + 1
+    assert (await server.slash("/about"))["type"] == 4
+
+
+async def test_an_unanswered_interaction_times_out_like_discord(server: Server) -> None:
+    await server.bot.close()  # nobody answers
+    with pytest.raises(TimeoutError, match="did not respond"):
+        await server.slash("/countdown")
