@@ -50,6 +50,13 @@ def _clock(text: str) -> time:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time of day such as 20:00") from None
 
 
+def _shard_ids(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of shard ids such as 0,1") from None
+
+
 def _zulu(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -117,7 +124,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     from bot.discord.runner import run_bot
 
-    return asyncio.run(run_bot(_load(args), token or "sandbox-token", sandbox=args.sandbox))
+    if (args.shard_ids is None) != (args.shard_count is None):
+        raise CliError("--shard-ids and --shard-count go together, e.g. --shard-ids 0,1 --shard-count 4")
+    if args.shard_ids is not None and not all(0 <= s < args.shard_count for s in args.shard_ids):
+        raise CliError(f"every shard id must be between 0 and {args.shard_count - 1}")
+    return asyncio.run(run_bot(_load(args), token or "sandbox-token", sandbox=args.sandbox,
+                               shard_ids=args.shard_ids, shard_count=args.shard_count))
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -213,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("run", "Run the bot on Discord (needs DISCORD_TOKEN) or on a sandbox.")
     p.add_argument("--sandbox", metavar="URL", help="connect to a release-bot sandbox instead of Discord")
+    p.add_argument("--shard-ids", type=_shard_ids, metavar="0,1", help="the shards this process runs")
+    p.add_argument("--shard-count", type=int, metavar="N", help="how many shards all processes run together")
     p.set_defaults(func=cmd_run)
 
     p = add("sync", "Register the slash commands with Discord (the bot does not re-sync on every start).")

@@ -18,14 +18,17 @@ from bot.scheduling.announcer import Announcer
 log = logging.getLogger(__name__)
 
 
-class ReleaseBot(commands.Bot):
-    def __init__(self, config: Config, *, services: bool = True, **options: Any) -> None:
+class ReleaseBot(commands.AutoShardedBot):
+    """One process of the bot: all shards by default, or `shard_ids` of `shard_count` (several processes)."""
+
+    def __init__(self, config: Config, *, services: bool = True, sandbox: bool = False, **options: Any) -> None:
         # Only the guilds intent: slash commands arrive as interactions, we never read messages.
         options.setdefault("intents", discord.Intents(guilds=True))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
         self.config = config
         self.with_services = services  # False for `release-bot sync`: no database, no scheduler
+        self.sandbox = sandbox
         self.announcer: Announcer | None = None
         self.tree.on_error = on_app_command_error
 
@@ -52,6 +55,11 @@ class ReleaseBot(commands.Bot):
         if self.shard_count and shard_ids is not None:
             owned, count = set(shard_ids), self.shard_count
             announcer.guild_filter = lambda guild_id: (guild_id >> 22) % count in owned
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # Discord allows one IDENTIFY per 5 s per bucket; a local sandbox has no such limit.
+        if not self.sandbox:
+            await super().before_identify_hook(shard_id, initial=initial)
 
     async def close(self) -> None:
         if self.announcer is not None:

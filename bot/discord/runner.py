@@ -18,11 +18,12 @@ def point_at_sandbox(url: str) -> None:
     gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(base.replace("http", "ws", 1) + "/")
 
 
-async def run_bot(config: Config, token: str, sandbox: str | None = None) -> int:
+async def run_bot(config: Config, token: str, sandbox: str | None = None, shard_ids: list[int] | None = None,
+                  shard_count: int | None = None) -> int:
     if sandbox:
         point_at_sandbox(sandbox)
     utils.setup_logging()
-    async with ReleaseBot(config) as bot:
+    async with ReleaseBot(config, sandbox=bool(sandbox), shard_ids=shard_ids, shard_count=shard_count) as bot:
         await bot.start(token)
     return 0
 
@@ -30,7 +31,7 @@ async def run_bot(config: Config, token: str, sandbox: str | None = None) -> int
 async def sync_commands(config: Config, token: str, guild_id: int | None, sandbox: str | None = None) -> list[str]:
     if sandbox:
         point_at_sandbox(sandbox)
-    async with ReleaseBot(config, services=False) as bot:
+    async with ReleaseBot(config, services=False, sandbox=bool(sandbox)) as bot:
         await bot.login(token)
         guild = Object(guild_id) if guild_id else None
         if guild is not None:
@@ -47,7 +48,7 @@ async def start_in_process(config: Config, sandbox_url: str, **options: object) 
     point_at_sandbox(sandbox_url)
     options.setdefault("chunk_guilds_at_startup", False)
     options.setdefault("guild_ready_timeout", 0.05)
-    bot = ReleaseBot(config, **options)  # type: ignore[arg-type]
+    bot = ReleaseBot(config, sandbox=True, **options)  # type: ignore[arg-type]
     await bot.login("sandbox-token")
     bot.runner_task = asyncio.create_task(bot.connect(reconnect=True), name="release-bot gateway")
     await bot.wait_until_ready()

@@ -169,7 +169,11 @@ class World:
 
     def create_guild(self, name: str, channels: list[str], members: list[dict[str, Any]]) -> Guild:
         now = time.time()
+        # Guild n lands on shard n % count for any shard count dividing 16: (id >> 22) % 16 == n % 16.
         guild_id = self.snowflake()
+        stamp = guild_id >> 22
+        stamp += (len(self.guilds) - stamp) % 16
+        guild_id = (stamp << 22) | (guild_id & 0x3FFFFF)
         owner = self.add_user(f"{name} owner")
         guild = Guild(guild_id, name, int(owner["id"]))
         guild.roles[guild_id] = Role(guild_id, "@everyone", EVERYONE_DEFAULT)

@@ -32,7 +32,9 @@ from bot.storage.repository import Store
 log = logging.getLogger(__name__)
 NONCE_WINDOW = timedelta(minutes=2)  # well inside the "few minutes" Discord remembers a nonce
 HORIZON = timedelta(days=40)  # jobs further ahead are added by the daily refresh
-RETRY_DELAYS = (5.0, 30.0, 120.0, 600.0)  # after discord.py's own retries of 5xx answers
+RETRY_DELAYS = (5.0, 15.0, 30.0, 60.0)  # after discord.py's own retries of 5xx answers, inside NONCE_WINDOW
+ORPHAN_AGE = timedelta(seconds=20)  # a claim unconfirmed this long lost its sender (a killed process)
+SWEEP_SECONDS = 15
 
 
 class PostRejected(Exception):
@@ -75,6 +77,7 @@ class Announcer:
         self.guild_filter: Callable[[int], bool] = lambda guild_id: True  # shards: only the servers we own
         self._tasks: set[asyncio.Task[None]] = set()  # retries waiting for their moment
         self._inflight: set[asyncio.Task[object]] = set()  # deliveries under way: let them finish at stop
+        self._mine: set[int] = set()  # ledger ids this process is sending or will retry: not for the sweep
 
     # ---- the plan of one subscription ---------------------------------------------------------------------
 
@@ -103,6 +106,8 @@ class Announcer:
         await self.catch_up(now)
         await self.rebuild(now)
         self.scheduler.add_job(self._refresh, "interval", hours=24, id="refresh", replace_existing=True)
+        # Another process (an old one in a rolling restart, or one that was killed) may leave claims behind.
+        self.scheduler.add_job(self._sweep, "interval", seconds=SWEEP_SECONDS, id="sweep", replace_existing=True)
         if not self.scheduler.running:
             self.scheduler.start()
 
@@ -119,6 +124,9 @@ class Announcer:
 
     async def _refresh(self) -> None:
         await self.rebuild(self.clock())
+
+    async def _sweep(self) -> None:
+        await self.recover(self.clock(), min_age=ORPHAN_AGE)
 
     async def rebuild(self, now: datetime) -> None:
         """Drop every post job and derive them again from storage."""
@@ -201,6 +209,12 @@ class Announcer:
             self._inflight.discard(task)  # type: ignore[arg-type]
 
     async def _send(self, sub: Subscription, delivery: Delivery, text: str, attempt: int = 0) -> None:
+        self._mine.add(delivery.id)
+        if await self._attempt(sub, delivery, text, attempt):
+            self._mine.discard(delivery.id)
+
+    async def _attempt(self, sub: Subscription, delivery: Delivery, text: str, attempt: int) -> bool:
+        """One try; True once the post's outcome is recorded, False while a retry is pending."""
         content = f"<@&{sub.role_id}> {text}" if sub.role_id else text
         try:
             message_id = await self.poster.post(sub.channel_id, content, delivery.nonce, sub.role_id)
@@ -210,16 +224,19 @@ class Announcer:
             await self.store.set_paused(sub.guild_id, True, reason, self.clock(), channel_id=sub.channel_id)
             await self.reschedule_guild(sub.guild_id)
             log.warning("server %s: announcements paused: %s", sub.guild_id, reason)
-            return
+            return True
         except PostFailed as exc:
-            if attempt >= len(RETRY_DELAYS):
+            # Past Discord's nonce memory a re-send could make a second copy (a 5xx does not prove the first
+            # try created nothing): give up rather than risk it.
+            if attempt >= len(RETRY_DELAYS) or self.clock() - delivery.claimed_at > NONCE_WINDOW:
                 await self.store.finish(delivery.id, "failed", self.clock(), detail=f"gave up: {exc}")
-                return
+                return True
             delay = RETRY_DELAYS[attempt]
             log.info("server %s: post %s failed (%s); retrying in %ss", sub.guild_id, delivery.post_key, exc, delay)
             self._later(delay, self._send(sub, delivery, text, attempt + 1))
-            return
+            return False
         await self.store.finish(delivery.id, "sent", self.clock(), message_id=message_id)
+        return True
 
     def _later(self, delay: float, coro) -> None:  # type: ignore[no-untyped-def]
         async def run() -> None:
@@ -232,12 +249,18 @@ class Announcer:
 
     # ---- after a restart ----------------------------------------------------------------------------------
 
-    async def recover(self, now: datetime) -> None:
-        """Claims never confirmed (the process died mid-send): same nonce again, or settle them as skipped."""
+    async def recover(self, now: datetime, min_age: timedelta = timedelta(0)) -> None:
+        """Claims never confirmed (a process died mid-send): same nonce again, or settle them as skipped.
+
+        At start every claim of our servers is recovered; the periodic sweep takes only those older than
+        `min_age`, so a send still under way elsewhere is left alone (and a duplicate re-send would be
+        deduplicated by its nonce anyway)."""
+        claims = [d for d in await self.store.unfinished_claims()
+                  if self.guild_filter(d.guild_id) and now - d.claimed_at >= min_age and d.id not in self._mine]
+        if not claims:
+            return
         subs = {(s.guild_id, s.release_id): s for s in await self.store.subscriptions()}
-        for delivery in await self.store.unfinished_claims():
-            if not self.guild_filter(delivery.guild_id):
-                continue
+        for delivery in claims:
             sub = subs.get((delivery.guild_id, delivery.release_id))
             release = self.release_of(sub) if sub else None
             if sub is None or release is None or sub.paused:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +18,7 @@ from bot.config import Config
 from bot.discord.client import ReleaseBot
 from bot.discord.runner import start_in_process
 from bot.sandbox.server import Sandbox
+from tests.conftest import ROOT
 
 
 @dataclass
@@ -92,3 +98,30 @@ async def server(sandbox: Sandbox, running_bot: ReleaseBot) -> Server:
     ids = await join_guild(sandbox, running_bot, "Lamplight Readers", channels=["general", "announcements"],
                            members=[{"name": "ada", "admin": False}, {"name": "grace", "admin": True}])
     return Server(sandbox, running_bot, ids)
+
+
+def write_config(directory: Path, release_at: datetime) -> Path:
+    catalogue = (ROOT / "config" / "releases.toml").read_text()
+    catalogue = catalogue.replace('featured = "all-the-light-we-cannot-see"', 'featured = "the-lighthouse-keeper"')
+    catalogue += (f'\n[[release]]\nid = "the-lighthouse-keeper"\ntitle = "The Lighthouse Keeper"\nkind = "film"\n'
+                  f'network = "Netflix"\nrelease_at = "{release_at.isoformat()}"\ntimezone = "UTC"\n')
+    (directory / "releases.toml").write_text(catalogue)
+    (directory / "settings.toml").write_text('[announcements]\nmilestones = ["2s"]\ngrace = "1h"\n')
+    return directory
+
+
+async def start_bot(sandbox: Sandbox, config_dir: Path, database_url: str, *args: str) -> asyncio.subprocess.Process:
+    """`release-bot run --sandbox URL [args]` as its own process, as an operator would start it.
+
+    Returns once it has identified on the gateway (all its shards)."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("DISCORD_TOKEN", None)
+    identified = sandbox.gateway.identifies
+    shards = len(args[args.index("--shard-ids") + 1].split(",")) if "--shard-ids" in args else 1
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--sandbox", sandbox.url, "--config", str(config_dir), *args, env=env,
+        cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    async with sandbox.gateway.identified:
+        await asyncio.wait_for(sandbox.gateway.identified.wait_for(
+            lambda: sandbox.gateway.identifies >= identified + shards), 30)
+    return process

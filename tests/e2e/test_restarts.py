@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,8 +13,8 @@ from bot.domain.releases import Catalogue
 from bot.sandbox.server import Sandbox
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
-from tests.conftest import ROOT, upcoming_release
-from tests.e2e.conftest import Launch
+from tests.conftest import upcoming_release
+from tests.e2e.conftest import Launch, start_bot, write_config
 from tests.e2e.test_announcements import next_posts, wait_until
 
 MINUTE = timedelta(minutes=1)
@@ -130,27 +128,3 @@ async def test_sigkill_mid_fan_out_then_restart_gives_exactly_one_copy(
     # more requests than messages, and still one message per post.
     sends = [e for e in sandbox.log if e["method"] == "POST" and e["path"].endswith("/messages")]
     assert len(sends) > 2 * servers
-
-
-def write_config(directory: Path, release_at: datetime) -> Path:
-    catalogue = (ROOT / "config" / "releases.toml").read_text()
-    catalogue = catalogue.replace('featured = "all-the-light-we-cannot-see"', 'featured = "the-lighthouse-keeper"')
-    catalogue += (f'\n[[release]]\nid = "the-lighthouse-keeper"\ntitle = "The Lighthouse Keeper"\nkind = "film"\n'
-                  f'network = "Netflix"\nrelease_at = "{release_at.isoformat()}"\ntimezone = "UTC"\n')
-    (directory / "releases.toml").write_text(catalogue)
-    (directory / "settings.toml").write_text('[announcements]\nmilestones = ["2s"]\ngrace = "1h"\n')
-    return directory
-
-
-async def start_bot(sandbox: Sandbox, config_dir: Path, database_url: str) -> asyncio.subprocess.Process:
-    """`release-bot run --sandbox URL` as its own process, as an operator would start it."""
-    env = {**os.environ, "DATABASE_URL": database_url}
-    env.pop("DISCORD_TOKEN", None)
-    identified = sandbox.gateway.identifies
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--sandbox", sandbox.url, "--config", str(config_dir), env=env,
-        cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    async with sandbox.gateway.identified:
-        await asyncio.wait_for(sandbox.gateway.identified.wait_for(
-            lambda: sandbox.gateway.identifies > identified), 30)
-    return process
