@@ -55,6 +55,8 @@ class Settings:
     milestones: tuple[timedelta, ...] = DEFAULT_MILESTONES
     grace: timedelta = timedelta(hours=1)
     premiere_grace: timedelta = timedelta(hours=24)
+    # Announcement posts per second for this process; Discord allows 50 requests/s per bot in all.
+    posts_per_second: float = 48.0
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> tuple[
     storage = data.get("storage", {})
     ann = data.get("announcements", {})
     c.unknown_keys(storage, {"database_url"}, "storage")
-    c.unknown_keys(ann, {"milestones", "grace", "premiere_grace"}, "announcements")
+    c.unknown_keys(ann, {"milestones", "grace", "premiere_grace", "posts_per_second"}, "announcements")
     defaults = Settings()
     values: dict[str, Any] = {}
     url = environ.get("DATABASE_URL") or storage.get("database_url") or defaults.database_url
@@ -195,6 +197,12 @@ def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> tuple[
             values["milestones"] = tuple(sorted({parse_duration(m) for m in ann["milestones"]}, reverse=True))
         except (TypeError, ValueError) as exc:
             c.add("announcements.milestones", str(exc))
+    if "posts_per_second" in ann:
+        rate = ann["posts_per_second"]
+        if isinstance(rate, int | float) and not isinstance(rate, bool) and 0 < rate <= 50:
+            values["posts_per_second"] = float(rate)
+        else:
+            c.add("announcements.posts_per_second", "must be a number above 0 and at most 50 (Discord's limit)")
     for key in ("grace", "premiere_grace"):
         if key in ann:
             try:

@@ -45,7 +45,9 @@ class ReleaseBot(commands.AutoShardedBot):
             return
         engine = create_engine(self.config.settings.database_url)
         await upgrade(engine)
-        self.announcer = Announcer(Store(engine), self.config.catalogue, self.config.settings, DiscordPoster(self))
+        settings = self.config.settings
+        poster = DiscordPoster(self, settings.posts_per_second)
+        self.announcer = Announcer(Store(engine), self.config.catalogue, settings, poster)
         self.configure_announcer(self.announcer)
         await self.announcer.start()
 
