@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.countdown import span_words
@@ -66,6 +66,28 @@ def build_plan(
                 posts[at] = PlannedPost(at, "daily", f"daily:{day.isoformat()}", f"daily {daily:%H:%M}")
             day += timedelta(days=1)
     return sorted(posts.values())
+
+
+def post_for_key(release: Release, zone: ZoneInfo, daily: time | None, key: str,
+                 milestones: Sequence[timedelta] = DEFAULT_MILESTONES) -> PlannedPost | None:
+    """The one post of the plan with this key, computed directly; None if the plan has no such post."""
+    kind, _, rest = key.partition(":")
+    if kind == "premiere":
+        return PlannedPost(release.release_at, "premiere", "premiere", "premiere")
+    if kind == "milestone":
+        for offset in milestones:
+            if format_duration(offset) == rest:
+                at = release.release_at - offset
+                return PlannedPost(at, "milestone", key, f"{span_words(at, release.release_at)} before")
+        return None
+    if kind == "daily" and daily is not None:
+        try:
+            day = date.fromisoformat(rest)
+        except ValueError:
+            return None
+        at = local_instant(day, daily, zone)
+        return PlannedPost(at, "daily", key, f"daily {daily:%H:%M}") if at < release.release_at else None
+    return None
 
 
 def post_text(release: Release, post: PlannedPost, *, late: bool = False) -> str:

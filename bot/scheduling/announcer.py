@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time as time_module
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -24,7 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.config import Settings
-from bot.domain.plan import PlannedPost, build_plan, post_text
+from bot.domain.plan import PlannedPost, build_plan, post_for_key, post_text
 from bot.domain.releases import Catalogue, Release, UnknownRelease
 from bot.storage.models import Delivery, Subscription
 from bot.storage.repository import Store
@@ -49,8 +50,21 @@ class Poster(Protocol):
     async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None) -> int: ...
 
 
-def job_id(guild_id: int, release_id: str, key: str) -> str:
-    return f"post:{guild_id}:{release_id}:{key}"
+def job_id(release_id: str, key: str, at: datetime) -> str:
+    return f"post:{release_id}:{key}@{int(at.timestamp())}"
+
+
+@dataclass
+class Group:
+    """One timer for one post of one release at one instant, for every server whose plan has it.
+
+    Thousands of servers counting down to the same release share their milestone instants, so they share a
+    job: memory and start-up grow with distinct instants, not with servers."""
+
+    at: datetime
+    release_id: str
+    key: str
+    guilds: set[int]
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,7 @@ class Announcer:
         self._tasks: set[asyncio.Task[None]] = set()  # retries waiting for their moment
         self._inflight: set[asyncio.Task[object]] = set()  # deliveries under way: let them finish at stop
         self._mine: set[int] = set()  # ledger ids this process is sending or will retry: not for the sweep
+        self._groups: dict[str, Group] = {}  # job id -> the servers that job posts to
 
     # ---- the plan of one subscription ---------------------------------------------------------------------
 
@@ -94,6 +109,14 @@ class Announcer:
         daily = time.fromisoformat(sub.daily_time) if sub.daily_time else None
         return build_plan(release, ZoneInfo(sub.timezone), daily, after, self.settings.milestones)
 
+    def post(self, sub: Subscription, key: str) -> PlannedPost | None:
+        """The subscription's post with this key, as its settings give it now."""
+        release = self.release_of(sub)
+        if release is None:
+            return None
+        daily = time.fromisoformat(sub.daily_time) if sub.daily_time else None
+        return post_for_key(release, ZoneInfo(sub.timezone), daily, key, self.settings.milestones)
+
     def grace(self, kind: str) -> timedelta:
         return self.settings.premiere_grace if kind == "premiere" else self.settings.grace
 
@@ -101,10 +124,12 @@ class Announcer:
 
     async def start(self) -> None:
         """Recover unconfirmed sends, catch up on what was missed, schedule the rest. Needs the running loop."""
+        began = time_module.perf_counter()
         now = self.clock()
         await self.recover(now)
         await self.catch_up(now)
         await self.rebuild(now)
+        log.info("scheduled %d posts in %.2f s", self.job_count(), time_module.perf_counter() - began)
         self.scheduler.add_job(self._refresh, "interval", hours=24, id="refresh", replace_existing=True)
         # Another process (an old one in a rolling restart, or one that was killed) may leave claims behind.
         self.scheduler.add_job(self._sweep, "interval", seconds=SWEEP_SECONDS, id="sweep", replace_existing=True)
@@ -130,11 +155,10 @@ class Announcer:
 
     async def rebuild(self, now: datetime) -> None:
         """Drop every post job and derive them again from storage."""
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith("post:"):
-                job.remove()
+        for job_id_ in list(self._groups):
+            self._remove_job(job_id_)
         subs = [s for s in await self.store.subscriptions(active_only=True) if self.guild_filter(s.guild_id)]
-        settled = await self.store.settled_keys([s.guild_id for s in subs]) if subs else set()
+        settled = await self.store.settled_keys(due_after=now) if subs else set()
         for sub in subs:
             self._schedule(sub, now, settled)
 
@@ -142,15 +166,20 @@ class Announcer:
         """After a settings change: that server's jobs, derived again from storage."""
         self.unschedule_guild(guild_id)
         now = self.clock()
-        settled = await self.store.settled_keys([guild_id])
+        settled = await self.store.settled_keys(guild_id=guild_id, due_after=now)
         for sub in await self.store.subscriptions(guild_id, active_only=True):
             self._schedule(sub, now, settled)
 
     def unschedule_guild(self, guild_id: int) -> None:
-        prefix = f"post:{guild_id}:"
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith(prefix):
-                job.remove()
+        for job_id_, group in list(self._groups.items()):
+            group.guilds.discard(guild_id)
+            if not group.guilds:
+                self._remove_job(job_id_)
+
+    def _remove_job(self, job_id_: str) -> None:
+        self._groups.pop(job_id_, None)
+        if self.scheduler.get_job(job_id_) is not None:
+            self.scheduler.remove_job(job_id_)
 
     def _schedule(self, sub: Subscription, now: datetime, settled: set[tuple[int, str, str]]) -> None:
         for post in self.plan(sub, now):
@@ -158,33 +187,39 @@ class Announcer:
                 break
             if (sub.guild_id, sub.release_id, post.key) in settled:
                 continue
-            self.scheduler.add_job(self._fire, DateTrigger(post.at, timezone=UTC),
-                                   id=job_id(sub.guild_id, sub.release_id, post.key),
-                                   args=(sub.guild_id, sub.release_id, post.key), replace_existing=True)
+            ident = job_id(sub.release_id, post.key, post.at)
+            group = self._groups.get(ident)
+            if group is None:
+                group = self._groups[ident] = Group(post.at, sub.release_id, post.key, set())
+                self.scheduler.add_job(self._fire, DateTrigger(post.at, timezone=UTC), id=ident, args=(ident,),
+                                       replace_existing=True)
+            group.guilds.add(sub.guild_id)
+
+    def job_count(self) -> int:
+        return len(self._groups)
 
     def scheduled(self, guild_id: int) -> list[Due]:
-        """The post jobs of one server, in time order: what `/announce status` and the tests read."""
-        prefix = f"post:{guild_id}:"
-        found = []
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith(prefix):
-                _, _, _, key = job.id.split(":", 3)
-                found.append(Due(job.trigger.run_date, key, key.split(":")[0]))
+        """The posts one server has timers for, in time order: what the tests compare with the plan."""
+        found = [Due(g.at, g.key, g.key.split(":")[0]) for g in self._groups.values() if guild_id in g.guilds]
         return sorted(found, key=lambda d: d.at)
 
     # ---- delivery -----------------------------------------------------------------------------------------
 
-    async def _fire(self, guild_id: int, release_id: str, key: str) -> None:
-        """A job's moment came: re-read the truth from storage, then deliver (or skip, if far too late)."""
-        now = self.clock()
-        subs = [s for s in await self.store.subscriptions(guild_id, active_only=True) if s.release_id == release_id]
-        if not subs:
+    async def _fire(self, ident: str) -> None:
+        """A job's moment came: re-read the truth from storage (one query for all its servers), then deliver to
+        each server as its own task, so one server's trouble never delays another's post."""
+        group = self._groups.pop(ident, None)
+        if group is None:
             return
-        sub = subs[0]
-        horizon = now - max(self.settings.grace, self.settings.premiere_grace) - timedelta(seconds=1)
-        post = next((p for p in self.plan(sub, horizon) if p.key == key), None)
-        if post is None or post.at > now:
-            return  # the plan changed under the job (settings edited); rebuild has the new one
+        now = self.clock()
+        subs = [s for s in await self.store.subscriptions(release_id=group.release_id, active_only=True)
+                if s.guild_id in group.guilds and self.guild_filter(s.guild_id)]
+        await asyncio.gather(*(self._fire_one(sub, group, now) for sub in subs))
+
+    async def _fire_one(self, sub: Subscription, group: Group, now: datetime) -> None:
+        post = self.post(sub, group.key)
+        if post is None or post.at != group.at:
+            return  # the settings changed under the job; the server's new jobs carry the new plan
         if now - post.at > self.grace(post.kind):  # e.g. the machine slept: same rule as after downtime
             await self.store.claim(sub, post.key, post.at, now, state="skipped",
                                    detail=f"fired {now - post.at} late, past its grace window")
@@ -271,8 +306,7 @@ class Announcer:
                     "the bot stopped while sending this post and came back after Discord's nonce memory; "
                     "not sent again, so it cannot appear twice"))
                 continue
-            post = next((p for p in self.plan(sub, delivery.due_at - timedelta(seconds=1))
-                         if p.key == delivery.post_key), None)
+            post = self.post(sub, delivery.post_key)
             if post is None:
                 await self.store.finish(delivery.id, "skipped", now, detail="no longer in the plan")
                 continue
@@ -284,7 +318,7 @@ class Announcer:
         subs = [s for s in await self.store.subscriptions(active_only=True) if self.guild_filter(s.guild_id)]
         if not subs:
             return
-        settled = await self.store.settled_keys([s.guild_id for s in subs])
+        settled = await self.store.settled_keys(due_after=min(s.created_at for s in subs))
         for sub in subs:
             missed = [p for p in self.plan(sub, sub.created_at) if p.at <= now
                       and (sub.guild_id, sub.release_id, p.key) not in settled]

@@ -52,10 +52,13 @@ class Store:
             sub.paused, sub.pause_reason, sub.updated_at = False, None, now
         return sub
 
-    async def subscriptions(self, guild_id: int | None = None, active_only: bool = False) -> Sequence[Subscription]:
+    async def subscriptions(self, guild_id: int | None = None, active_only: bool = False,
+                            release_id: str | None = None) -> Sequence[Subscription]:
         query = select(Subscription).order_by(Subscription.guild_id, Subscription.release_id)
         if guild_id is not None:
             query = query.where(Subscription.guild_id == guild_id)
+        if release_id is not None:
+            query = query.where(Subscription.release_id == release_id)
         if active_only:
             query = query.where(Subscription.paused.is_(False))
         async with self.session() as s:
@@ -115,11 +118,14 @@ class Store:
         async with self.session() as s:
             return (await s.execute(query)).scalars().all()
 
-    async def settled_keys(self, guild_ids: Sequence[int] | None = None) -> set[tuple[int, str, str]]:
-        """(guild, release, post key) of every ledger row: the posts that must never be sent again."""
+    async def settled_keys(self, guild_id: int | None = None, due_after: datetime | None = None
+                           ) -> set[tuple[int, str, str]]:
+        """(guild, release, post key) of ledger rows: the posts that must never be sent again."""
         query = select(Delivery.guild_id, Delivery.release_id, Delivery.post_key)
-        if guild_ids is not None:
-            query = query.where(Delivery.guild_id.in_(guild_ids))
+        if guild_id is not None:
+            query = query.where(Delivery.guild_id == guild_id)
+        if due_after is not None:
+            query = query.where(Delivery.due_at >= due_after)
         async with self.session() as s:
             return {(g, r, k) for g, r, k in (await s.execute(query)).all()}
 
