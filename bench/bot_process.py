@@ -37,8 +37,9 @@ def rss_mib() -> float:
 
 def emit(event: str, bot: ReleaseBot, **extra: object) -> None:
     jobs = bot.announcer.job_count() if bot.announcer else 0
-    print(json.dumps({"event": event, "t": time.time(), "jobs": jobs, "rss_mib": round(rss_mib(), 1), **extra}),
-          flush=True)
+    posts = bot.announcer.post_count() if bot.announcer else 0
+    print(json.dumps({"event": event, "t": time.time(), "jobs": jobs, "posts": posts,
+                      "rss_mib": round(rss_mib(), 1), **extra}), flush=True)
 
 
 async def main(url: str, config_dir: str, every: float) -> None:

@@ -245,11 +245,12 @@ async def startup(count: int, database_urls: dict[str, str]) -> str:
                     ready = await child.event("ready")
                 finally:
                     await child.stop()
-            rows.append([label, f"{configured:,}", f"{scheduled['jobs']:,}", f"{scheduled['seconds']:.2f} s",
+            rows.append([label, f"{configured:,}", f"{scheduled['posts']:,} in {scheduled['jobs']:,} jobs",
+                         f"{scheduled['seconds']:.2f} s",
                          f"{scheduled['rss_mib']:.0f} MiB", f"{ready['rss_mib']:.0f} MiB ({ready['guilds']:,})"])
             print(f"startup: {rows[-1]}", flush=True)
     await sandbox.stop()
-    return table(["database", "servers configured", "jobs", "process start to all jobs scheduled",
+    return table(["database", "servers configured", "posts scheduled", "process start to all jobs scheduled",
                   "RSS then", "RSS with the gateway up (guilds cached)"], rows)
 
 
@@ -298,8 +299,11 @@ async def soak(minutes: float) -> str:
     first, last = steady[:quarter], steady[-quarter:]
     rss_first, rss_last = statistics.mean(s["rss_mib"] for s in first), statistics.mean(s["rss_mib"] for s in last)
     jobs_first, jobs_last = statistics.mean(s["jobs"] for s in first), statistics.mean(s["jobs"] for s in last)
+    posts_first = statistics.mean(s["posts"] for s in first)
+    posts_last = statistics.mean(s["posts"] for s in last)
     rows = [["RSS (MiB)", f"{rss_first:.1f}", f"{rss_last:.1f}", f"{rss_last / rss_first:.2f}x"],
-            ["post jobs", f"{jobs_first:.0f}", f"{jobs_last:.0f}", f"{jobs_last / max(jobs_first, 1):.2f}x"]]
+            ["post jobs", f"{jobs_first:.0f}", f"{jobs_last:.0f}", f"{jobs_last / max(jobs_first, 1):.2f}x"],
+            ["posts scheduled", f"{posts_first:.0f}", f"{posts_last:.0f}", f"{posts_last / max(posts_first, 1):.2f}x"]]
     return (f"{minutes:g} minutes, {servers} servers, {count} releases set up by slash command one every 2 s, "
             f"{posts:,} posts delivered; samples every 10 s.\n\n"
             + table(["measure", "first quarter (mean)", "last quarter (mean)", "ratio"], rows))

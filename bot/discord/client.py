@@ -72,7 +72,7 @@ class ReleaseBot(commands.AutoShardedBot):
     async def command_context(self, interaction: discord.Interaction, now: datetime) -> CommandContext:
         guild_zone = None
         if interaction.guild_id and self.announcer is not None:
-            name = await self.announcer.store.guild_timezone(interaction.guild_id)
+            name = await self.announcer.guild_zone(interaction.guild_id)
             guild_zone = ZoneInfo(name) if name else None
         return CommandContext(self.config.catalogue, self.config.settings, now, guild_zone=guild_zone,
                               guild_id=interaction.guild_id, is_admin=interaction.permissions.manage_guild,

@@ -36,6 +36,7 @@ HORIZON = timedelta(days=40)  # jobs further ahead are added by the daily refres
 RETRY_DELAYS = (5.0, 15.0, 30.0, 60.0)  # after discord.py's own retries of 5xx answers, inside NONCE_WINDOW
 ORPHAN_AGE = timedelta(seconds=20)  # a claim unconfirmed this long lost its sender (a killed process)
 SWEEP_SECONDS = 15
+ZONE_CACHE_SECONDS = 30.0  # another process's /announce setup shows in this one's replies within this
 
 
 class PostRejected(Exception):
@@ -93,6 +94,7 @@ class Announcer:
         self._inflight: set[asyncio.Task[object]] = set()  # deliveries under way: let them finish at stop
         self._mine: set[int] = set()  # ledger ids this process is sending or will retry: not for the sweep
         self._groups: dict[str, Group] = {}  # job id -> the servers that job posts to
+        self._zones: dict[int, tuple[float, str | None]] = {}  # guild -> (valid until, time zone)
 
     # ---- the plan of one subscription ---------------------------------------------------------------------
 
@@ -164,6 +166,7 @@ class Announcer:
 
     async def reschedule_guild(self, guild_id: int) -> None:
         """After a settings change: that server's jobs, derived again from storage."""
+        self._zones.pop(guild_id, None)
         self.unschedule_guild(guild_id)
         now = self.clock()
         settled = await self.store.settled_keys(guild_id=guild_id, due_after=now)
@@ -197,6 +200,19 @@ class Announcer:
 
     def job_count(self) -> int:
         return len(self._groups)
+
+    def post_count(self) -> int:
+        """Posts with a timer: one per server in each job."""
+        return sum(len(g.guilds) for g in self._groups.values())
+
+    async def guild_zone(self, guild_id: int) -> str | None:
+        """The server's time zone, for replies; cached briefly, as every slash command asks for it."""
+        cached = self._zones.get(guild_id)
+        if cached is not None and cached[0] > time_module.monotonic():
+            return cached[1]
+        zone = await self.store.guild_timezone(guild_id)
+        self._zones[guild_id] = (time_module.monotonic() + ZONE_CACHE_SECONDS, zone)
+        return zone
 
     def scheduled(self, guild_id: int) -> list[Due]:
         """The posts one server has timers for, in time order: what the tests compare with the plan."""
