@@ -133,6 +133,6 @@ def test_check_config_ok_and_every_problem_listed(tmp_path: Path, capsys) -> Non
 
 
 def test_every_subcommand_has_help() -> None:
-    for sub in ("console", "plan", "check-config", "run", "sync"):
+    for sub in ("console", "plan", "check-config", "run", "sync", "sandbox", "demo"):
         done = release_bot(sub, "--help")
         assert done.returncode == 0 and "--config" in done.stdout, sub

@@ -235,10 +235,12 @@ class Sandbox:
                                       "X-RateLimit-Reset": f"{time.time() + fault.retry_after:.3f}",
                                       "X-RateLimit-Bucket": RateLimiter.bucket_hash(method, template)}
             return fault.status, {"message": f"{fault.status}: sandbox fault", "code": 0}, {}
-        major = params.get("channel_id") or params.get("guild_id") or params.get("webhook_id") or ""
-        headers, limited = self.limiter.check(method, template, major, exempt)
-        if limited is not None:
-            return 429, limited, headers
+        headers: dict[str, str] = {}
+        if not template.startswith("/interactions/"):  # interaction responses are not rate limited
+            major = params.get("channel_id") or params.get("guild_id") or params.get("webhook_id") or ""
+            headers, limited = self.limiter.check(method, template, major, exempt)
+            if limited is not None:
+                return 429, limited, headers
         try:
             status, payload = await self.routes[route_key](Call(method, template, params, query, body))
         except ApiError as exc:

@@ -119,6 +119,10 @@ class Announcer:
         daily = time.fromisoformat(sub.daily_time) if sub.daily_time else None
         return post_for_key(release, ZoneInfo(sub.timezone), daily, key, self.settings.milestones)
 
+    def upcoming_release_ids(self, now: datetime) -> list[str]:
+        """Releases that can still have posts due: the timers only ever need their subscriptions."""
+        return [r.id for r in self.catalogue.releases if r.release_at > now]
+
     def grace(self, kind: str) -> timedelta:
         return self.settings.premiere_grace if kind == "premiere" else self.settings.grace
 
@@ -159,7 +163,9 @@ class Announcer:
         """Drop every post job and derive them again from storage."""
         for job_id_ in list(self._groups):
             self._remove_job(job_id_)
-        subs = [s for s in await self.store.subscriptions(active_only=True) if self.guild_filter(s.guild_id)]
+        subs = [s for s in await self.store.subscriptions(active_only=True,
+                                                           release_ids=self.upcoming_release_ids(now))
+                if self.guild_filter(s.guild_id)]
         settled = await self.store.settled_keys(due_after=now) if subs else set()
         for sub in subs:
             self._schedule(sub, now, settled)
@@ -170,7 +176,8 @@ class Announcer:
         self.unschedule_guild(guild_id)
         now = self.clock()
         settled = await self.store.settled_keys(guild_id=guild_id, due_after=now)
-        for sub in await self.store.subscriptions(guild_id, active_only=True):
+        for sub in await self.store.subscriptions(guild_id, active_only=True,
+                                                  release_ids=self.upcoming_release_ids(now)):
             self._schedule(sub, now, settled)
 
     def unschedule_guild(self, guild_id: int) -> None:

@@ -53,12 +53,15 @@ class Store:
         return sub
 
     async def subscriptions(self, guild_id: int | None = None, active_only: bool = False,
-                            release_id: str | None = None) -> Sequence[Subscription]:
+                            release_id: str | None = None, release_ids: Sequence[str] | None = None
+                            ) -> Sequence[Subscription]:
         query = select(Subscription).order_by(Subscription.guild_id, Subscription.release_id)
         if guild_id is not None:
             query = query.where(Subscription.guild_id == guild_id)
         if release_id is not None:
             query = query.where(Subscription.release_id == release_id)
+        if release_ids is not None:
+            query = query.where(Subscription.release_id.in_(release_ids))
         if active_only:
             query = query.where(Subscription.paused.is_(False))
         async with self.session() as s:

@@ -125,3 +125,20 @@ async def start_bot(sandbox: Sandbox, config_dir: Path, database_url: str, *args
         await asyncio.wait_for(sandbox.gateway.identified.wait_for(
             lambda: sandbox.gateway.identifies >= identified + shards), 30)
     return process
+
+
+async def next_posts(queue: asyncio.Queue, count: int, timeout: float = 15.0) -> list[dict]:
+    """Wait for `count` channel messages, as they are created (no sleeping and hoping)."""
+    return [await asyncio.wait_for(queue.get(), timeout) for _ in range(count)]
+
+
+async def wait_until(read, ready, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+    """Poll storage until a condition holds (storage has no events to await); fails loudly at the deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await read()
+        if ready(value):
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s; last value: {value!r}")
+        await asyncio.sleep(0.05)

@@ -11,14 +11,9 @@ from bot.config import Config
 from bot.domain.plan import build_plan
 from bot.sandbox.server import Sandbox
 from tests.conftest import upcoming_release
-from tests.e2e.conftest import Launch, Server, join_guild
+from tests.e2e.conftest import Launch, Server, join_guild, next_posts, wait_until
 
 SECOND = timedelta(seconds=1)
-
-
-async def next_posts(queue: asyncio.Queue, count: int, timeout: float = 15.0) -> list[dict]:
-    """Wait for `count` channel messages, as they are created (no sleeping and hoping)."""
-    return [await asyncio.wait_for(queue.get(), timeout) for _ in range(count)]
 
 
 async def soon_server(sandbox: Sandbox, launch: Launch, config: Config, database_url: str, seconds: float,
@@ -195,13 +190,15 @@ async def test_fan_out_survives_429_500_and_a_dropped_gateway(sandbox: Sandbox, 
     assert sandbox.gateway.resumes >= 1
 
 
-async def wait_until(read, ready, timeout: float = 10.0):  # type: ignore[no-untyped-def]
-    """Poll storage until a condition holds (storage has no events to await); fails loudly at the deadline."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await read()
-        if ready(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s; last value: {value!r}")
-        await asyncio.sleep(0.05)
+async def test_leaving_a_server_deletes_its_data(sandbox: Sandbox, launch: Launch, config: Config,
+                                                 database_url: str) -> None:
+    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=3600)
+    await server.slash("/announce setup channel:#announcements", user="grace")
+    store = server.bot.announcer.store
+    assert len(await store.subscriptions(int(server.guild_id))) == 1
+    waiter = asyncio.ensure_future(server.bot.wait_for("guild_remove", timeout=5))
+    await sandbox.remove_guild(int(server.guild_id))
+    await waiter
+    await wait_until(lambda: store.subscriptions(int(server.guild_id)), lambda subs: subs == [])
+    assert server.bot.announcer.scheduled(int(server.guild_id)) == []
+    assert await store.guild_timezone(int(server.guild_id)) is None

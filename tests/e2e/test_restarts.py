@@ -14,8 +14,7 @@ from bot.sandbox.server import Sandbox
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import upcoming_release
-from tests.e2e.conftest import Launch, start_bot, write_config
-from tests.e2e.test_announcements import next_posts, wait_until
+from tests.e2e.conftest import Launch, next_posts, start_bot, wait_until, write_config
 
 MINUTE = timedelta(minutes=1)
 

@@ -112,3 +112,25 @@ async def test_an_unanswered_interaction_times_out_like_discord(server: Server) 
     await server.bot.close()  # nobody answers
     with pytest.raises(TimeoutError, match="did not respond"):
         await server.slash("/countdown")
+
+
+async def test_global_rate_limit_is_50_per_second(server: Server) -> None:
+    statuses = []
+    for _ in range(55):
+        status, headers, body = await rest(server.sandbox, "GET", "/users/@me")
+        statuses.append(status)
+        if status == 429:
+            break
+    assert statuses.count(200) >= 50 - 5  # the bot itself may have used a few of this second's requests
+    assert statuses[-1] == 429
+    assert body["global"] is True and headers["X-RateLimit-Global"] == "true"
+    assert headers["X-RateLimit-Scope"] == "global"
+
+
+async def test_direct_messages(server: Server) -> None:
+    user_id = int(server.member("ada"))
+    channel = await server.bot.http.start_private_message(user_id)
+    assert channel["type"] == 1 and channel["recipients"][0]["id"] == str(user_id)
+    dm = server.bot.get_partial_messageable(int(channel["id"]))
+    message = await dm.send("hello in private")
+    assert [m["content"] for m in server.sandbox.messages(channel["id"])] == [message.content]

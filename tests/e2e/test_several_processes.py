@@ -12,8 +12,7 @@ from bot.sandbox.server import Sandbox
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import ROOT
-from tests.e2e.conftest import start_bot, write_config
-from tests.e2e.test_announcements import next_posts, wait_until
+from tests.e2e.conftest import next_posts, start_bot, wait_until, write_config
 
 
 async def seed(sandbox: Sandbox, database_url: str, servers: int) -> list[dict]:
