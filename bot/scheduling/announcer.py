@@ -135,7 +135,8 @@ class Announcer:
         await self.recover(now)
         await self.catch_up(now)
         await self.rebuild(now)
-        log.info("scheduled %d posts in %.2f s", self.job_count(), time_module.perf_counter() - began)
+        log.info("scheduled %d posts in %d timers in %.2f s", self.post_count(), self.job_count(),
+                 time_module.perf_counter() - began)
         self.scheduler.add_job(self._refresh, "interval", hours=24, id="refresh", replace_existing=True)
         # Another process (an old one in a rolling restart, or one that was killed) may leave claims behind.
         self.scheduler.add_job(self._sweep, "interval", seconds=SWEEP_SECONDS, id="sweep", replace_existing=True)
