@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -60,9 +60,10 @@ async def answer(line: str, config: Config, now: datetime) -> tuple[str, Reply]:
     return name, await dispatch(name, options, ctx)
 
 
-def _lines(stdin: TextIO) -> Iterator[str]:
+async def _lines(stdin: TextIO) -> AsyncIterator[str]:
     if not stdin.isatty():
-        yield from stdin
+        for line in stdin:  # nothing else runs in the console's loop, so a blocking read is fine
+            yield line
         return
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory
@@ -72,7 +73,7 @@ def _lines(stdin: TextIO) -> Iterator[str]:
     print("release-bot console — type /help, Ctrl-D to quit.")
     while True:
         try:
-            yield session.prompt("> ")
+            yield await session.prompt_async("> ")  # prompt() would start a second event loop
         except EOFError:
             return
         except KeyboardInterrupt:
@@ -80,7 +81,7 @@ def _lines(stdin: TextIO) -> Iterator[str]:
 
 
 async def run_console(config: Config, at: datetime | None, as_json: bool, stdin: TextIO | None = None) -> int:
-    for line in _lines(stdin or sys.stdin):
+    async for line in _lines(stdin or sys.stdin):
         if not line.strip():
             continue
         now = at or datetime.now(UTC)

@@ -136,3 +136,38 @@ def test_every_subcommand_has_help() -> None:
     for sub in ("console", "plan", "check-config", "run", "sync", "sandbox", "demo"):
         done = release_bot(sub, "--help")
         assert done.returncode == 0 and "--config" in done.stdout, sub
+
+
+def test_interactive_console_in_a_terminal(tmp_path: Path) -> None:
+    """With a terminal the console prompts (with history) and answers; Ctrl-D quits."""
+    import os
+    import pty
+    import select
+    import time
+
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "HOME": str(tmp_path), "TERM": "xterm"}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "console", "--at", "2023-10-26T07:00:00Z"], cwd=ROOT,
+                               stdin=terminal, stdout=terminal, stderr=terminal, env=env)
+    os.close(terminal)
+    seen = b""
+
+    def read_until(marker: bytes, timeout: float = 30) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + timeout
+        while marker not in seen:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")[-2000:]
+            ready, _, _ = select.select([controller], [], [], 0.5)
+            if ready:
+                seen += os.read(controller, 65536)
+
+    try:
+        read_until(b"type /help")
+        os.write(controller, b"/premiere timezone:Asia/Kolkata\r")
+        read_until(b"12:30 IST (UTC+05:30)")
+        os.write(controller, b"\x04")
+        assert process.wait(timeout=30) == 0
+    finally:
+        process.kill()
+        os.close(controller)
+    assert (tmp_path / ".release_bot_history").read_text().strip().endswith("/premiere timezone:Asia/Kolkata")
