@@ -117,10 +117,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _token(args: argparse.Namespace) -> str | None:
+    """The bot token from the environment (any token will do for a sandbox); None after explaining."""
     token = os.environ.get("DISCORD_TOKEN", "")
     if not token and not args.sandbox:
         print(NO_TOKEN, file=sys.stderr)
+        return None
+    return token or "sandbox-token"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    token = _token(args)
+    if token is None:
         return 2
     from bot.discord.runner import run_bot
 
@@ -128,18 +136,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError("--shard-ids and --shard-count go together, e.g. --shard-ids 0,1 --shard-count 4")
     if args.shard_ids is not None and not all(0 <= s < args.shard_count for s in args.shard_ids):
         raise CliError(f"every shard id must be between 0 and {args.shard_count - 1}")
-    return asyncio.run(run_bot(_load(args), token or "sandbox-token", sandbox=args.sandbox,
+    return asyncio.run(run_bot(_load(args), token, sandbox=args.sandbox,
                                shard_ids=args.shard_ids, shard_count=args.shard_count))
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    token = os.environ.get("DISCORD_TOKEN", "")
-    if not token and not args.sandbox:
-        print(NO_TOKEN, file=sys.stderr)
+    token = _token(args)
+    if token is None:
         return 2
     from bot.discord.runner import sync_commands
 
-    names = asyncio.run(sync_commands(_load(args), token or "sandbox-token", args.guild, sandbox=args.sandbox))
+    names = asyncio.run(sync_commands(_load(args), token, args.guild, sandbox=args.sandbox))
     where = f"server {args.guild}" if args.guild else "every server (global commands may take a while to show)"
     print(f"Registered {len(names)} commands for {where}: {', '.join('/' + n for n in names)}")
     return 0
@@ -234,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sandbox", metavar="URL", help="register with a release-bot sandbox instead of Discord")
     p.set_defaults(func=cmd_sync)
 
-    p = add("db", "Database maintenance.")
+    p = sub.add_parser("db", help="Database maintenance.", description="Database maintenance.")
     db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     up = db.add_parser("upgrade", help="apply the migrations (the bot also does this at start)")
     up.add_argument("--config", type=Path, default=DEFAULT_CONFIG_DIR, metavar="DIR",

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 from bot.commands.registry import CommandContext, Option, command
 from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
-from bot.commands.show import RELEASE, TIMEZONE, find_release
+from bot.commands.show import RELEASE, TIMEZONE, find_release, find_zone
 from bot.domain.countdown import countdown
 from bot.domain.plan import PlannedPost, post_text
-from bot.domain.zones import resolve_zone, search_zones
 from bot.scheduling.announcer import Announcer, PostRejected
 from bot.storage.models import Subscription
 
@@ -91,13 +90,7 @@ async def announce_setup(ctx: CommandContext, channel: ChannelRef, role: RoleRef
         state = countdown(found.release_at, ctx.now)
         raise UserError(f"**{found.title}** {state.sentence(found)}: there is nothing left to count down to. "
                         "Pick an upcoming release with the `release` option.")
-    zone = ctx.guild_zone or found.timezone
-    if timezone:
-        zone = resolve_zone(timezone)
-        if zone is None:
-            close = search_zones(timezone, limit=3)
-            hint = f" Did you mean {', '.join(f'`{z}`' for z in close)}?" if close else ""
-            raise UserError(f"“{neutralise(timezone)}” is not a time zone I know.{hint}")
+    zone = find_zone(timezone) if timezone else ctx.guild_zone or found.timezone
     clock = None
     if daily_time:
         match = _CLOCK.match(daily_time.strip())

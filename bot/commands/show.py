@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.commands.registry import REGISTRY, CommandContext, Option, command
 from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
@@ -36,6 +37,17 @@ def find_release(ctx: CommandContext, wanted: str | None) -> Release:
                         "Start typing in the `release` option to pick one.") from None
 
 
+def find_zone(text: str) -> ZoneInfo:
+    """The zone a member typed, or a friendly error with the closest names."""
+    zone = resolve_zone(text)
+    if zone is None:
+        close = search_zones(text, limit=3)
+        hint = f" Did you mean {', '.join(f'`{z}`' for z in close)}?" if close else ""
+        raise UserError(f"“{neutralise(text)}” is not a time zone I know.{hint} "
+                        "Use an IANA name such as `Europe/Paris` or `America/New_York`.")
+    return zone
+
+
 def status_line(release: Release, now: datetime) -> str:
     state = countdown(release.release_at, now)
     if state.state == "upcoming":
@@ -63,15 +75,7 @@ async def countdown_command(ctx: CommandContext, release: str | None = None) -> 
 @command("premiere", "The premiere date and time in any time zone", TIMEZONE, RELEASE)
 async def premiere_command(ctx: CommandContext, timezone: str | None = None, release: str | None = None) -> Reply:
     found = find_release(ctx, release)
-    if timezone:
-        zone = resolve_zone(timezone)
-        if zone is None:
-            close = search_zones(timezone, limit=3)
-            hint = f" Did you mean {', '.join(f'`{z}`' for z in close)}?" if close else ""
-            raise UserError(f"“{neutralise(timezone)}” is not a time zone I know.{hint} "
-                            "Use an IANA name such as `Europe/Paris` or `America/New_York`.")
-    else:
-        zone = ctx.guild_zone or found.timezone
+    zone = find_zone(timezone) if timezone else ctx.guild_zone or found.timezone
     local = found.release_at.astimezone(zone)
     offset = local.strftime("%z")
     wall = f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"

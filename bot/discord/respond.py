@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.commands.registry import REGISTRY, CommandContext, autocomplete, dispatch
+from bot.commands.registry import REGISTRY, autocomplete, dispatch
 from bot.commands.replies import Reply, error_reply
 
 if TYPE_CHECKING:
@@ -83,4 +83,4 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
         log.warning("could not tell the user about an error (the interaction may have expired)")
 
 
-__all__ = ["CommandContext", "Text", "on_app_command_error", "run_command", "send_reply", "slash", "suggest"]
+__all__ = ["Text", "on_app_command_error", "run_command", "send_reply", "slash", "suggest"]
