@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time as time_module
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
@@ -292,15 +292,15 @@ class Announcer:
                 return True
             delay = RETRY_DELAYS[attempt]
             log.info("server %s: post %s failed (%s); retrying in %ss", sub.guild_id, delivery.post_key, exc, delay)
-            self._later(delay, self._send(sub, delivery, text, attempt + 1))
+            self._later(delay, lambda: self._send(sub, delivery, text, attempt + 1))
             return False
         await self.store.finish(delivery.id, "sent", self.clock(), message_id=message_id)
         return True
 
-    def _later(self, delay: float, coro) -> None:  # type: ignore[no-untyped-def]
+    def _later(self, delay: float, retry: Callable[[], Awaitable[None]]) -> None:
         async def run() -> None:
-            await asyncio.sleep(delay)
-            await coro
+            await asyncio.sleep(delay)  # the backoff itself
+            await retry()
 
         task = asyncio.get_running_loop().create_task(run())
         self._tasks.add(task)

@@ -202,3 +202,19 @@ async def test_leaving_a_server_deletes_its_data(sandbox: Sandbox, launch: Launc
     await wait_until(lambda: store.subscriptions(int(server.guild_id)), lambda subs: subs == [])
     assert server.bot.announcer.scheduled(int(server.guild_id)) == []
     assert await store.guild_timezone(int(server.guild_id)) is None
+
+
+async def test_a_failed_post_is_retried_with_the_same_nonce(sandbox: Sandbox, launch: Launch, config: Config,
+                                                            database_url: str) -> None:
+    # discord.py does not retry a 503 itself, so this exercises the bot's own backoff (5 s, then 15 s, ...).
+    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=2, milestones=())
+    await server.slash("/announce setup channel:#announcements", user="grace")
+    sandbox.add_fault("POST /channels/{channel_id}/messages", status=503, count=1)
+    queue = sandbox.listen()
+    [post] = await next_posts(queue, 1, timeout=20)
+    assert "is out now" in post["content"]
+    rows = await wait_until(lambda: server.bot.announcer.store.deliveries(), lambda r: r and r[0].state == "sent")
+    attempts = [e for e in sandbox.log if e["method"] == "POST" and e["path"].endswith("/messages")]
+    assert [e["status"] for e in attempts] == [503, 200]
+    assert attempts[0]["body"]["nonce"] == attempts[1]["body"]["nonce"] == rows[0].nonce
+    assert len(sandbox.messages(server.channel("announcements"))) == 1
