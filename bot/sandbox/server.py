@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -71,7 +71,6 @@ class Call:
     params: dict[str, str]
     query: dict[str, str]
     body: Any
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 Route = Callable[[Call], Awaitable[tuple[int, Any]]]

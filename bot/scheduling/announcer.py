@@ -74,7 +74,6 @@ class Due:
 
     at: datetime
     key: str
-    kind: str
 
 
 class Announcer:
@@ -224,7 +223,7 @@ class Announcer:
 
     def scheduled(self, guild_id: int) -> list[Due]:
         """The posts one server has timers for, in time order: what the tests compare with the plan."""
-        found = [Due(g.at, g.key, g.key.split(":")[0]) for g in self._groups.values() if guild_id in g.guilds]
+        found = [Due(g.at, g.key) for g in self._groups.values() if guild_id in g.guilds]
         return sorted(found, key=lambda d: d.at)
 
     # ---- delivery -----------------------------------------------------------------------------------------
@@ -365,4 +364,4 @@ def _ago(delta: timedelta) -> str:
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
 
 
-__all__: Sequence[str] = ("Announcer", "PostFailed", "PostRejected", "Poster", "job_id")
+__all__: Sequence[str] = ("Announcer", "PostFailed", "PostRejected", "Poster")

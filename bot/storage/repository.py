@@ -114,10 +114,8 @@ class Store:
             await s.execute(update(Delivery).where(Delivery.id == delivery_id).values(
                 state=state, message_id=message_id, detail=detail, finished_at=now))
 
-    async def unfinished_claims(self, guild_ids: Sequence[int] | None = None) -> Sequence[Delivery]:
+    async def unfinished_claims(self) -> Sequence[Delivery]:
         query = select(Delivery).where(Delivery.state == "claimed").order_by(Delivery.due_at)
-        if guild_ids is not None:
-            query = query.where(Delivery.guild_id.in_(guild_ids))
         async with self.session() as s:
             return (await s.execute(query)).scalars().all()
 
