@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -66,12 +67,15 @@ async def test_admin_commands_status_test_pause_resume_off(sandbox: Sandbox, lau
                                   milestones=(30 * 60 * SECOND,))
     empty = await server.slash("/announce status", user="grace")
     assert "No announcements are set up" in empty["data"]["content"]
-    await server.slash("/announce setup channel:#announcements daily_time:20:00 timezone:Asia/Kolkata", user="grace")
+    # A daily time 3 hours from now never falls before the premiere, an hour away: whatever the wall clock says.
+    daily = (datetime.now(ZoneInfo("Asia/Kolkata")) + timedelta(hours=3)).strftime("%H:%M")
+    await server.slash(f"/announce setup channel:#announcements daily_time:{daily} timezone:Asia/Kolkata",
+                       user="grace")
     status = await server.slash("/announce status", user="grace")
     embed = status["data"]["embeds"][0]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Channel"] == f"<#{server.channel('announcements')}>"
-    assert fields["Daily post"] == "20:00 (Asia/Kolkata)"
+    assert fields["Daily post"] == f"{daily} (Asia/Kolkata)"
     assert fields["Status"] == "▶️ Active"
     assert "30 minutes before" in next(v for k, v in fields.items() if k.startswith("Next posts"))
 
