@@ -5,8 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from bot.commands.parse import parse_command_line
-from bot.commands.replies import UserError
+from bot.sandbox.command_line import CommandLineError, parse_command_line
 from bot.sandbox.world import Channel, Guild, World
 
 # Application command option types
@@ -76,7 +75,7 @@ def build_interaction(world: World, guild: Guild, channel: Channel, user_id: int
     """The INTERACTION_CREATE payload for `/name [sub] option:value...` typed by `user_id` in `channel`."""
     try:
         path, values = parse_command_line(line)
-    except UserError as exc:
+    except CommandLineError as exc:
         raise InteractionError(str(exc)) from None
     words = path.split()
     command = _find_command(world, guild.id, words[0])

@@ -78,6 +78,26 @@ class Spec:
         index = self._pointer(op, ["requestBody", "content", "application/json", "schema"])
         return self._errors(index, body, request=True)
 
+    def query_errors(self, op: Operation, query: dict[str, str]) -> list[Problem]:
+        """Query parameters the operation declares, checked against their schemas (undeclared ones are ignored).
+
+        A query value is text: it passes if the text, or the JSON number or boolean it spells, fits the schema."""
+        problems: list[Problem] = []
+        for index, parameter in enumerate(op.spec.get("parameters", [])):
+            raw = query.get(parameter["name"])
+            if parameter.get("in") != "query" or raw is None:
+                continue
+            pointer = self._pointer(op, ["parameters", str(index), "schema"])
+            attempts = []
+            for value in [raw, *_spelled(raw)]:
+                attempts.append(self._errors(pointer, value, request=True))
+                if not attempts[-1]:
+                    break
+            else:  # none fits: the errors about what it most likely meant (`limit=0`: the number 0, too small)
+                found = attempts[1] if len(attempts) > 1 else attempts[0]
+                problems += [((parameter["name"], *path), code, message) for path, code, message in found]
+        return problems
+
     def response_errors(self, op: Operation, status: int, body: Any) -> list[Problem]:
         response = op.spec.get("responses", {}).get(str(status))
         if response is None or "$ref" in response:
@@ -90,6 +110,20 @@ class Spec:
     def _pointer(self, op: Operation, keys: list[str]) -> str:
         escaped = [k.replace("~", "~0").replace("/", "~1") for k in ["paths", op.template, op.method.lower(), *keys]]
         return "/" + "/".join(escaped)
+
+
+def _spelled(raw: str) -> list[Any]:
+    """What a query value may stand for besides its text: `limit=50` is 50, `wait=1` and `wait=true` are true."""
+    values: list[Any] = []
+    try:
+        number = json.loads(raw)
+    except ValueError:
+        number = None
+    if isinstance(number, int | float) and not isinstance(number, bool):
+        values.append(number)
+    if raw.lower() in ("true", "1", "false", "0"):
+        values.append(raw.lower() in ("true", "1"))
+    return values
 
 
 @functools.cache

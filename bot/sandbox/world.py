@@ -228,5 +228,11 @@ class World:
         self.messages.append({**message, "allowed_mentions": body.get("allowed_mentions")})
         return message
 
+    def edit_message(self, message_id: str, changes: dict[str, Any]) -> None:
+        """Keep the record of a message in step with its edits: fetching it shows what it says now."""
+        for record in self.messages:
+            if record["id"] == message_id:
+                record.update(changes)
+
     def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
         return self.guild_commands.get(guild_id, []) + self.global_commands if guild_id else self.global_commands

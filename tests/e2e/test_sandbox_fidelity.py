@@ -134,3 +134,83 @@ async def test_direct_messages(server: Server) -> None:
     dm = server.bot.get_partial_messageable(int(channel["id"]))
     message = await dm.send("hello in private")
     assert [m["content"] for m in server.sandbox.messages(channel["id"])] == [message.content]
+
+
+async def test_a_space_after_the_colon_as_discords_input_box_allows(server: Server) -> None:
+    response = await server.slash("/premiere timezone: Europe/Paris")
+    assert "Thursday 2 November 2023, 08:00 CET" in str(response["data"])
+
+
+async def test_channel_history_through_discord_py(server: Server) -> None:
+    sandbox, channel_id = server.sandbox, int(server.channel())
+    ada = sandbox.world.users[int(server.member("ada"))]
+    chat = [sandbox.world.message(channel_id, {"content": f"chat {i}"}, author=ada)["id"] for i in range(120)]
+    reply = await server.slash("/countdown")  # a public reply: a message in the channel
+    refused = await server.slash("/premiere timezone:Mars/Olympus")  # only ada sees it: in no channel's history
+    assert reply["data"].get("flags", 0) & 64 == 0 and refused["data"]["flags"] & 64
+    channel = server.bot.get_channel(channel_id)
+    sent = await channel.send("hello", nonce="history-1")
+    assert sent.nonce == "history-1"  # echoed when created...
+
+    latest = [m async for m in channel.history(limit=3)]
+    assert [m.id for m in latest[::2]] == [sent.id, int(chat[-1])]
+    assert latest[0].nonce is None  # ...but not part of a fetched message
+    assert latest[1].type == discord.MessageType.chat_input_command
+    assert latest[1].embeds[0].to_dict() == reply["data"]["embeds"][0]
+    assert (latest[2].content, latest[2].author.id) == ("chat 119", int(ada["id"]))
+
+    everything = [m async for m in channel.history(limit=None)]  # pages of 100, newest first
+    assert [m.id for m in everything] == [sent.id, latest[1].id, *(int(i) for i in reversed(chat))]
+    assert [m.content for m in await _history(channel, limit=3, oldest_first=True)] == ["chat 0", "chat 1", "chat 2"]
+    after = await _history(channel, limit=3, after=discord.Object(int(chat[9])))
+    assert [m.content for m in after] == ["chat 10", "chat 11", "chat 12"]
+    around = await _history(channel, limit=5, around=discord.Object(int(chat[50])))
+    assert [m.content for m in around] == ["chat 52", "chat 51", "chat 50", "chat 49", "chat 48"]
+
+
+async def _history(channel: discord.TextChannel, **kw: object) -> list[discord.Message]:
+    return [m async for m in channel.history(**kw)]  # type: ignore[arg-type]
+
+
+async def test_channel_history_needs_view_channel_and_read_message_history(server: Server) -> None:
+    sandbox, channel_id = server.sandbox, int(server.channel())
+    channel = server.bot.get_channel(channel_id)
+    await channel.send("before the lock")
+    await sandbox.set_channel_permissions(channel_id, sandbox.world.bot_id, [], ["read_message_history"])
+    assert await _history(channel, limit=10) == []  # as on Discord: no error, no messages
+    await sandbox.set_channel_permissions(channel_id, sandbox.world.bot_id, [], ["view_channel"])
+    with pytest.raises(discord.Forbidden) as raised:
+        await _history(channel, limit=10)
+    assert (raised.value.status, raised.value.code) == (403, 50001)
+    status, _, body = await rest(sandbox, "GET", "/channels/123/messages")
+    assert (status, body["code"], body["message"]) == (404, 10003, "Unknown Channel")
+
+
+async def test_channel_history_query_is_validated_and_rate_limited_per_channel(server: Server) -> None:
+    sandbox = server.sandbox
+    ada = sandbox.world.users[int(server.member("ada"))]
+    for i in range(60):
+        sandbox.world.message(int(server.channel()), {"content": f"chat {i}"}, author=ada)
+    path = f"/channels/{server.channel()}/messages"
+    status, first, body = await rest(sandbox, "GET", path)
+    assert status == 200 and [m["content"] for m in body] == [f"chat {i}" for i in range(59, 9, -1)]  # 50
+    assert all("nonce" not in m for m in body)
+    _, second, _ = await rest(sandbox, "GET", path + "?limit=1")
+    _, other, _ = await rest(sandbox, "GET", f"/channels/{server.channel('announcements')}/messages?limit=1")
+    assert int(second["X-RateLimit-Remaining"]) == int(first["X-RateLimit-Remaining"]) - 1
+    assert other["X-RateLimit-Remaining"] == first["X-RateLimit-Remaining"]  # a bucket per channel
+    status, _, body = await rest(sandbox, "GET", path + "?limit=0")
+    assert (status, body["code"]) == (400, 50035)
+    assert body["errors"]["limit"]["_errors"][0]["code"] == "NUMBER_TYPE_MIN"
+    assert [v["what"] for v in sandbox.violations] == ["invalid query for GET /channels/{channel_id}/messages"]
+    sandbox.violations.clear()  # seen and asserted: the fixture checks that nothing else went wrong
+
+
+async def test_an_edited_response_is_fetched_as_edited(server: Server) -> None:
+    await server.slash("/about")
+    [pending] = server.sandbox.pending.values()
+    path = f"/webhooks/{server.sandbox.world.application_id}/{pending.payload['token']}/messages/@original"
+    status, _, _ = await rest(server.sandbox, "PATCH", path, {"content": "edited"}, auth=False)
+    assert status == 200
+    [fetched] = await _history(server.bot.get_channel(int(server.channel())), limit=1)
+    assert fetched.id == int(pending.message["id"]) and fetched.content == "edited"

@@ -1,0 +1,109 @@
+"""The control API under `/_sandbox/`: JSON over HTTP for scripts and `release-bot sandbox`, to act as users and
+server admins and to inject failures. A thin layer over the sandbox's in-process API (the `Controlled` methods)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.sandbox.interactions import InteractionError
+from bot.sandbox.route_types import Json
+from bot.sandbox.world import World
+
+
+class Controlled(Protocol):
+    """What the control API drives: `server.Sandbox`."""
+
+    world: World
+    log: list[Json]
+    violations: list[Json]
+
+    async def create_guild(self, name: str, channels: list[str] | None = None,
+                           members: list[Json] | None = None) -> Json: ...
+    async def remove_guild(self, guild_id: int) -> None: ...
+    async def interact(self, guild_id: int | str, channel_id: int | str, user_id: int | str, command: str,
+                       focused: str | None = None, wait: float | None = None) -> Json: ...
+    def messages(self, channel_id: int | str | None = None) -> list[Json]: ...
+    def add_fault(self, route: str, status: int = 500, count: int = 1, retry_after: float = 1.0,
+                  latency_ms: int = 0) -> None: ...
+    async def drop_gateway(self) -> int: ...
+    async def invalidate_session(self) -> int: ...
+    async def delete_channel(self, channel_id: int) -> None: ...
+    async def set_channel_permissions(self, channel_id: int, target_id: int, allow: list[str],
+                                      deny: list[str]) -> None: ...
+    async def set_member(self, guild_id: int, user_id: int, admin: bool) -> None: ...
+
+
+class ControlApi:
+    def __init__(self, sandbox: Controlled) -> None:
+        self.sandbox = sandbox
+
+    def add_to(self, app: web.Application) -> None:
+        app.router.add_post("/_sandbox/guilds", self._create_guild)
+        app.router.add_delete("/_sandbox/guilds/{guild_id}", self._remove_guild)
+        app.router.add_post("/_sandbox/interactions", self._interact)
+        app.router.add_get("/_sandbox/messages", self._messages)
+        app.router.add_post("/_sandbox/faults", self._faults)
+        app.router.add_get("/_sandbox/log", self._log)
+        app.router.add_delete("/_sandbox/channels/{channel_id}", self._delete_channel)
+        app.router.add_post("/_sandbox/channels/{channel_id}/permissions", self._channel_permissions)
+        app.router.add_post("/_sandbox/guilds/{guild_id}/members/{user_id}", self._member)
+
+    async def _create_guild(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response(await self.sandbox.create_guild(body.get("name", "Sandbox server"),
+                                                                 body.get("channels"), body.get("members")))
+
+    async def _remove_guild(self, request: web.Request) -> web.Response:
+        await self.sandbox.remove_guild(int(request.match_info["guild_id"]))
+        return _ok()
+
+    async def _interact(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        try:
+            response = await self.sandbox.interact(body["guild_id"], body["channel_id"], body["user_id"],
+                                                   body["command"], body.get("focused"))
+        except InteractionError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        except TimeoutError as exc:
+            return web.json_response({"error": str(exc)}, status=504)
+        return web.json_response({"response": response})
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        return web.json_response(self.sandbox.messages(request.query.get("channel_id")))
+
+    async def _faults(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if body.get("gateway") == "drop":
+            return web.json_response({"dropped": await self.sandbox.drop_gateway()})
+        if body.get("gateway") == "invalid_session":
+            return web.json_response({"invalidated": await self.sandbox.invalidate_session()})
+        self.sandbox.add_fault(body["route"], int(body.get("status", 500)), int(body.get("count", 1)),
+                               float(body.get("retry_after", 1.0)), int(body.get("latency_ms", 0)))
+        return _ok()
+
+    async def _log(self, request: web.Request) -> web.Response:
+        return web.json_response({"requests": self.sandbox.log, "violations": self.sandbox.violations})
+
+    async def _delete_channel(self, request: web.Request) -> web.Response:
+        await self.sandbox.delete_channel(int(request.match_info["channel_id"]))
+        return _ok()
+
+    async def _channel_permissions(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        target = int(body.get("target") or self.sandbox.world.bot_id)
+        await self.sandbox.set_channel_permissions(int(request.match_info["channel_id"]), target,
+                                                   body.get("allow", []), body.get("deny", []))
+        return _ok()
+
+    async def _member(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await self.sandbox.set_member(int(request.match_info["guild_id"]), int(request.match_info["user_id"]),
+                                      bool(body.get("admin")))
+        return _ok()
+
+
+def _ok() -> web.Response:
+    return web.json_response({"ok": True})
+

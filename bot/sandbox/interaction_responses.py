@@ -1,0 +1,119 @@
+"""Interactions sent to the bot, awaiting its answer: the callback (within Discord's 3 s), follow-ups and edits
+of the original response, as the REST routes the bot calls with the interaction's token."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+
+from bot.sandbox.route_types import ApiError, Call, Json, Routes
+from bot.sandbox.world import World
+
+INTERACTION_DEADLINE = 3.0  # seconds Discord gives a bot to answer an interaction
+FOLLOW_UP_WAIT = 60.0  # how long `answer` waits for the real answer after a deferral (Discord allows 15 minutes)
+
+
+@dataclass
+class Pending:
+    payload: Json
+    created: float
+    answered: asyncio.Future[Json]
+    followed_up: asyncio.Future[Json]
+    response_type: int | None = None
+    message: Json | None = None
+
+
+class InteractionResponses:
+    def __init__(self, world: World, deadline: float = INTERACTION_DEADLINE) -> None:
+        self.world = world
+        self.deadline = deadline
+        self.pending: dict[str, Pending] = {}  # by interaction id
+
+    def routes(self) -> Routes:
+        return {
+            ("POST", "/interactions/{interaction_id}/{interaction_token}/callback"): self._callback,
+            ("POST", "/webhooks/{webhook_id}/{webhook_token}"): self._followup,
+            ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): self._edit_original,
+        }
+
+    def open(self, payload: Json) -> Pending:
+        """Remember an INTERACTION_CREATE about to be sent, so the bot's answer to it is accepted."""
+        loop = asyncio.get_running_loop()
+        pending = Pending(payload, time.time(), loop.create_future(), loop.create_future())
+        self.pending[payload["id"]] = pending
+        return pending
+
+    async def answer(self, pending: Pending, command: str, wait: float | None = None) -> Json:
+        """The bot's response as Discord got it; after a deferral, the follow-up or edit that completes it."""
+        try:
+            answer = await asyncio.wait_for(asyncio.shield(pending.answered), wait or self.deadline)
+        except TimeoutError:
+            raise TimeoutError(f"the bot did not respond to {command!r} within {self.deadline:g} s (Discord shows "
+                               "'The application did not respond')") from None
+        if answer["type"] == 5:  # deferred: the real answer comes as a follow-up or an edit of the original
+            answer = {**await asyncio.wait_for(asyncio.shield(pending.followed_up), FOLLOW_UP_WAIT), "deferred": True}
+        return answer
+
+    def _pending(self, call: Call) -> Pending:
+        if "interaction_id" in call.params:
+            pending = self.pending.get(call.params["interaction_id"])
+            if pending is None or pending.payload["token"] != call.params["interaction_token"]:
+                raise ApiError(404, 10062, "Unknown interaction")
+            return pending
+        for pending in self.pending.values():
+            if pending.payload["token"] == call.params["webhook_token"]:
+                return pending
+        raise ApiError(404, 10015, "Unknown Webhook")
+
+    async def _callback(self, call: Call) -> tuple[int, Json | None]:
+        pending = self._pending(call)
+        if pending.response_type is not None:
+            raise ApiError(400, 40060, "Interaction has already been acknowledged.")
+        if time.time() - pending.created > self.deadline:
+            raise ApiError(404, 10062, "Unknown interaction")
+        kind = call.body["type"]
+        pending.response_type = kind
+        data = call.body.get("data") or {}
+        if kind == 4:
+            pending.message = self._message(pending, data)
+        if not pending.answered.done():
+            pending.answered.set_result(call.body)
+        if call.query.get("with_response", "").lower() not in ("true", "1"):
+            return 204, None
+        interaction = {"id": pending.payload["id"], "type": pending.payload["type"],
+                       "response_message_loading": kind == 5,
+                       "response_message_ephemeral": bool((data.get("flags") or 0) & 64)}
+        if pending.message is None:  # autocomplete results and deferrals create no message (yet)
+            return 200, {"interaction": interaction}
+        interaction["response_message_id"] = pending.message["id"]
+        return 200, {"interaction": interaction, "resource": {"type": kind, "message": pending.message}}
+
+    def _message(self, pending: Pending, data: Json) -> Json:
+        """A message the bot's answer creates in the channel: type 20, sent by the application's webhook."""
+        user = pending.payload["member"]["user"]
+        metadata = {"id": pending.payload["id"], "type": 2, "user": user,
+                    "authorizing_integration_owners": pending.payload["authorizing_integration_owners"],
+                    "name": pending.payload["data"]["name"]}
+        return self.world.message(int(pending.payload["channel_id"]), data, extra={
+            "type": 20, "webhook_id": str(self.world.application_id), "application_id": str(self.world.application_id),
+            "interaction_metadata": metadata})
+
+    async def _followup(self, call: Call) -> tuple[int, Json]:
+        pending = self._pending(call)
+        message = self._message(pending, call.body)
+        if not pending.followed_up.done():
+            pending.followed_up.set_result({"type": 4, "data": call.body})
+        return 200, message
+
+    async def _edit_original(self, call: Call) -> tuple[int, Json]:
+        pending = self._pending(call)
+        if pending.message is None:
+            pending.message = self._message(pending, call.body)
+        else:
+            changes = {k: v for k, v in call.body.items() if k in ("content", "embeds", "flags")}
+            pending.message.update(changes)
+            self.world.edit_message(pending.message["id"], changes)
+        if not pending.followed_up.done():
+            pending.followed_up.set_result({"type": 4, "data": call.body})
+        return 200, pending.message

@@ -1,0 +1,179 @@
+"""Discord's REST routes for the bot: who it is, the gateway, command sync, channels, messages, DMs, leaving a server.
+
+Interaction responses are in `interaction_responses`; validation, rate limits and faults happen before a handler
+here runs (`server`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.sandbox.route_types import ApiError, Call, Json, Routes
+from bot.sandbox.world import PERMISSIONS, Channel, World
+
+NONCE_TTL = 300.0  # Discord remembers an enforced nonce for "a few minutes"
+EPHEMERAL = 1 << 6  # message flag: only the interaction's user sees it, so it is in no channel's history
+DEFAULT_HISTORY = 50  # messages per GET /channels/{channel_id}/messages when no `limit` is given
+# What the sandbox remembers of a message but Discord does not return when it is fetched: `nonce` is echoed only
+# in the response to its creation (and in MESSAGE_CREATE), `allowed_mentions` is a request field.
+NOT_FETCHED = ("nonce", "allowed_mentions")
+
+
+def _bitfield(value: Any) -> str | None:
+    """Requests may send permission bitfields as numbers; Discord always answers with strings."""
+    return None if value is None else str(value)
+
+
+class RestRoutes:
+    def __init__(self, world: World, gateway_url: Callable[[], str],
+                 leave_guild: Callable[[int], Awaitable[None]]) -> None:
+        self.world = world
+        self._gateway_url = gateway_url
+        self._leave = leave_guild
+        self.listeners: list[asyncio.Queue[Json]] = []  # each gets every channel message the bot creates
+
+    def routes(self) -> Routes:
+        return {
+            ("GET", "/users/@me"): self._me,
+            ("GET", "/oauth2/applications/@me"): self._application,
+            ("GET", "/gateway"): self._gateway,
+            ("GET", "/gateway/bot"): self._gateway,
+            ("GET", "/applications/{application_id}/commands"): self._get_commands,
+            ("PUT", "/applications/{application_id}/commands"): self._put_commands,
+            ("GET", "/applications/{application_id}/guilds/{guild_id}/commands"): self._get_commands,
+            ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands"): self._put_commands,
+            ("GET", "/channels/{channel_id}"): self._get_channel,
+            ("GET", "/channels/{channel_id}/messages"): self._list_messages,
+            ("POST", "/channels/{channel_id}/messages"): self._create_message,
+            ("POST", "/users/@me/channels"): self._open_dm,
+            ("DELETE", "/users/@me/guilds/{guild_id}"): self._leave_guild,
+        }
+
+    # ---- who the bot is, and where the gateway is -----------------------------------------------------------
+
+    async def _me(self, call: Call) -> tuple[int, Any]:
+        return 200, {**self.world.bot_user, "verified": True, "mfa_enabled": False, "locale": "en-US",
+                     "premium_type": 0, "email": None, "banner": None, "accent_color": None}
+
+    async def _application(self, call: Call) -> tuple[int, Any]:
+        owner = self.world.users[min(u for u in self.world.users if u != self.world.bot_id)] \
+            if len(self.world.users) > 1 else self.world.bot_user
+        return 200, {"id": str(self.world.application_id), "name": "release-bot", "icon": None,
+                     "description": "Counts a community down to a release date.", "type": None,
+                     "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64, "flags": 0,
+                     "summary": "", "owner": owner, "team": None, "bot": self.world.bot_user,
+                     "redirect_uris": [], "interactions_endpoint_url": None, "tags": [],
+                     "approximate_guild_count": len(self.world.guilds), "flags_new": "0",
+                     "role_connections_verification_url": None, "approximate_user_install_count": 0,
+                     "approximate_user_authorization_count": 0, "explicit_content_filter": 0,
+                     "eligible_oauth2_scopes": ["bot", "applications.commands"]}
+
+    async def _gateway(self, call: Call) -> tuple[int, Any]:
+        body: Json = {"url": self._gateway_url().rstrip("/")}
+        if call.template == "/gateway/bot":
+            body.update(shards=1, session_start_limit={"total": 1000, "remaining": 999, "reset_after": 14400000,
+                                                       "max_concurrency": 1})
+        return 200, body
+
+    # ---- application commands -------------------------------------------------------------------------------
+
+    def _command_list(self, call: Call) -> list[Json]:
+        if "guild_id" in call.params:
+            return self.world.guild_commands.setdefault(int(call.params["guild_id"]), [])
+        return self.world.global_commands
+
+    async def _get_commands(self, call: Call) -> tuple[int, Any]:
+        return 200, self._command_list(call)
+
+    async def _put_commands(self, call: Call) -> tuple[int, Any]:
+        existing = {c["name"]: c for c in self._command_list(call)}
+        guild_id = call.params.get("guild_id")
+        stored = []
+        for command in call.body:
+            old = existing.get(command["name"])
+            stored.append({
+                **{k: v for k, v in command.items() if v is not None},
+                "id": old["id"] if old else str(self.world.snowflake()),
+                "application_id": str(self.world.application_id), "version": str(self.world.snowflake()),
+                "type": command.get("type", 1),
+                "default_member_permissions": _bitfield(command.get("default_member_permissions")),
+                "dm_permission": command.get("dm_permission", True), "nsfw": bool(command.get("nsfw")),
+                **({"guild_id": guild_id} if guild_id else {}),
+            })
+        if guild_id:
+            self.world.guild_commands[int(guild_id)] = stored
+        else:
+            self.world.global_commands[:] = stored
+        return 200, stored
+
+    # ---- channels and messages ------------------------------------------------------------------------------
+
+    def _channel(self, call: Call) -> Channel:
+        """The channel of the route, if the bot may see it: else 404/10003 or 403/50001, as Discord answers."""
+        channel = self.world.channels.get(int(call.params["channel_id"]))
+        if channel is None:
+            raise ApiError(404, 10003, "Unknown Channel")
+        guild = self.world.guild_of(channel)
+        if guild is not None:
+            if self.world.bot_id not in guild.members:
+                raise ApiError(403, 50001, "Missing Access")
+            if not guild.permissions(self.world.bot_id, channel) & PERMISSIONS["view_channel"]:
+                raise ApiError(403, 50001, "Missing Access")
+        return channel
+
+    async def _get_channel(self, call: Call) -> tuple[int, Any]:
+        return 200, self._channel(call).to_dict(self.world)
+
+    async def _list_messages(self, call: Call) -> tuple[int, Any]:
+        """Up to `limit` messages before, after or around a message id (else the latest), newest first."""
+        channel = self._channel(call)
+        guild = self.world.guild_of(channel)
+        if guild is not None and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS[
+                "read_message_history"]:
+            return 200, []  # Discord's docs: without Read Message History, no messages are returned (no error)
+        limit = int(call.query.get("limit", DEFAULT_HISTORY))
+        history = sorted((m for m in self.world.messages
+                          if m["channel_id"] == str(channel.id) and not m["flags"] & EPHEMERAL),
+                         key=lambda m: int(m["id"]))  # oldest first
+        ids = [int(m["id"]) for m in history]
+        # Discord's docs: before, after and around are mutually exclusive.
+        if "around" in call.query:
+            pivot = int(call.query["around"])
+            older = [m for m, i in zip(history, ids, strict=True) if i < pivot][::-1][:limit // 2][::-1]
+            newer = [m for m, i in zip(history, ids, strict=True) if i >= pivot][:limit - len(older)]
+            chosen = older + newer
+        elif "before" in call.query:
+            chosen = [m for m, i in zip(history, ids, strict=True) if i < int(call.query["before"])][-limit:]
+        elif "after" in call.query:
+            chosen = [m for m, i in zip(history, ids, strict=True) if i > int(call.query["after"])][:limit]
+        else:
+            chosen = history[-limit:]
+        return 200, [{k: v for k, v in m.items() if k not in NOT_FETCHED} for m in reversed(chosen)]
+
+    async def _create_message(self, call: Call) -> tuple[int, Any]:
+        channel = self._channel(call)
+        guild = self.world.guild_of(channel)
+        if guild is not None and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS["send_messages"]:
+            raise ApiError(403, 50013, "Missing Permissions")
+        nonce = call.body.get("nonce")
+        key = (self.world.bot_id, channel.id, str(nonce))
+        if nonce is not None and call.body.get("enforce_nonce"):
+            seen = self.world.nonces.get(key)
+            if seen and time.time() - seen[0] < NONCE_TTL:
+                return 200, seen[1]  # Discord returns the message the nonce already created
+        message = self.world.message(channel.id, call.body)
+        if nonce is not None:
+            self.world.nonces[key] = (time.time(), message)
+        for queue in self.listeners:
+            queue.put_nowait(message)
+        return 200, message
+
+    async def _open_dm(self, call: Call) -> tuple[int, Any]:
+        return 200, self.world.dm_channel(int(call.body["recipient_id"])).to_dict(self.world)
+
+    async def _leave_guild(self, call: Call) -> tuple[int, Any]:
+        await self._leave(int(call.params["guild_id"]))
+        return 204, None
