@@ -6,7 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from bot.commands.registry import CommandContext, Option, command
+from bot.commands.registry import CommandContext, Option, command, group
 from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
 from bot.commands.show import RELEASE, TIMEZONE, find_release, find_zone
 from bot.domain.countdown import countdown
@@ -16,6 +16,8 @@ from bot.storage.models import Subscription
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 NEXT_POSTS = 5
+
+group("announce", "Countdown posts in this server")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def _describe(announcer: Announcer, sub: Subscription, ctx: CommandContext) -> E
     Option("channel", "Where the posts go", required=True, kind="channel"),
     Option("role", "A role to ping with each post (optional)", kind="role"),
     TIMEZONE,
-    Option("daily_time", "Also post every day at this local time, HH:MM (optional)"),
+    Option("daily_time", "Also post every day at this local time, HH:MM (optional)", max_length=5),
     RELEASE,
     admin=True, guild_only=True,
 )

@@ -33,6 +33,8 @@ class Option:
     required: bool = False
     kind: str = "string"  # "string" | "channel" | "role"
     autocomplete: Callable[[CommandContext, str], list[str]] | None = None
+    choices: tuple[str, ...] = ()  # a fixed list Discord shows as a menu (at most 25)
+    max_length: int = MAX_OPTION_LENGTH  # Discord's input box enforces it; dispatch checks it again
 
 
 Handler = Callable[..., Awaitable[Reply]]
@@ -60,10 +62,16 @@ class Command:
 @dataclass
 class Registry:
     commands: dict[str, Command] = field(default_factory=dict)
+    groups: dict[str, str] = field(default_factory=dict)  # "announce" -> its description in Discord's menu
 
     def add(self, command: Command) -> Command:
+        if command.name in self.commands:
+            raise ValueError(f"/{command.name} is declared twice")
         self.commands[command.name] = command
         return command
+
+    def group_description(self, name: str) -> str:
+        return self.groups.get(name) or f"/{name} commands"
 
     def __getitem__(self, name: str) -> Command:
         return self.commands[name]
@@ -73,6 +81,11 @@ class Registry:
 
 
 REGISTRY = Registry()
+
+
+def group(name: str, description: str) -> None:
+    """Declare the description of a command group ("announce"), whose sub-commands are declared with `command`."""
+    REGISTRY.groups[name] = description
 
 
 def command(name: str, description: str, *options: Option, admin: bool = False,
@@ -98,9 +111,9 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
             value = options.get(option.name)
             if option.required and value in (None, ""):
                 raise UserError(f"`/{name}` needs the option `{option.name}`: {option.description}.")
-            if isinstance(value, str) and len(value) > MAX_OPTION_LENGTH:
+            if isinstance(value, str) and len(value) > option.max_length:
                 raise UserError(f"`{option.name}` is {len(value):,} characters long; "
-                                f"at most {MAX_OPTION_LENGTH} fit.")
+                                f"at most {option.max_length} fit.")
         return await spec.handler(ctx, **{k: v for k, v in options.items() if v not in (None, "")})
     except UserError as exc:
         return error_reply(str(exc))

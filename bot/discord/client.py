@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from discord.ext import commands
 from bot.commands.registry import CommandContext
 from bot.config import Config
 from bot.discord.respond import on_app_command_error
+from bot.discord.slash import app_commands_for
 from bot.scheduling.announcer import Announcer
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,12 @@ class ReleaseBot(commands.AutoShardedBot):
         self.tree.on_error = on_app_command_error
 
     async def setup_hook(self) -> None:
-        from bot.discord.announce_cog import AnnounceCog
         from bot.discord.poster import DiscordPoster
-        from bot.discord.show_cog import ShowCog
         from bot.storage.database import create_engine, upgrade
         from bot.storage.repository import Store
 
-        await self.add_cog(ShowCog())
-        await self.add_cog(AnnounceCog(self))
+        for command in app_commands_for():
+            self.tree.add_command(command)
         if not self.with_services:
             return
         engine = create_engine(self.config.settings.database_url)
@@ -77,6 +76,20 @@ class ReleaseBot(commands.AutoShardedBot):
         return CommandContext(self.config.catalogue, self.config.settings, now, guild_zone=guild_zone,
                               guild_id=interaction.guild_id, is_admin=interaction.permissions.manage_guild,
                               services=self.announcer)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server (not an outage): its settings and ledger are deleted."""
+        if self.announcer is not None:
+            self.announcer.unschedule_guild(guild.id)
+            await self.announcer.store.forget_guild(guild.id)
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        if self.announcer is None:
+            return
+        reason = f"the channel #{channel.name} was deleted"
+        if await self.announcer.store.set_paused(channel.guild.id, True, reason, datetime.now(UTC),
+                                                 channel_id=channel.id):
+            await self.announcer.reschedule_guild(channel.guild.id)
 
     async def on_ready(self) -> None:
         log.info("logged in as %s (id %s) in %d server(s)", self.user, self.user and self.user.id, len(self.guilds))
