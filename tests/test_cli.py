@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.config import PACKAGED_CONFIG_DIR
 from tests.conftest import ROOT
 
 
@@ -107,9 +108,9 @@ def test_run_without_a_token_explains(monkeypatch, capsys) -> None:
 
 
 def test_check_config_ok_and_every_problem_listed(tmp_path: Path, capsys) -> None:
-    assert main(["check-config", str(ROOT / "config")]) == 0
+    assert main(["check-config", str(PACKAGED_CONFIG_DIR)]) == 0
     assert "OK — 1 release(s)" in capsys.readouterr().out
-    shutil.copytree(ROOT / "config", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(PACKAGED_CONFIG_DIR, tmp_path, dirs_exist_ok=True)
     catalogue = (tmp_path / "releases.toml").read_text()
     catalogue = catalogue.replace('timezone = "America/Los_Angeles"', 'timezone = "Mars/Olympus"')
     catalogue = catalogue.replace("episodes = 4", "episodes = -1\nepisdoes = 4")
