@@ -221,7 +221,7 @@ def configure_logging(level: int = logging.INFO, verbose: bool = False) -> None:
     logging.getLogger("discord").setLevel(max(logging.INFO, root.level))
 
 
-def _connecting(where: str, action: Callable[[], int]) -> int:
+def _connecting(args: argparse.Namespace, action: Callable[[], int]) -> int:
     """Run `action`, turning what a missing network, a refused token or a database that is down raise into one
     line for the operator."""
     import aiohttp
@@ -229,20 +229,18 @@ def _connecting(where: str, action: Callable[[], int]) -> int:
 
     from bot.storage.database import DatabaseUnavailable
 
+    where = f"the sandbox at {args.sandbox}" if args.sandbox else "Discord"
     try:
         return action()
     except DatabaseUnavailable as exc:
         raise CliError(str(exc)) from None
     except discord.LoginFailure:
-        raise CliError(f"{where} refused the bot's token: check DISCORD_TOKEN") from None
+        hint = "is it a release-bot sandbox?" if args.sandbox else "check DISCORD_TOKEN"
+        raise CliError(f"{where} refused the bot's token: {hint}") from None
     except discord.HTTPException as exc:
         raise CliError(f"{where} answered {exc.status}: {exc.text or exc}") from None
     except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
         raise CliError(f"cannot reach {where}: {exc}") from None
-
-
-def _where(args: argparse.Namespace) -> str:
-    return f"the sandbox at {args.sandbox}" if args.sandbox else "Discord"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -268,7 +266,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot serve metrics on port {args.metrics_port}: {exc.strerror or exc}") from None
         log.info("metrics at http://127.0.0.1:%d/metrics", args.metrics_port)
-    return _connecting(_where(args), lambda: asyncio.run(run_bot(
+    return _connecting(args, lambda: asyncio.run(run_bot(
         config, token, sandbox=args.sandbox, shard_ids=args.shard_ids, shard_count=args.shard_count)))
 
 
@@ -285,7 +283,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         names.extend(asyncio.run(sync_commands(config, token, args.guild, sandbox=args.sandbox)))
         return 0
 
-    _connecting(_where(args), sync)
+    _connecting(args, sync)
     where = f"server {args.guild}" if args.guild else "every server (global commands may take a while to show)"
     print(f"Registered {len(names)} commands for {where}: {', '.join('/' + n for n in names)}")
     return 0

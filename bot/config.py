@@ -164,7 +164,7 @@ def _release(c: _Collector, table: Mapping[str, Any], where: str) -> Release | N
 
 
 def _release_at(c: _Collector, raw: Any, zone: ZoneInfo | None, key: str) -> datetime | None:
-    """`release_at` is the local wall-clock time in the release's `timezone`: no offset, no Z."""
+    """`release_at` is the local wall-clock time in the release's `timezone` (an offset, if any, must agree)."""
     example = "'2023-11-02T00:00:00'"
     if raw is None:
         c.add(key, f"is required: the local date and time of the release in its timezone, e.g. {example}")
@@ -174,12 +174,16 @@ def _release_at(c: _Collector, raw: Any, zone: ZoneInfo | None, key: str) -> dat
     except ValueError:
         c.add(key, f"{raw!r} is not a date and time like {example}")
         return None
-    if parsed.tzinfo is not None:
-        # An offset would silently override `timezone` (a Z on a Los Angeles premiere moves it 7 hours).
-        c.add(key, f"{str(raw)!r} has a UTC offset or Z: write the local wall-clock time in the release's "
-                   f"timezone without one, e.g. {example}")
+    if zone is None:
         return None
-    return parsed.replace(tzinfo=zone).astimezone(UTC) if zone is not None else None
+    local = parsed.replace(tzinfo=None).replace(tzinfo=zone)
+    if parsed.tzinfo is not None and parsed.utcoffset() != local.utcoffset():
+        # An offset that disagrees with `timezone` would silently move the release (a Z on a Los Angeles
+        # premiere: 7 hours). One that agrees (Z with "UTC") says the same thing twice and is harmless.
+        c.add(key, f"{str(raw)!r} has the UTC offset {parsed:%z} but {zone.key} is at {local:%z} then: "
+                   f"write the local wall-clock time in the release's timezone without an offset, e.g. {example}")
+        return None
+    return local.astimezone(UTC)
 
 
 def load_catalogue(path: Path) -> tuple[Catalogue | None, list[ConfigProblem]]:

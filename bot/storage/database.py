@@ -65,8 +65,11 @@ async def upgrade(engine: AsyncEngine) -> None:
     except (OSError, DBAPIError) as exc:  # refused, unknown host, bad password, no file, timed out
         reason = getattr(exc, "orig", None) or exc
         raise DatabaseUnavailable(f"cannot connect to the database {safe_url(str(engine.url))}: {reason}") from None
-    async with connection, connection.begin():
-        await connection.run_sync(run)
+    try:
+        async with connection.begin():
+            await connection.run_sync(run)
+    finally:
+        await connection.close()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
