@@ -378,3 +378,26 @@ def test_missing_release_at_says_it_is_missing(tmp_path: Path, capsys) -> None:
     assert (f"{directory / 'releases.toml'}: release[0].release_at: is required: the local date and time of the "
             "release in its timezone, e.g. '2023-11-02T00:00:00'") in err
     assert "None" not in err
+
+
+def test_logs_are_plain_and_never_show_the_token(monkeypatch, capsys) -> None:
+    import logging
+
+    from bot.cli import configure_logging
+
+    monkeypatch.setenv("DISCORD_TOKEN", "  MTAx.secret-token  ")
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging()
+        logging.getLogger("bot.test").warning("connecting with %s", "MTAx.secret-token")
+        logging.getLogger("apscheduler.executors.default").info("Running job x")
+        logging.getLogger("alembic.runtime.migration").info("Context impl SQLiteImpl.")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+        for name in ("apscheduler", "alembic", "discord"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    err = capsys.readouterr().err
+    assert err.endswith(" WARNING bot.test: connecting with [DISCORD_TOKEN]\n"), err
+    assert "secret" not in err and "Running job" not in err and "Context impl" not in err and "\x1b[" not in err
