@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from bot.config import (
@@ -39,6 +40,9 @@ DISCORD_TOKEN is not set (or blank), so there is no Discord bot to log in as.
       release-bot run
   - To try it without a token: release-bot demo   (a local Discord sandbox, nothing leaves this machine)
   - Or ask it questions in the terminal: release-bot console"""
+
+
+T = TypeVar("T")
 
 
 class CliError(Exception):
@@ -221,7 +225,7 @@ def configure_logging(level: int = logging.INFO, verbose: bool = False) -> None:
     logging.getLogger("discord").setLevel(max(logging.INFO, root.level))
 
 
-def _connecting(args: argparse.Namespace, action: Callable[[], int]) -> int:
+def _connecting(args: argparse.Namespace, action: Callable[[], T]) -> T:
     """Run `action`, turning what a missing network, a refused token or a database that is down raise into one
     line for the operator."""
     import aiohttp
@@ -277,13 +281,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from bot.discord.runner import sync_commands
 
     config = _load(args)
-    names: list[str] = []
-
-    def sync() -> int:
-        names.extend(asyncio.run(sync_commands(config, token, args.guild, sandbox=args.sandbox)))
-        return 0
-
-    _connecting(args, sync)
+    names = _connecting(args, lambda: asyncio.run(sync_commands(config, token, args.guild, sandbox=args.sandbox)))
     where = f"server {args.guild}" if args.guild else "every server (global commands may take a while to show)"
     print(f"Registered {len(names)} commands for {where}: {', '.join('/' + n for n in names)}")
     return 0
