@@ -104,9 +104,10 @@ def test_plan_bad_input(args, message, capsys) -> None:
 
 
 def test_plan_bad_daily_time(capsys) -> None:
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         main(["plan", "--daily", "25:00"])
-    assert "'25:00' is not a time of day" in capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert "argument --daily: '25:00' is not a time of day" in capsys.readouterr().err
 
 
 def test_run_without_a_token_explains(monkeypatch, capsys) -> None:
@@ -401,3 +402,12 @@ def test_logs_are_plain_and_never_show_the_token(monkeypatch, capsys) -> None:
     err = capsys.readouterr().err
     assert err.endswith(" WARNING bot.test: connecting with [DISCORD_TOKEN]\n"), err
     assert "secret" not in err and "Running job" not in err and "Context impl" not in err and "\x1b[" not in err
+
+
+def test_console_reads_a_stray_non_utf8_byte_without_crashing() -> None:
+    done = subprocess.run([sys.executable, "-m", "bot", "console", "--json", "--at", "2023-10-26T07:00:00Z"],
+                          input=b"/premiere timezone:Caf\xe9\n/countdown\n", capture_output=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    first, second = (json.loads(line) for line in done.stdout.decode().splitlines())
+    assert first["ephemeral"] is True and "Caf\ufffd" in first["payload"]["content"]
+    assert second["command"] == "countdown" and second["ephemeral"] is False
