@@ -5,26 +5,44 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
 
-from bot.config import DEFAULT_CONFIG_DIR, Config, ConfigError, check_config, load_config
+from bot.config import (
+    PACKAGED_CONFIG_DIR,
+    RELEASES_FILE,
+    SETTINGS_FILE,
+    Config,
+    ConfigError,
+    check_config,
+    default_config_dir,
+    load_config,
+)
 from bot.domain.countdown import countdown
 from bot.domain.plan import build_plan, post_text
 from bot.domain.releases import UnknownRelease
 from bot.domain.zones import resolve_zone
 
+# A sandbox gets this token, never the operator's real DISCORD_TOKEN: a sandbox URL may be anyone's server.
+SANDBOX_TOKEN = "sandbox-token"
 NO_TOKEN = """\
-DISCORD_TOKEN is not set, so there is no Discord bot to log in as.
+DISCORD_TOKEN is not set (or blank), so there is no Discord bot to log in as.
   - To run on Discord: create a bot at https://discord.com/developers/applications, then
       export DISCORD_TOKEN=...   (never commit it to a file)
       release-bot sync           (once, to register the slash commands)
       release-bot run
   - To try it without a token: release-bot demo   (a local Discord sandbox, nothing leaves this machine)
   - Or ask it questions in the terminal: release-bot console"""
+
+
+T = TypeVar("T")
 
 
 class CliError(Exception):
@@ -39,7 +57,14 @@ def _instant(text: str) -> datetime:
             f"{text!r} is not an ISO 8601 time such as 2023-10-26T07:00:00Z") from None
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} has no time zone: add Z for UTC or an offset like +02:00")
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = datetime.min.replace(tzinfo=UTC)  # refused just below
+    # Discord's <t:…> timestamps count from 1970; near year 1 or 9999 local times fall off the calendar.
+    if not 1970 <= moment.year <= 9998:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the years 1970 to 9998")
+    return moment
 
 
 def _clock(text: str) -> time:
@@ -48,6 +73,26 @@ def _clock(text: str) -> time:
         return time(int(hours), int(minutes))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time of day such as 20:00") from None
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
+    return int(text)
+
+
+def _non_negative(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
+def _sandbox_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a sandbox URL such as http://127.0.0.1:8080 (`release-bot sandbox` prints it)")
+    return text
 
 
 def _shard_ids(text: str) -> list[int]:
@@ -61,16 +106,36 @@ def _zulu(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _config_dir(path: Path | None) -> Path:
+    """The configuration directory: as given, or `config/` here, or the defaults shipped in the package.
+
+    A path to one of its files stands for the directory, so `check-config config/releases.toml` just works."""
+    if path is None:
+        return default_config_dir()
+    if path.is_file() and path.name in (RELEASES_FILE, SETTINGS_FILE):
+        return path.parent
+    if path.is_file():
+        raise CliError(f"{path} is a file: give the directory that holds {RELEASES_FILE} and {SETTINGS_FILE}")
+    if not path.is_dir():
+        raise CliError(f"{path}: no such directory (it should hold {RELEASES_FILE} and {SETTINGS_FILE})")
+    return path
+
+
+def _describe(directory: Path) -> str:
+    return "the packaged defaults" if directory == PACKAGED_CONFIG_DIR else f"{directory}/"
+
+
 def _load(args: argparse.Namespace) -> Config:
+    directory = _config_dir(args.config)
     try:
-        return load_config(args.config)
+        return load_config(directory)
     except ConfigError as exc:
-        raise CliError(f"the configuration in {args.config}/ has problems "
-                       f"(run `release-bot check-config {args.config}`):\n{exc}") from None
+        raise CliError(f"the configuration in {_describe(directory)} has problems "
+                       f"(run `release-bot check-config {directory}`):\n{exc}") from None
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    directory = args.path or args.config
+    directory = _config_dir(args.path or args.config)
     problems = check_config(directory)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -78,7 +143,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) found.", file=sys.stderr)
         return 1
     config = load_config(directory)
-    print(f"{directory}: OK — {len(config.catalogue.releases)} release(s), featured: {config.catalogue.featured.id}")
+    print(f"{directory}: OK — {len(config.catalogue.releases)} release(s), featured: {config.catalogue.featured.id}"
+          f"; database: {_safe_url(config.settings.database_url)}")
     return 0
 
 
@@ -96,7 +162,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         ids = ", ".join(r.id for r in config.catalogue.releases)
         raise CliError(f"unknown release {exc.wanted!r}; the catalogue has: {ids}") from None
     zone = release.timezone
-    if args.tz:
+    if args.tz is not None:
         zone = resolve_zone(args.tz)
         if zone is None:
             raise CliError(f"{args.tz!r} is not an IANA time zone such as Europe/Paris")
@@ -118,12 +184,67 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> str | None:
-    """The bot token from the environment (any token will do for a sandbox); None after explaining."""
-    token = os.environ.get("DISCORD_TOKEN", "")
-    if not token and not args.sandbox:
+    """The bot token from the environment, or the sandbox's; None after explaining."""
+    if args.sandbox:
+        return SANDBOX_TOKEN
+    token = os.environ.get("DISCORD_TOKEN", "").strip()
+    if not token:
         print(NO_TOKEN, file=sys.stderr)
         return None
-    return token or "sandbox-token"
+    return token
+
+
+class _NoColourFormatter(logging.Formatter):
+    """One plain format (no colour codes, so logs read the same in a terminal, a file or journald), and the
+    token blanked out should anything ever put it in a message."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+        self.secret = secret
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text.replace(self.secret, "[DISCORD_TOKEN]") if self.secret else text
+
+
+def configure_logging(level: int = logging.INFO, verbose: bool = False) -> None:
+    """Logging for `run` and `demo`, set up once: to stderr, one format, routine library lines quiet."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_NoColourFormatter(os.environ.get("DISCORD_TOKEN", "").strip()))
+    # The bot never joins voice: discord.py's warning that voice is unsupported would only worry operators.
+    handler.addFilter(lambda record: "voice will NOT be supported" not in record.getMessage())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else level)
+    # APScheduler logs every job run ("Running job", "executed successfully") and Alembic every start's
+    # context: routine lines that would drown the bot's own; --verbose shows them. discord.py's debug lines are
+    # the raw gateway traffic, never wanted.
+    if not verbose:
+        for noisy in ("apscheduler", "alembic"):
+            logging.getLogger(noisy).setLevel(max(logging.WARNING, level))
+    logging.getLogger("discord").setLevel(max(logging.INFO, root.level))
+
+
+def _connecting(args: argparse.Namespace, action: Callable[[], T]) -> T:
+    """Run `action`, turning what a missing network, a refused token or a database that is down raise into one
+    line for the operator."""
+    import aiohttp
+    import discord
+
+    from bot.storage.database import DatabaseUnavailable
+
+    where = f"the sandbox at {args.sandbox}" if args.sandbox else "Discord"
+    try:
+        return action()
+    except DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from None
+    except discord.LoginFailure:
+        hint = "is it a release-bot sandbox?" if args.sandbox else "check DISCORD_TOKEN"
+        raise CliError(f"{where} refused the bot's token: {hint}") from None
+    except discord.HTTPException as exc:
+        raise CliError(f"{where} answered {exc.status}: {exc.text or exc}") from None
+    except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
+        raise CliError(f"cannot reach {where}: {exc}") from None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -136,8 +257,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise CliError("--shard-ids and --shard-count go together, e.g. --shard-ids 0,1 --shard-count 4")
     if args.shard_ids is not None and not all(0 <= s < args.shard_count for s in args.shard_ids):
         raise CliError(f"every shard id must be between 0 and {args.shard_count - 1}")
-    return asyncio.run(run_bot(_load(args), token, sandbox=args.sandbox,
-                               shard_ids=args.shard_ids, shard_count=args.shard_count))
+    config = _load(args)
+    configure_logging(verbose=args.verbose)
+    log = logging.getLogger("bot.cli")
+    log.info("release-bot %s; configuration: %s; database: %s", _version(), _describe(config.directory),
+             _safe_url(config.settings.database_url))
+    if args.metrics_port is not None:
+        from bot import metrics
+
+        try:
+            metrics.serve(args.metrics_port)
+        except OSError as exc:
+            raise CliError(f"cannot serve metrics on port {args.metrics_port}: {exc.strerror or exc}") from None
+        log.info("metrics at http://127.0.0.1:%d/metrics", args.metrics_port)
+    return _connecting(args, lambda: asyncio.run(run_bot(
+        config, token, sandbox=args.sandbox, shard_ids=args.shard_ids, shard_count=args.shard_count)))
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -146,7 +280,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return 2
     from bot.discord.runner import sync_commands
 
-    names = asyncio.run(sync_commands(_load(args), token, args.guild, sandbox=args.sandbox))
+    config = _load(args)
+    names = _connecting(args, lambda: asyncio.run(sync_commands(config, token, args.guild, sandbox=args.sandbox)))
     where = f"server {args.guild}" if args.guild else "every server (global commands may take a while to show)"
     print(f"Registered {len(names)} commands for {where}: {', '.join('/' + n for n in names)}")
     return 0
@@ -165,16 +300,20 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    revision = asyncio.run(run())
+    from bot.storage.database import DatabaseUnavailable
+
+    try:
+        revision = asyncio.run(run())
+    except DatabaseUnavailable as exc:
+        raise CliError(str(exc)) from None
     print(f"Database is at revision {revision}: {_safe_url(config.settings.database_url)}")
     return 0
 
 
 def _safe_url(url: str) -> str:
-    """A database URL without its password, for printing."""
-    from sqlalchemy.engine import make_url
+    from bot.storage.database import safe_url
 
-    return make_url(url).render_as_string(hide_password=True)
+    return safe_url(url)
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -182,7 +321,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     async def serve() -> None:
         sandbox = Sandbox(latency_ms=args.latency_ms)
-        url = await sandbox.start(port=args.port)
+        try:
+            url = await sandbox.start(port=args.port)
+        except OSError as exc:
+            raise CliError(f"cannot listen on port {args.port}: {exc.strerror or exc} "
+                           "(leave --port out to take any free port)") from None
         print(f"SANDBOX_URL={url}", flush=True)
         print(f"Point the bot at it: release-bot run --sandbox {url}", file=sys.stderr, flush=True)
         try:
@@ -199,18 +342,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.seconds < 4:
         raise CliError("--seconds must be at least 4, so the milestones have room before the release")
-    return asyncio.run(run_demo(_load(args), args.seconds, args.transcript))
+    config = _load(args)
+    transcript = None
+    if args.transcript is not None:  # before anything starts: a typo in the path should cost nothing
+        try:
+            transcript = args.transcript.open("w", encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write the transcript {args.transcript}: {exc.strerror or exc}") from None
+    configure_logging(logging.ERROR)  # the tour prints what matters; the bot's routine lines would clutter it
+    try:
+        return asyncio.run(run_demo(config, args.seconds, transcript))
+    finally:
+        if transcript is not None:
+            transcript.close()
+
+
+def _version() -> str:
+    try:
+        return version("release-bot")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="release-bot", description="A Discord bot that counts a community down to a release date.")
+    parser.add_argument("--version", action="version", version=f"release-bot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    config_help = "the configuration directory (default: config/ if it exists here, else the packaged defaults)"
 
     def add(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG_DIR, metavar="DIR",
-                       help="the configuration directory (default: config/)")
+        p.add_argument("--config", type=Path, metavar="DIR", help=config_help)
         return p
 
     p = add("check-config", "Validate the release catalogue and settings; list every problem.")
@@ -231,26 +394,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plan)
 
     p = add("run", "Run the bot on Discord (needs DISCORD_TOKEN) or on a sandbox.")
-    p.add_argument("--sandbox", metavar="URL", help="connect to a release-bot sandbox instead of Discord")
+    p.add_argument("--sandbox", type=_sandbox_url, metavar="URL",
+                   help="connect to a release-bot sandbox instead of Discord")
     p.add_argument("--shard-ids", type=_shard_ids, metavar="0,1", help="the shards this process runs")
     p.add_argument("--shard-count", type=int, metavar="N", help="how many shards all processes run together")
+    p.add_argument("--metrics-port", type=_port, metavar="N",
+                   help="serve Prometheus metrics at http://127.0.0.1:N/metrics")
+    p.add_argument("--verbose", action="store_true",
+                   help="also log debug lines and the scheduler's and migrations' routine lines")
     p.set_defaults(func=cmd_run)
 
     p = add("sync", "Register the slash commands with Discord (the bot does not re-sync on every start).")
     p.add_argument("--guild", type=int, metavar="ID", help="register for one server only (shows at once)")
-    p.add_argument("--sandbox", metavar="URL", help="register with a release-bot sandbox instead of Discord")
+    p.add_argument("--sandbox", type=_sandbox_url, metavar="URL",
+                   help="register with a release-bot sandbox instead of Discord")
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("db", help="Database maintenance.", description="Database maintenance.")
     db = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     up = db.add_parser("upgrade", help="apply the migrations (the bot also does this at start)")
-    up.add_argument("--config", type=Path, default=DEFAULT_CONFIG_DIR, metavar="DIR",
-                    help="the configuration directory (default: config/)")
+    up.add_argument("--config", type=Path, metavar="DIR", help=config_help)
     up.set_defaults(func=cmd_db_upgrade)
 
     p = add("sandbox", "Run the local Discord sandbox on its own (loopback only).")
-    p.add_argument("--port", type=int, default=0, help="port to listen on (default: any free one)")
-    p.add_argument("--latency-ms", type=int, default=0, metavar="N", help="add this latency to every request")
+    p.add_argument("--port", type=_port, default=0, help="port to listen on (default: any free one)")
+    p.add_argument("--latency-ms", type=_non_negative, default=0, metavar="N",
+                   help="add this latency to every request")
     p.set_defaults(func=cmd_sandbox)
 
     p = add("demo", "Try the bot with no token: the sandbox, the real bot, every command, live posts.")
@@ -263,9 +432,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        status = int(args.func(args))
+        sys.stdout.flush()  # here, so a closed pipe is caught below rather than at interpreter exit
+        return status
     except CliError as exc:
         print(f"release-bot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`release-bot plan --json | head`): stop quietly, as POSIX tools do, with
+        # Python's recipe: point stdout at devnull so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

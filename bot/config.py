@@ -1,7 +1,8 @@
-"""Loading and validating `config/`: the release catalogue and the operator's settings.
+"""Loading and validating the configuration: the release catalogue and the operator's settings.
 
-Every problem is collected with its file and key, so `release-bot check-config` can list them all at once
-instead of failing on the first.
+The package ships a default catalogue and settings (`bot/defaults/`); an operator's own `config/` directory in
+the working directory (or `--config DIR`) replaces them. Every problem is collected with its file and key, so
+`release-bot check-config` can list them all at once instead of failing on the first.
 """
 
 from __future__ import annotations
@@ -10,17 +11,22 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from platformdirs import user_data_dir
 
 from bot.domain.durations import parse_duration
 from bot.domain.plan import DEFAULT_MILESTONES
 from bot.domain.releases import CastMember, Catalogue, Release
 from bot.domain.zones import resolve_zone
 
-DEFAULT_CONFIG_DIR = Path("config")
+OPERATOR_CONFIG_DIR = Path("config")  # the operator's own, in the directory release-bot runs in
+# Shipped in the package: `bot/defaults` is a link to the checkout's `config/` (one copy), copied into wheels.
+PACKAGED_CONFIG_DIR = Path(__file__).parent / "defaults"
 RELEASES_FILE = "releases.toml"
 SETTINGS_FILE = "settings.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -33,14 +39,24 @@ _RELEASE_KEYS = {"id", "release_at", "timezone", "episodes", "trivia", "cast", *
 _CAST_KEYS = {"actor": 100, "role": 100, "note": 300}
 
 
+def default_config_dir() -> Path:
+    """`config/` in the working directory if the operator made one, else the defaults shipped in the package."""
+    return OPERATOR_CONFIG_DIR if OPERATOR_CONFIG_DIR.is_dir() else PACKAGED_CONFIG_DIR
+
+
+def default_database_url() -> str:
+    """With no database configured: a SQLite file in the user's data directory (~/.local/share/release-bot)."""
+    return f"sqlite+aiosqlite:///{Path(user_data_dir('release-bot')) / 'release-bot.sqlite3'}"
+
+
 @dataclass(frozen=True)
 class ConfigProblem:
     file: str
-    key: str
+    key: str  # "" for a problem with the file as a whole
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.key}: {self.message}"
+        return f"{self.file}: {self.key}: {self.message}" if self.key else f"{self.file}: {self.message}"
 
 
 class ConfigError(Exception):
@@ -51,7 +67,7 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite+aiosqlite:///data/release-bot.sqlite3"
+    database_url: str = field(default_factory=default_database_url)
     milestones: tuple[timedelta, ...] = DEFAULT_MILESTONES
     grace: timedelta = timedelta(hours=1)
     premiere_grace: timedelta = timedelta(hours=24)
@@ -96,9 +112,14 @@ class _Collector:
             with path.open("rb") as f:
                 return tomllib.load(f)
         except FileNotFoundError:
-            self.add("-", "file not found")
+            self.add("", "file not found")
+        except UnicodeDecodeError as exc:  # tomllib reads UTF-8 only
+            self.add("", f"is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}): "
+                         "save it as UTF-8")
         except tomllib.TOMLDecodeError as exc:
-            self.add("-", f"not valid TOML: {exc}")
+            self.add("", f"not valid TOML: {exc}")
+        except OSError as exc:  # a directory, no permission...
+            self.add("", f"cannot be read: {exc.strerror or exc}")
         return None
 
 
@@ -113,16 +134,7 @@ def _release(c: _Collector, table: Mapping[str, Any], where: str) -> Release | N
     zone_name = table.get("timezone")
     if not isinstance(zone_name, str) or (zone := resolve_zone(zone_name)) is None:
         c.add(f"{where}.timezone", f"{zone_name!r} is not an IANA time zone such as 'America/Los_Angeles'")
-    release_at = None
-    raw_at = table.get("release_at")
-    try:
-        parsed = raw_at if isinstance(raw_at, datetime) else datetime.fromisoformat(str(raw_at))
-        if parsed.tzinfo is None and zone is not None:
-            parsed = parsed.replace(tzinfo=zone)
-        if parsed.tzinfo is not None:
-            release_at = parsed.astimezone(UTC)
-    except ValueError:
-        c.add(f"{where}.release_at", f"{raw_at!r} is not a date and time like '2023-11-02T00:00:00'")
+    release_at = _release_at(c, table.get("release_at"), zone, f"{where}.release_at")
     episodes = table.get("episodes")
     if episodes is not None and (not isinstance(episodes, int) or isinstance(episodes, bool) or episodes < 1):
         c.add(f"{where}.episodes", "must be a positive whole number")
@@ -150,6 +162,29 @@ def _release(c: _Collector, table: Mapping[str, Any], where: str) -> Release | N
         return None
     return Release(id=ident, release_at=release_at, timezone=zone, episodes=episodes, trivia=tuple(trivia),
                    cast=tuple(cast), **texts)
+
+
+def _release_at(c: _Collector, raw: Any, zone: ZoneInfo | None, key: str) -> datetime | None:
+    """`release_at` is the local wall-clock time in the release's `timezone` (an offset, if any, must agree)."""
+    example = "'2023-11-02T00:00:00'"
+    if raw is None:
+        c.add(key, f"is required: the local date and time of the release in its timezone, e.g. {example}")
+        return None
+    try:
+        parsed = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    except ValueError:
+        c.add(key, f"{raw!r} is not a date and time like {example}")
+        return None
+    if zone is None:
+        return None
+    local = parsed.replace(tzinfo=None).replace(tzinfo=zone)
+    if parsed.tzinfo is not None and parsed.utcoffset() != local.utcoffset():
+        # An offset that disagrees with `timezone` would silently move the release (a Z on a Los Angeles
+        # premiere: 7 hours). One that agrees (Z with "UTC") says the same thing twice and is harmless.
+        c.add(key, f"{str(raw)!r} has the UTC offset {parsed:%z} but {zone.key} is at {local:%z} then: "
+                   f"write the local wall-clock time in the release's timezone without an offset, e.g. {example}")
+        return None
+    return local.astimezone(UTC)
 
 
 def load_catalogue(path: Path) -> tuple[Catalogue | None, list[ConfigProblem]]:
@@ -190,8 +225,17 @@ def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> tuple[
     c.unknown_keys(ann, {"milestones", "grace", "premiere_grace", "posts_per_second"}, "announcements")
     defaults = Settings()
     values: dict[str, Any] = {}
-    url = environ.get("DATABASE_URL") or storage.get("database_url") or defaults.database_url
-    values["database_url"] = _async_driver(url)
+    from_environment = bool(environ.get("DATABASE_URL", "").strip())
+    url = environ["DATABASE_URL"].strip() if from_environment else storage.get("database_url") or defaults.database_url
+    if not isinstance(url, str) or not _SUPPORTED_URL.match(_async_driver(url)):
+        message = (f"{_safe(url)!r} is not a supported database URL: use postgresql://user:password@host/db "
+                   "or sqlite:///path/to/file.sqlite3")
+        if from_environment:
+            c.problems.append(ConfigProblem("environment", "DATABASE_URL", message))
+        else:
+            c.add("storage.database_url", message)
+    else:
+        values["database_url"] = _async_driver(url)
     if "milestones" in ann:
         try:
             values["milestones"] = tuple(sorted({parse_duration(m) for m in ann["milestones"]}, reverse=True))
@@ -212,6 +256,14 @@ def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> tuple[
     return Settings(**values), c.problems
 
 
+_SUPPORTED_URL = re.compile(r"^(postgresql\+asyncpg|sqlite\+aiosqlite)://")
+
+
+def _safe(url: object) -> str:
+    """A URL for a message, without a password."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", str(url))
+
+
 def _async_driver(url: str) -> str:
     """Operators write the URL their host gives them; SQLAlchemy's async engine needs an async driver."""
     for plain, driver in (("postgres://", "postgresql+asyncpg://"), ("postgresql://", "postgresql+asyncpg://"),
@@ -221,13 +273,15 @@ def _async_driver(url: str) -> str:
     return url
 
 
-def check_config(directory: Path, environ: Mapping[str, str] = os.environ) -> list[ConfigProblem]:
+def check_config(directory: Path | None = None, environ: Mapping[str, str] = os.environ) -> list[ConfigProblem]:
+    directory = directory or default_config_dir()
     _, problems = load_catalogue(directory / RELEASES_FILE)
     _, more = load_settings(directory / SETTINGS_FILE, environ)
     return problems + more
 
 
-def load_config(directory: Path = DEFAULT_CONFIG_DIR, environ: Mapping[str, str] = os.environ) -> Config:
+def load_config(directory: Path | None = None, environ: Mapping[str, str] = os.environ) -> Config:
+    directory = directory or default_config_dir()
     catalogue, problems = load_catalogue(directory / RELEASES_FILE)
     settings, more = load_settings(directory / SETTINGS_FILE, environ)
     if problems or more or catalogue is None:

@@ -51,17 +51,32 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
     return render_timestamps("\n".join(lines), now)
 
 
-async def answer(line: str, config: Config, now: datetime) -> tuple[str, Reply]:
+def command_name(line: str) -> str | None:
+    """The name a line that does not parse was meant to run (`/cast name:"open` -> "cast"), or None."""
+    text = line.strip()
+    if not text.startswith("/"):
+        return None
+    words = []
+    for word in text[1:].split():
+        if any(c in word for c in ":\"'"):
+            break
+        words.append(word.lower())
+    return " ".join(words) or None
+
+
+async def answer(line: str, config: Config, now: datetime) -> tuple[str | None, Reply]:
     try:
         name, options = parse_command_line(line)
     except UserError as exc:
-        return line.strip(), error_reply(str(exc))
+        return command_name(line), error_reply(str(exc))
     ctx = CommandContext(config.catalogue, config.settings, now)
     return name, await dispatch(name, options, ctx)
 
 
 async def _lines(stdin: TextIO) -> AsyncIterator[str]:
     if not stdin.isatty():
+        if hasattr(stdin, "reconfigure"):  # a stray non-UTF-8 byte becomes U+FFFD, not a crash
+            stdin.reconfigure(errors="replace")
         for line in stdin:  # nothing else runs in the console's loop, so a blocking read is fine
             yield line
         return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -58,10 +57,8 @@ class Show:
         self.say("\n".join("  " + line for line in text.splitlines()))
 
 
-async def run_demo(config: Config, seconds: int, transcript: Path | None) -> int:
-    logging.basicConfig(level=logging.ERROR)
-    out = transcript.open("w") if transcript else None
-    show = Show(out)
+async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> int:
+    show = Show(transcript)
     sandbox = Sandbox()
     url = await sandbox.start()
     show.say(f"Local Discord sandbox at {url} — nothing leaves this machine.")
@@ -110,8 +107,6 @@ async def run_demo(config: Config, seconds: int, transcript: Path | None) -> int
                 show.record("request", entry)
             for message in sandbox.messages():
                 show.record("message", message)
-            if out:
-                out.close()
             await bot.close()
             await sandbox.stop()
     return 0

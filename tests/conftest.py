@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.config import Config, load_config
+from bot.config import PACKAGED_CONFIG_DIR, Config, load_config
 from bot.domain.releases import Catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +18,7 @@ PREMIERE = datetime(2023, 11, 2, 7, 0, tzinfo=UTC)  # from ../shared/show-facts.
 
 @pytest.fixture(scope="session")
 def config() -> Config:
-    return load_config(ROOT / "config", environ={})
+    return load_config(PACKAGED_CONFIG_DIR, environ={})
 
 
 def upcoming_release(base: Config, release_at: datetime, *, milestones: tuple[timedelta, ...] | None = None,

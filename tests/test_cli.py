@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.config import PACKAGED_CONFIG_DIR
 from tests.conftest import ROOT
 
 
@@ -24,8 +26,10 @@ def test_console_json_countdown_before_the_premiere() -> None:
     assert done.returncode == 0, done.stderr
     line = json.loads(done.stdout)
     assert line["command"] == "countdown" and line["ephemeral"] is False
-    text = json.dumps(line["payload"], ensure_ascii=False)
-    assert "7 days" in text and "<t:1698908400" in text
+    embed = line["payload"]["embeds"][0]
+    assert embed["title"] == "All the Light We Cannot See"
+    assert embed["description"].startswith("**7 days** to go")
+    assert embed["fields"][0]["value"].startswith("<t:1698908400:F>")  # 2023-11-02T07:00:00Z
     assert set(line["payload"]) == {"content", "embeds", "tts", "allowed_mentions"}
 
 
@@ -35,6 +39,8 @@ def test_console_after_the_premiere_and_bad_lines_go_on(capsys, monkeypatch) -> 
     assert main(["console", "--json", "--at", "2026-11-25T07:00:00Z"]) == 0
     replies = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(replies) == 5
+    # The command each line was meant to run, even when it did not parse; None when there is none.
+    assert [r["command"] for r in replies] == ["countdown", "premiere", "cast", "cast", None]
     assert "Premiered 3 years, 23 days ago" in replies[0]["payload"]["embeds"][0]["description"]
     assert [r["ephemeral"] for r in replies] == [False, True, False, True, True]
     assert "Nowhere/Land" in replies[1]["payload"]["content"]
@@ -62,12 +68,16 @@ def test_malformed_at_is_refused(bad, capsys) -> None:
 def test_plan_json_with_dst(capsys) -> None:
     assert main(["plan", "--tz", "Europe/Paris", "--daily", "20:00", "--at", "2023-10-27T12:00:00Z", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert rows[0] == {
-        "at": "2023-10-27T18:00:00Z", "local": "2023-10-27T20:00:00+02:00", "kind": "daily", "label": "daily 20:00",
-        "text": rows[0]["text"]}
+    first = rows[0]
+    assert {k: first[k] for k in ("at", "local", "kind", "label")} == {
+        "at": "2023-10-27T18:00:00Z", "local": "2023-10-27T20:00:00+02:00", "kind": "daily", "label": "daily 20:00"}
+    # The post's words are for its own instant: 5 days 13 hours before 2023-11-02T07:00:00Z.
+    assert "5 days, 13 hours" in first["text"] and "All the Light We Cannot See" in first["text"]
+    assert "<t:1698908400:F>" in first["text"]
     by_at = {r["at"]: r for r in rows}
     assert by_at["2023-10-28T18:00:00Z"]["local"] == "2023-10-28T20:00:00+02:00"
     assert by_at["2023-10-29T19:00:00Z"]["local"] == "2023-10-29T20:00:00+01:00"
+    assert "3 days, 12 hours" in by_at["2023-10-29T19:00:00Z"]["text"]  # after the clocks went back
     assert by_at["2023-11-01T07:00:00Z"]["kind"] == "milestone"
     assert rows[-1]["kind"] == "premiere" and rows[-1]["at"] == "2023-11-02T07:00:00Z"
     assert [r["at"] for r in rows] == sorted(r["at"] for r in rows)
@@ -94,9 +104,10 @@ def test_plan_bad_input(args, message, capsys) -> None:
 
 
 def test_plan_bad_daily_time(capsys) -> None:
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         main(["plan", "--daily", "25:00"])
-    assert "'25:00' is not a time of day" in capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert "argument --daily: '25:00' is not a time of day" in capsys.readouterr().err
 
 
 def test_run_without_a_token_explains(monkeypatch, capsys) -> None:
@@ -107,9 +118,9 @@ def test_run_without_a_token_explains(monkeypatch, capsys) -> None:
 
 
 def test_check_config_ok_and_every_problem_listed(tmp_path: Path, capsys) -> None:
-    assert main(["check-config", str(ROOT / "config")]) == 0
+    assert main(["check-config", str(PACKAGED_CONFIG_DIR)]) == 0
     assert "OK — 1 release(s)" in capsys.readouterr().out
-    shutil.copytree(ROOT / "config", tmp_path, dirs_exist_ok=True)
+    shutil.copytree(PACKAGED_CONFIG_DIR, tmp_path, dirs_exist_ok=True)
     catalogue = (tmp_path / "releases.toml").read_text()
     catalogue = catalogue.replace('timezone = "America/Los_Angeles"', 'timezone = "Mars/Olympus"')
     catalogue = catalogue.replace("episodes = 4", "episodes = -1\nepisdoes = 4")
@@ -133,9 +144,23 @@ def test_check_config_ok_and_every_problem_listed(tmp_path: Path, capsys) -> Non
 
 
 def test_every_subcommand_has_help() -> None:
-    for sub in ("console", "plan", "check-config", "run", "sync", "sandbox", "demo"):
-        done = release_bot(sub, "--help")
-        assert done.returncode == 0 and "--config" in done.stdout, sub
+    options = {"console": ["--at", "--json"], "plan": ["--release", "--tz", "--daily", "--at", "--json"],
+               "check-config": ["path"], "run": ["--sandbox", "--shard-ids", "--shard-count", "--metrics-port"],
+               "sync": ["--guild", "--sandbox"], "sandbox": ["--port", "--latency-ms"],
+               "demo": ["--seconds", "--transcript"], "db upgrade": []}
+    for sub, expected in options.items():
+        done = release_bot(*sub.split(), "--help")
+        assert done.returncode == 0, (sub, done.stderr)
+        assert done.stdout.startswith(f"usage: release-bot {sub}"), sub
+        for option in ["--config", *expected]:
+            assert option in done.stdout, (sub, option)
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    done = release_bot("--version")
+    assert done.returncode == 0 and done.stdout == f"release-bot {version('release-bot')}\n"
 
 
 def test_interactive_console_in_a_terminal(tmp_path: Path) -> None:
@@ -174,3 +199,215 @@ def test_interactive_console_in_a_terminal(tmp_path: Path) -> None:
         process.kill()
         os.close(controller)
     assert (tmp_path / ".release_bot_history").read_text().strip().endswith("/premiere timezone:Asia/Kolkata")
+
+
+def no_traceback_one_line(done: subprocess.CompletedProcess, message: str) -> None:
+    """A failure as the operator should see it: non-zero, the reason on the last line, no traceback."""
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(f"release-bot: {message}"), done.stderr
+
+
+def env(**changes: str) -> dict[str, str]:
+    import os
+
+    base = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "DATABASE_URL")}
+    return {**base, **changes}
+
+
+@pytest.mark.parametrize("command", ["run", "sync"])
+def test_no_network_is_one_line(command) -> None:
+    done = release_bot(command, "--sandbox", "http://127.0.0.1:1", env=env())
+    no_traceback_one_line(done, "cannot reach the sandbox at http://127.0.0.1:1: Cannot connect to host 127.0.0.1:1")
+
+
+def test_db_upgrade_with_postgresql_down(tmp_path: Path) -> None:
+    done = release_bot("db", "upgrade", env=env(DATABASE_URL="postgresql://bot:hunter2@127.0.0.1:1/db"))
+    no_traceback_one_line(done, "cannot connect to the database postgresql+asyncpg://bot:***@127.0.0.1:1/db: ")
+    assert "hunter2" not in done.stderr
+
+
+def test_db_upgrade_says_where_the_database_is(tmp_path: Path) -> None:
+    done = release_bot("db", "upgrade", env=env(DATABASE_URL=f"sqlite:///{tmp_path / 'x' / 'bot.sqlite3'}"))
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(rf"Database is at revision \w+: sqlite\+aiosqlite:///{tmp_path / 'x' / 'bot.sqlite3'}\n",
+                        done.stdout), done.stdout
+    assert (tmp_path / "x" / "bot.sqlite3").is_file()
+
+
+@pytest.mark.parametrize(("url", "shown"), [("mysql://x", "mysql://x"), ("garbage", "garbage"),
+                                            ("mysql://bot:hunter2@db/bot", "mysql://bot:***@db/bot")])
+def test_unsupported_database_urls(url, shown, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    problem = (f"environment: DATABASE_URL: '{shown}' is not a supported database URL: "
+               "use postgresql://user:password@host/db or sqlite:///path/to/file.sqlite3")
+    assert main(["check-config"]) == 1
+    err = capsys.readouterr().err
+    assert problem in err.splitlines() and "hunter2" not in err
+    assert main(["db", "upgrade"]) == 1
+    assert problem in capsys.readouterr().err.splitlines()
+
+
+def test_db_upgrade_with_a_bad_url_in_a_process() -> None:
+    done = release_bot("db", "upgrade", env=env(DATABASE_URL="garbage"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    first, problem = done.stderr.splitlines()
+    assert first.startswith("release-bot: the configuration in ") and first.endswith("has problems "
+                            "(run `release-bot check-config config`):")  # the checkout's config/
+    assert problem.startswith("environment: DATABASE_URL: 'garbage' is not a supported database URL")
+
+
+def test_blank_token_is_no_token(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "   ")
+    assert main(["run"]) == 2
+    assert "DISCORD_TOKEN is not set (or blank)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["sync", "--sandbox", "notaurl"], "argument --sandbox: 'notaurl' is not a sandbox URL"),
+    (["run", "--sandbox", "127.0.0.1:8080"], "argument --sandbox: '127.0.0.1:8080' is not a sandbox URL"),
+    (["sandbox", "--port", "70000"], "argument --port: '70000' is not a port number from 0 to 65535"),
+    (["sandbox", "--latency-ms", "-100"], "argument --latency-ms: '-100' is not a whole number of 0 or more"),
+    (["run", "--metrics-port", "-1"], "argument --metrics-port: '-1' is not a port number"),
+    (["plan", "--at", "0001-01-01T00:00:00Z", "--daily", "10:00"],
+     "argument --at: '0001-01-01T00:00:00Z' is outside the years 1970 to 9998"),
+    (["console", "--at", "9999-12-31T23:59:59-05:00"], "is outside the years 1970 to 9998"),
+])
+def test_bad_options_are_refused_by_the_parser(args, message, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_empty_zone_is_refused(capsys) -> None:
+    assert main(["plan", "--tz", ""]) == 1
+    assert "'' is not an IANA time zone" in capsys.readouterr().err
+
+
+def test_sandbox_on_a_port_in_use(capsys) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["sandbox", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"release-bot: cannot listen on port {port}: ") and "leave --port out" in err
+
+
+def test_demo_with_an_unwritable_transcript_starts_nothing(capsys) -> None:
+    assert main(["demo", "--transcript", "/nonexistent/x"]) == 1
+    out, err = capsys.readouterr()
+    assert err == "release-bot: cannot write the transcript /nonexistent/x: No such file or directory\n"
+    assert out == ""  # not even the sandbox
+
+
+@pytest.mark.parametrize(("args", "stdin"), [
+    (["plan", "--json", "--at", "1970-01-02T00:00:00Z", "--daily", "10:00"], ""),  # megabytes of JSON
+    (["console", "--at", "2023-10-26T07:00:00Z"], "/countdown\n" * 5000),
+])
+def test_a_closed_pipe_ends_quietly(args, stdin) -> None:
+    """`release-bot plan --json | head -c 100`: the reader leaves early; no traceback, no noise."""
+    process = subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=ROOT, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if stdin:
+        process.stdin.write(stdin.encode())
+    process.stdin.close()
+    assert len(process.stdout.read(100)) == 100
+    process.stdout.close()
+    assert process.wait(timeout=60) == 1
+    assert process.stderr.read() == b""
+
+
+def test_check_config_given_a_file_checks_its_folder(tmp_path: Path, capsys) -> None:
+    assert main(["check-config", str(PACKAGED_CONFIG_DIR / "releases.toml")]) == 0
+    assert capsys.readouterr().out.startswith(f"{PACKAGED_CONFIG_DIR}: OK — 1 release(s)")
+    other = tmp_path / "notes.txt"
+    other.write_text("hello")
+    assert main(["check-config", str(other)]) == 1
+    assert capsys.readouterr().err == (f"release-bot: {other} is a file: give the directory that holds "
+                                       "releases.toml and settings.toml\n")
+    assert main(["check-config", str(tmp_path / "nowhere")]) == 1
+    assert f"{tmp_path / 'nowhere'}: no such directory" in capsys.readouterr().err
+
+
+def test_file_level_problems_name_the_file_alone(tmp_path: Path, capsys, monkeypatch) -> None:
+    assert main(["check-config", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == f"{tmp_path / 'releases.toml'}: file not found"
+    (tmp_path / "releases.toml").write_bytes("# caf\xe9\n".encode("latin-1") + b'featured = "x"\n')
+    assert main(["check-config", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"{tmp_path / 'releases.toml'}: is not UTF-8 text (byte 0xe9 at offset 5): save it as UTF-8")
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("/countdown\n"))
+    assert main(["console", "--config", str(tmp_path)]) == 1
+    assert f"{tmp_path / 'releases.toml'}: is not UTF-8 text" in capsys.readouterr().err
+
+
+def shipped_catalogue_with(tmp_path: Path, old: str, new: str) -> Path:
+    catalogue = (PACKAGED_CONFIG_DIR / "releases.toml").read_text()
+    assert old in catalogue
+    (tmp_path / "releases.toml").write_text(catalogue.replace(old, new))
+    return tmp_path
+
+
+@pytest.mark.parametrize(("release_at", "problem"), [
+    ('"2023-11-02T00:00:00Z"', "'2023-11-02T00:00:00Z' has the UTC offset +0000 but America/Los_Angeles is at -0700"),
+    ("2023-11-02T00:00:00+02:00", "'2023-11-02 00:00:00+02:00' has the UTC offset +0200 but America/Los_Angeles"),
+])
+def test_release_at_with_a_contradicting_offset_is_a_problem(release_at, problem, tmp_path, capsys) -> None:
+    """release_at is local wall-clock time in `timezone`; a Z would move a Los Angeles premiere by 7 hours."""
+    directory = shipped_catalogue_with(tmp_path, 'release_at = "2023-11-02T00:00:00"', f"release_at = {release_at}")
+    assert main(["check-config", str(directory)]) == 1
+    assert f"{directory / 'releases.toml'}: release[0].release_at: {problem}" in capsys.readouterr().err
+
+
+def test_release_at_with_the_zones_own_offset_is_the_same_instant(tmp_path: Path) -> None:
+    from bot.config import load_config
+
+    directory = shipped_catalogue_with(tmp_path, 'release_at = "2023-11-02T00:00:00"',
+                                       'release_at = "2023-11-02T00:00:00-07:00"')
+    release = load_config(directory, environ={}).catalogue.featured
+    assert release.release_at.isoformat() == "2023-11-02T07:00:00+00:00"
+
+
+def test_missing_release_at_says_it_is_missing(tmp_path: Path, capsys) -> None:
+    directory = shipped_catalogue_with(tmp_path, 'release_at = "2023-11-02T00:00:00"\n', "")
+    assert main(["check-config", str(directory)]) == 1
+    err = capsys.readouterr().err
+    assert (f"{directory / 'releases.toml'}: release[0].release_at: is required: the local date and time of the "
+            "release in its timezone, e.g. '2023-11-02T00:00:00'") in err
+    assert "None" not in err
+
+
+def test_logs_are_plain_and_never_show_the_token(monkeypatch, capsys) -> None:
+    import logging
+
+    from bot.cli import configure_logging
+
+    monkeypatch.setenv("DISCORD_TOKEN", "  MTAx.secret-token  ")
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging()
+        logging.getLogger("bot.test").warning("connecting with %s", "MTAx.secret-token")
+        logging.getLogger("apscheduler.executors.default").info("Running job x")
+        logging.getLogger("alembic.runtime.migration").info("Context impl SQLiteImpl.")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+        for name in ("apscheduler", "alembic", "discord"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+    err = capsys.readouterr().err
+    assert err.endswith(" WARNING bot.test: connecting with [DISCORD_TOKEN]\n"), err
+    assert "secret" not in err and "Running job" not in err and "Context impl" not in err and "\x1b[" not in err
+
+
+def test_console_reads_a_stray_non_utf8_byte_without_crashing() -> None:
+    done = subprocess.run([sys.executable, "-m", "bot", "console", "--json", "--at", "2023-10-26T07:00:00Z"],
+                          input=b"/premiere timezone:Caf\xe9\n/countdown\n", capture_output=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    first, second = (json.loads(line) for line in done.stdout.decode().splitlines())
+    assert first["ephemeral"] is True and "Caf\ufffd" in first["payload"]["content"]
+    assert second["command"] == "countdown" and second["ephemeral"] is False

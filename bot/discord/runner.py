@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import signal
 
 import yarl
-from discord import Object, gateway, http, utils
+from discord import Object, gateway, http
 
 from bot.config import Config
 from bot.discord.client import ReleaseBot
+
+log = logging.getLogger(__name__)
 
 
 def point_at_sandbox(url: str) -> None:
@@ -20,11 +24,24 @@ def point_at_sandbox(url: str) -> None:
 
 async def run_bot(config: Config, token: str, sandbox: str | None = None, shard_ids: list[int] | None = None,
                   shard_count: int | None = None) -> int:
+    """Run until the bot is closed; SIGTERM (systemd, docker stop) and Ctrl-C both close it cleanly."""
     if sandbox:
         point_at_sandbox(sandbox)
-    utils.setup_logging()
     async with ReleaseBot(config, sandbox=bool(sandbox), shard_ids=shard_ids, shard_count=shard_count) as bot:
+        loop = asyncio.get_running_loop()
+        closing: list[asyncio.Task[None]] = []  # holds the task so it is not garbage-collected mid-close
+
+        def stop(signum: signal.Signals) -> None:
+            if not closing:
+                log.info("%s received: shutting down", signum.name)
+                closing.append(loop.create_task(bot.close()))
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop, signum)
         await bot.start(token)
+        if closing:
+            await closing[0]
+    log.info("stopped cleanly")
     return 0
 
 

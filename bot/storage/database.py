@@ -8,16 +8,30 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or opened: a message for the operator, not a traceback."""
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password, for messages and logs."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseUnavailable(f"cannot create the folder for the database {parsed.database}: "
+                                          f"{exc.strerror or exc}") from None
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -46,8 +60,16 @@ async def upgrade(engine: AsyncEngine) -> None:
     def run(connection: Connection) -> None:
         command.upgrade(_alembic_config(connection), "head")
 
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
+    try:
+        connection = await engine.connect()
+    except (OSError, DBAPIError) as exc:  # refused, unknown host, bad password, no file, timed out
+        reason = getattr(exc, "orig", None) or exc
+        raise DatabaseUnavailable(f"cannot connect to the database {safe_url(str(engine.url))}: {reason}") from None
+    try:
+        async with connection.begin():
+            await connection.run_sync(run)
+    finally:
+        await connection.close()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Config
+from bot.config import PACKAGED_CONFIG_DIR, Config
 from bot.discord.client import ReleaseBot
 from bot.discord.runner import start_in_process
 from bot.sandbox.server import Sandbox
@@ -101,7 +101,7 @@ async def server(sandbox: Sandbox, running_bot: ReleaseBot) -> Server:
 
 
 def write_config(directory: Path, release_at: datetime) -> Path:
-    catalogue = (ROOT / "config" / "releases.toml").read_text()
+    catalogue = (PACKAGED_CONFIG_DIR / "releases.toml").read_text()
     catalogue = catalogue.replace('featured = "all-the-light-we-cannot-see"', 'featured = "the-lighthouse-keeper"')
     catalogue += (f'\n[[release]]\nid = "the-lighthouse-keeper"\ntitle = "The Lighthouse Keeper"\nkind = "film"\n'
                   f'network = "Netflix"\nrelease_at = "{release_at.isoformat()}"\ntimezone = "UTC"\n')
