@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.commands.parse import parse_command_line
+from bot.commands.parse import command_name, parse_command_line
 from bot.commands.registry import CommandContext, dispatch
 from bot.commands.replies import Reply, UserError, error_reply
 from bot.config import Config
@@ -55,7 +55,7 @@ async def answer(line: str, config: Config, now: datetime) -> tuple[str, Reply]:
     try:
         name, options = parse_command_line(line)
     except UserError as exc:
-        return line.strip(), error_reply(str(exc))
+        return command_name(line), error_reply(str(exc))
     ctx = CommandContext(config.catalogue, config.settings, now)
     return name, await dispatch(name, options, ctx)
 

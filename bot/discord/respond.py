@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -10,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.commands.registry import REGISTRY, autocomplete, dispatch
-from bot.commands.replies import Reply, error_reply
+from bot.commands.registry import REGISTRY, Command, autocomplete, dispatch
+from bot.commands.replies import INTERNAL_ERROR, Reply, error_reply
+from bot.metrics import INTERACTION_LATENCY
 
 if TYPE_CHECKING:
     from bot.discord.client import ReleaseBot
@@ -21,6 +24,10 @@ NO_PINGS = discord.AllowedMentions.none()
 # Discord enforces these lengths in its own input box; the shared handlers check them again for the console.
 Text = app_commands.Range[str, 1, 100]
 Callback = Callable[..., Any]
+UNKNOWN_INTERACTION = 10062  # Discord's code when the 3 s for the first response have passed
+# A command not marked as touching storage is still deferred if its answer is not ready by then (the guild's
+# time zone is read for every command, and a database can be slow): inside Discord's 3 s, with room for the trip.
+DEFER_AFTER = 2.0
 
 
 def slash(name: str) -> Callable[[Callback], app_commands.Command]:  # type: ignore[type-arg]
@@ -49,12 +56,47 @@ def client_of(interaction: discord.Interaction) -> ReleaseBot:
     return interaction.client  # type: ignore[return-value]
 
 
+def expired(error: BaseException) -> bool:
+    """Discord no longer takes a response: the 3 s for the first one passed (or the token is gone)."""
+    return isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION
+
+
 async def run_command(interaction: discord.Interaction, name: str, /, **options: Any) -> None:
-    """The whole life of a slash command: context, the shared handler, the reply."""
-    bot = client_of(interaction)
-    ctx = await bot.command_context(interaction, datetime.now(UTC))
-    reply = await dispatch(name, options, ctx)
-    await send_reply(interaction, reply)
+    """The whole life of a slash command: deferral when it may be slow, context, the shared handler, the reply."""
+    spec = REGISTRY[name]
+    started = time.perf_counter()
+    try:
+        if spec.touches_storage:  # "thinking…" at once, as private as the reply will be; the reply follows up
+            await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
+        reply = await _reply_in_time(interaction, spec, options)
+        await send_reply(interaction, reply)
+    except discord.NotFound as exc:
+        if not expired(exc):
+            raise
+        # Nothing to tell the member (Discord already showed "The application did not respond"); a refused
+        # deferral means the command did not run, so nothing changed.
+        log.warning("/%s in server %s: the interaction expired before I answered (Discord allows 3 s)", name,
+                    interaction.guild_id)
+    finally:
+        INTERACTION_LATENCY.labels(command=name).observe(time.perf_counter() - started)
+
+
+async def _reply_in_time(interaction: discord.Interaction, spec: Command, options: dict[str, Any]) -> Reply:
+    """The handler's reply; deferred after DEFER_AFTER seconds if it is not ready by then and not deferred yet."""
+
+    async def answer() -> Reply:
+        ctx = await client_of(interaction).command_context(interaction, datetime.now(UTC))
+        return await dispatch(spec.name, options, ctx)
+
+    work = asyncio.ensure_future(answer())
+    try:
+        if not interaction.response.is_done():
+            done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
+            if not done:
+                await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
+        return await work
+    finally:
+        work.cancel()  # only does anything if we leave early (the deferral failed, or we were cancelled)
 
 
 def suggest(name: str, option: str) -> Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]:
@@ -69,6 +111,10 @@ def suggest(name: str, option: str) -> Callable[[discord.Interaction, str], Awai
 
 async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
     """Anything a handler did not turn into a friendly reply: say so privately, log the details for the operator."""
+    if expired(getattr(error, "original", error)):
+        log.warning("/%s in server %s: the interaction expired before I answered (Discord allows 3 s)",
+                    interaction.command and interaction.command.qualified_name, interaction.guild_id)
+        return
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         reply = error_reply("You need the **Manage Server** permission to use this command.")
     elif isinstance(error, app_commands.NoPrivateMessage):
@@ -76,7 +122,7 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
     else:
         log.exception("command %s failed", interaction.command and interaction.command.qualified_name,
                       exc_info=error)
-        reply = error_reply("Something went wrong on my side. It has been logged; please try again in a moment.")
+        reply = error_reply(INTERNAL_ERROR)
     try:
         await send_reply(interaction, reply)
     except discord.HTTPException:
