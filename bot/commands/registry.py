@@ -100,7 +100,7 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
         unknown = sorted(set(options) - {o.name for o in spec.options})
         if unknown:
             known = ", ".join(o.name for o in spec.options) or "none"
-            raise UserError(f"`/{name}` has no option `{unknown[0][:32]}` (its options: {known}).")
+            raise UserError(f"`/{name}` has no option `{neutralise(unknown[0], 32)}` (its options: {known}).")
         for option in spec.options:
             value = options.get(option.name)
             if option.required and value in (None, ""):
