@@ -117,7 +117,8 @@ def _status(sub: Subscription, release: Release | None, posts: list[PlannedPost]
     if posts is None:
         return "⚠️ Its saved settings can't be read, so nothing will be posted. Run `/announce setup` again."
     if not posts and release.release_at <= now:
-        return "✅ Finished — the release is out"
+        why = f"\n⏸️ Posting had been paused: {sub.pause_reason}." if sub.paused and sub.pause_reason else ""
+        return "✅ Finished — the release is out" + why
     if sub.paused and sub.pause_reason is None:
         return "⏸️ Paused by an admin — `/announce resume` to restart."
     if sub.paused:
