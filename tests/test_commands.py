@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -336,3 +337,22 @@ async def test_console_json_names_the_command_of_a_line_that_does_not_parse(conf
     assert name == "cast" and "A quote is not closed" in reply.content
     name, _ = await answer("/announce setup oops channel:#x stray", config, TODAY)
     assert name == "announce setup oops"
+
+
+async def test_every_admin_change_is_one_log_line(admin: Admin, caplog) -> None:
+    with caplog.at_level(logging.INFO, logger="bot.commands"):
+        await admin.run("announce setup", channel=CHANNEL, daily_time="20:00", timezone="Europe/Paris")
+        await admin.run("announce setup", channel=CHANNEL, role=RoleRef(55, "Watchers"))
+        await admin.run("announce status")  # not a change: no line
+        await admin.run("announce pause")
+        await admin.run("announce resume")
+        await admin.run("announce off")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"server {GUILD}: announcements for the-lighthouse-keeper set up: channel 77, role none, "
+        "time zone Europe/Paris, daily post 20:00",
+        f"server {GUILD}: announcements for the-lighthouse-keeper changed: channel 77, role 55, "
+        "time zone Europe/Paris, daily post 20:00",
+        f"server {GUILD}: announcements paused by an admin: the-lighthouse-keeper",
+        f"server {GUILD}: announcements resumed by an admin: the-lighthouse-keeper",
+        f"server {GUILD}: announcements turned off and forgotten: every release",
+    ]

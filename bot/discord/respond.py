@@ -61,6 +61,12 @@ def expired(error: BaseException) -> bool:
     return isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION
 
 
+def log_expired(name: str | None, interaction: discord.Interaction) -> None:
+    # One line, no traceback: the member already saw "The application did not respond", nothing is left to do.
+    log.warning("/%s in server %s: the interaction expired before I answered (Discord allows 3 s)", name,
+                interaction.guild_id)
+
+
 async def run_command(interaction: discord.Interaction, name: str, /, **options: Any) -> None:
     """The whole life of a slash command: deferral when it may be slow, context, the shared handler, the reply."""
     spec = REGISTRY[name]
@@ -73,10 +79,7 @@ async def run_command(interaction: discord.Interaction, name: str, /, **options:
     except discord.NotFound as exc:
         if not expired(exc):
             raise
-        # Nothing to tell the member (Discord already showed "The application did not respond"); a refused
-        # deferral means the command did not run, so nothing changed.
-        log.warning("/%s in server %s: the interaction expired before I answered (Discord allows 3 s)", name,
-                    interaction.guild_id)
+        log_expired(name, interaction)  # a refused deferral means the command did not run: nothing changed
     finally:
         INTERACTION_LATENCY.labels(command=name).observe(time.perf_counter() - started)
 
@@ -112,8 +115,7 @@ def suggest(name: str, option: str) -> Callable[[discord.Interaction, str], Awai
 async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
     """Anything a handler did not turn into a friendly reply: say so privately, log the details for the operator."""
     if expired(getattr(error, "original", error)):
-        log.warning("/%s in server %s: the interaction expired before I answered (Discord allows 3 s)",
-                    interaction.command and interaction.command.qualified_name, interaction.guild_id)
+        log_expired(interaction.command and interaction.command.qualified_name, interaction)
         return
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         reply = error_reply("You need the **Manage Server** permission to use this command.")
