@@ -163,6 +163,7 @@ async def test_lost_permission_pauses_and_explains_without_retrying(sandbox: San
     await sandbox.set_channel_permissions(channel, sandbox.world.bot_id, [], ["send_messages"])
     announcer = server.bot.announcer
     await wait_until(lambda: announcer.store.deliveries(), lambda rows: rows and rows[0].state == "failed")
+    await wait_until(lambda: announcer.store.subscriptions(), lambda subs: subs[0].paused)  # written just after
     posts = [e for e in sandbox.log if e["method"] == "POST" and e["path"] == f"/channels/{channel}/messages"]
     assert [e["status"] for e in posts] == [403]  # one try: no retry loop
     status = await server.slash("/announce status", user="grace")
@@ -195,8 +196,9 @@ async def test_a_channel_gone_without_notice_is_404_and_paused(sandbox: Sandbox,
     await server.slash("/announce setup channel:#announcements", user="grace")
     sandbox.world.channels.pop(int(server.channel("announcements")))  # gone, and the bot was not told
     await wait_until(lambda: server.bot.announcer.store.deliveries(), lambda rows: rows and rows[0].state == "failed")
-    [sub] = await server.bot.announcer.store.subscriptions()
-    assert sub.paused and "no longer exists" in sub.pause_reason
+    # The pause is written just after the failure: wait for it too rather than race it.
+    [sub] = await wait_until(lambda: server.bot.announcer.store.subscriptions(), lambda subs: subs[0].paused)
+    assert "no longer exists" in sub.pause_reason
 
 
 async def test_fan_out_survives_429_500_and_a_dropped_gateway(sandbox: Sandbox, launch: Launch, config: Config,
