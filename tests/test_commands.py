@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +12,7 @@ from bot.commands.announce import ChannelRef, RoleRef
 from bot.commands.parse import parse_command_line
 from bot.commands.registry import REGISTRY, CommandContext, autocomplete, dispatch
 from bot.console import answer
+from bot.domain.releases import Catalogue
 from bot.sandbox.limits import choices_errors, command_errors, message_errors
 from bot.scheduling.announcer import Announcer, PostFailed, PostRejected
 from bot.storage.database import create_engine, upgrade
@@ -357,3 +358,15 @@ async def test_every_admin_change_is_one_log_line(admin: Admin, caplog) -> None:
         f"server {GUILD}: announcements resumed by an admin: the-lighthouse-keeper",
         f"server {GUILD}: announcements turned off and forgotten: every release",
     ]
+
+
+async def test_status_of_many_releases_fits_one_message(admin: Admin, config) -> None:
+    releases = tuple(replace(admin.announcer.catalogue.featured, id=f"film-{n}", title=f"Film {n} " + "x" * 80)
+                     for n in range(14))
+    admin.announcer.catalogue = Catalogue((*releases, *admin.announcer.catalogue.releases), releases[0].id)
+    for release in releases:
+        await admin.run("announce setup", channel=CHANNEL, daily_time="20:00", release=release.id)
+    status = await admin.run("announce status")  # `run` checks Discord's limits: 10 embeds, 6,000 characters
+    shown = len(status["embeds"])
+    assert 0 < shown <= 10
+    assert status["content"] == f"…and {14 - shown} more set up here than one message can show."

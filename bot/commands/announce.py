@@ -165,7 +165,7 @@ def _embeds_reply(embeds: list[Embed], content: str | None = None) -> Reply:
             break
         shown.append(embed)
     if len(shown) < len(embeds):
-        more = f"…and {len(embeds) - len(shown)} more (name one with the `release` option)."
+        more = f"…and {len(embeds) - len(shown)} more set up here than one message can show."
         content = f"{content}\n{more}" if content else more
     return Reply(content=content, embeds=shown, ephemeral=True)
 
