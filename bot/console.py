@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.commands.parse import parse_command_line
+from bot.commands.parse import command_name, parse_command_line
 from bot.commands.registry import CommandContext, dispatch
 from bot.commands.replies import Reply, UserError, error_reply
 from bot.config import Config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -60,3 +61,12 @@ def test_never_negative_or_zero(now: datetime) -> None:
     assert not any(part.startswith("0 ") for part in state.words.split(", "))
     assert (state.state == "upcoming") == (now < PREMIERE)
     assert state.state == "out_now" or state.words
+
+
+def test_a_release_with_no_network_is_not_out_now_twice(config) -> None:
+    bare = replace(config.catalogue.featured, network="", where_to_watch="", episodes=None)
+    assert countdown(PREMIERE, PREMIERE).sentence(bare) == "out now"
+    later = countdown(PREMIERE, PREMIERE + timedelta(days=2))
+    assert later.sentence(bare) == "premiered 2 days ago"
+    episodes = replace(bare, episodes=4)
+    assert later.sentence(episodes) == "premiered 2 days ago — all 4 episodes are available"

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.plan import DEFAULT_MILESTONES, build_plan, post_text
+from bot.domain.plan import DEFAULT_MILESTONES, PlannedPost, build_plan, post_text, sample_post
 from tests.conftest import PREMIERE
 
 
@@ -97,6 +97,30 @@ def test_post_texts(config) -> None:
                                  "all 4 episodes are streaming on Netflix!")
     late = post_text(release, plan[0], late=True)
     assert late.endswith("posted late: the bot was offline")
+
+
+def test_a_premiere_post_without_a_network_says_out_now_once(config) -> None:
+    bare = replace(config.catalogue.featured, network="", where_to_watch="", episodes=None)
+    premiere = PlannedPost(PREMIERE, "premiere", "premiere", "premiere")
+    assert post_text(bare, premiere) == "🎬 **All the Light We Cannot See** is out now!"
+    milestone = build_plan(bare, ZoneInfo("UTC"), None, PREMIERE - timedelta(hours=2))[0]
+    assert post_text(bare, milestone) == ("📣 **All the Light We Cannot See** premieres in 1 hour: "
+                                          "<t:1698908400:F> (<t:1698908400:R>)")
+
+
+@pytest.mark.parametrize(
+    ("before", "expected"),
+    [
+        (timedelta(minutes=2), "premieres on Netflix in 2 minutes:"),  # not the premiere post, 2 minutes early
+        (timedelta(days=3, hours=4, minutes=5), "premieres on Netflix in 3 days, 4 hours:"),
+        (timedelta(milliseconds=300), "premieres on Netflix in 1 second:"),  # rounded up, never "0 seconds"
+        (timedelta(0), "is out now — all 4 episodes are streaming on Netflix!"),
+        (-timedelta(hours=1), "is out now — all 4 episodes are streaming on Netflix!"),
+    ],
+)
+def test_a_sample_post_says_what_a_post_sent_now_would(config, before: timedelta, expected: str) -> None:
+    release = config.catalogue.featured
+    assert expected in post_text(release, sample_post(release, PREMIERE - before))
 
 
 zones = st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Australia/Sydney", "Asia/Kolkata",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.commands.replies import Reply, UserError, error_reply
+from bot.commands.replies import INTERNAL_ERROR, Reply, UserError, error_reply, neutralise
 from bot.config import Settings
 from bot.domain.releases import Catalogue
 
+log = logging.getLogger(__name__)
 MAX_OPTION_LENGTH = 100  # Discord's autocomplete values and our names all fit in 100
 
 
@@ -48,6 +50,10 @@ class Command:
     options: tuple[Option, ...] = ()
     admin: bool = False  # needs Manage Server
     guild_only: bool = False
+    # Reads or writes storage, or posts to Discord: the adapter defers before running it, so a slow database or
+    # a busy pacer never makes it miss Discord's 3 s deadline for the first response.
+    touches_storage: bool = False
+    ephemeral: bool = False  # its replies are seen only by the member who asked (the deferral must match)
 
     def option(self, name: str) -> Option:
         for option in self.options:
@@ -88,10 +94,10 @@ def group(name: str, description: str) -> None:
     REGISTRY.groups[name] = description
 
 
-def command(name: str, description: str, *options: Option, admin: bool = False,
-            guild_only: bool = False) -> Callable[[Handler], Handler]:
+def command(name: str, description: str, *options: Option, admin: bool = False, guild_only: bool = False,
+            touches_storage: bool = False, ephemeral: bool = False) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        REGISTRY.add(Command(name, description, handler, options, admin, guild_only))
+        REGISTRY.add(Command(name, description, handler, options, admin, guild_only, touches_storage, ephemeral))
         return handler
 
     return register
@@ -101,12 +107,13 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
     """Run a command as a member would: validate options, call the handler, turn bad input into a friendly reply."""
     spec = REGISTRY.commands.get(name)
     if spec is None:
-        return error_reply(f"There is no `/{name}` command here. Try `/help` to see what I can do.")
+        return _group_help(name) or error_reply(
+            f"There is no `/{neutralise(name, 32)}` command here. Try `/help` to see what I can do.")
     try:
         unknown = sorted(set(options) - {o.name for o in spec.options})
         if unknown:
             known = ", ".join(o.name for o in spec.options) or "none"
-            raise UserError(f"`/{name}` has no option `{unknown[0][:32]}` (its options: {known}).")
+            raise UserError(f"`/{name}` has no option `{neutralise(unknown[0], 32)}` (its options: {known}).")
         for option in spec.options:
             value = options.get(option.name)
             if option.required and value in (None, ""):
@@ -117,6 +124,18 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
         return await spec.handler(ctx, **{k: v for k, v in options.items() if v not in (None, "")})
     except UserError as exc:
         return error_reply(str(exc))
+    except Exception:  # a bug, not the member's fault: say so privately, keep the details for the operator
+        log.exception("/%s failed", name)
+        return error_reply(INTERNAL_ERROR)
+
+
+def _group_help(name: str) -> Reply | None:
+    """`/announce` alone: a group is not a command by itself, so list what it holds."""
+    subs = [spec for spec in REGISTRY if name and spec.name.startswith(name + " ")]
+    if not subs:
+        return None
+    lines = [f"`/{spec.name}` — {spec.description}" for spec in subs]
+    return Reply(content=f"`/{name}` has sub-commands; pick one:\n" + "\n".join(lines), ephemeral=True)
 
 
 def autocomplete(name: str, option: str, ctx: CommandContext, current: str) -> list[str]:

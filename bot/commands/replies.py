@@ -10,6 +10,7 @@ EPHEMERAL = 64  # MessageFlags.ephemeral
 COLOUR = 0xE8B04B  # warm lamplight, for the show's radio-in-the-dark mood
 NO_PINGS: dict[str, list[str]] = {"parse": []}
 _ZWSP = "\u200b"
+INTERNAL_ERROR = "Something went wrong on my side. It has been logged; please try again in a moment."
 
 
 class UserError(Exception):

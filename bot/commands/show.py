@@ -132,7 +132,7 @@ async def trivia_command(ctx: CommandContext, release: str | None = None) -> Rep
     return Reply(embeds=[Embed(f"{found.title} — trivia", "\n".join(lines), footer=_footer(found))])
 
 
-@command("help", "What this bot can do")
+@command("help", "What this bot can do", ephemeral=True)
 async def help_command(ctx: CommandContext) -> Reply:
     embed = Embed("release-bot — commands",
                   f"Counting down to **{ctx.catalogue.featured.title}** and other releases. "

@@ -34,7 +34,9 @@ class DiscordPoster:
         self.client = client
         self.pacer = Pacer(posts_per_second)
 
-    async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None) -> int:
+    async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None,
+                   urgent: bool = False) -> int:
+        # `urgent` (an interaction waits, e.g. /announce test): its own lane comes with the delivery work.
         await self.pacer.wait()
         # A partial messageable needs no cache: posts go out even before the gateway has sent the guilds.
         channel = self.client.get_partial_messageable(channel_id)

@@ -1,37 +1,29 @@
-"""Sending a `Reply`, running a registry command for an interaction, and autocomplete glue."""
+"""Running a registry command for an interaction: deferral, the shared handler, sending its `Reply`."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
-from bot.commands.registry import REGISTRY, autocomplete, dispatch
-from bot.commands.replies import Reply, error_reply
+from bot.commands.registry import REGISTRY, Command, dispatch
+from bot.commands.replies import INTERNAL_ERROR, Reply, error_reply
+from bot.metrics import INTERACTION_LATENCY
 
 if TYPE_CHECKING:
     from bot.discord.client import ReleaseBot
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
-# Discord enforces these lengths in its own input box; the shared handlers check them again for the console.
-Text = app_commands.Range[str, 1, 100]
-Callback = Callable[..., Any]
-
-
-def slash(name: str) -> Callable[[Callback], app_commands.Command]:  # type: ignore[type-arg]
-    """The app command for registry command `name` ("countdown", "announce setup"), described from the registry."""
-    spec = REGISTRY[name]
-
-    def decorate(func: Callback) -> app_commands.Command:  # type: ignore[type-arg]
-        described = app_commands.describe(**spec.describe())(func)
-        return app_commands.command(name=name.split()[-1], description=spec.description)(described)
-
-    return decorate
+UNKNOWN_INTERACTION = 10062  # Discord's code when the 3 s for the first response have passed
+# A command not marked as touching storage is still deferred if its answer is not ready by then (the guild's
+# time zone is read for every command, and a database can be slow): inside Discord's 3 s, with room for the trip.
+DEFER_AFTER = 2.0
 
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
@@ -49,26 +41,57 @@ def client_of(interaction: discord.Interaction) -> ReleaseBot:
     return interaction.client  # type: ignore[return-value]
 
 
+def expired(error: BaseException) -> bool:
+    """Discord no longer takes a response: the 3 s for the first one passed (or the token is gone)."""
+    return isinstance(error, discord.NotFound) and error.code == UNKNOWN_INTERACTION
+
+
+def log_expired(name: str | None, interaction: discord.Interaction) -> None:
+    # One line, no traceback: the member already saw "The application did not respond", nothing is left to do.
+    log.warning("/%s in server %s: the interaction expired before I answered (Discord allows 3 s)", name,
+                interaction.guild_id)
+
+
 async def run_command(interaction: discord.Interaction, name: str, /, **options: Any) -> None:
-    """The whole life of a slash command: context, the shared handler, the reply."""
-    bot = client_of(interaction)
-    ctx = await bot.command_context(interaction, datetime.now(UTC))
-    reply = await dispatch(name, options, ctx)
-    await send_reply(interaction, reply)
+    """The whole life of a slash command: deferral when it may be slow, context, the shared handler, the reply."""
+    spec = REGISTRY[name]
+    started = time.perf_counter()
+    try:
+        if spec.touches_storage:  # "thinking…" at once, as private as the reply will be; the reply follows up
+            await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
+        reply = await _reply_in_time(interaction, spec, options)
+        await send_reply(interaction, reply)
+    except discord.NotFound as exc:
+        if not expired(exc):
+            raise
+        log_expired(name, interaction)  # a refused deferral means the command did not run: nothing changed
+    finally:
+        INTERACTION_LATENCY.labels(command=name).observe(time.perf_counter() - started)
 
 
-def suggest(name: str, option: str) -> Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]:
-    """An autocomplete callback for `option` of registry command `name`."""
+async def _reply_in_time(interaction: discord.Interaction, spec: Command, options: dict[str, Any]) -> Reply:
+    """The handler's reply; deferred after DEFER_AFTER seconds if it is not ready by then and not deferred yet."""
 
-    async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def answer() -> Reply:
         ctx = await client_of(interaction).command_context(interaction, datetime.now(UTC))
-        return [app_commands.Choice(name=v[:100], value=v[:100]) for v in autocomplete(name, option, ctx, current)]
+        return await dispatch(spec.name, options, ctx)
 
-    return complete
+    work = asyncio.ensure_future(answer())
+    try:
+        if not interaction.response.is_done():
+            done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
+            if not done:
+                await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
+        return await work
+    finally:
+        work.cancel()  # only does anything if we leave early (the deferral failed, or we were cancelled)
 
 
 async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
     """Anything a handler did not turn into a friendly reply: say so privately, log the details for the operator."""
+    if expired(getattr(error, "original", error)):
+        log_expired(interaction.command and interaction.command.qualified_name, interaction)
+        return
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         reply = error_reply("You need the **Manage Server** permission to use this command.")
     elif isinstance(error, app_commands.NoPrivateMessage):
@@ -76,11 +99,11 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
     else:
         log.exception("command %s failed", interaction.command and interaction.command.qualified_name,
                       exc_info=error)
-        reply = error_reply("Something went wrong on my side. It has been logged; please try again in a moment.")
+        reply = error_reply(INTERNAL_ERROR)
     try:
         await send_reply(interaction, reply)
     except discord.HTTPException:
         log.warning("could not tell the user about an error (the interaction may have expired)")
 
 
-__all__ = ["Text", "on_app_command_error", "run_command", "send_reply", "slash", "suggest"]
+__all__ = ["client_of", "on_app_command_error", "run_command", "send_reply"]

@@ -42,8 +42,8 @@ class Countdown:
         if self.state == "upcoming":
             return f"{self.words} to go"
         if self.state == "out_now":
-            return f"out now — {release.availability}"
-        return f"{release.past_verb} {self.words} ago — {release.availability}"
+            return release.with_availability("out now")
+        return release.with_availability(f"{release.past_verb} {self.words} ago")
 
 
 def countdown(release_at: datetime, now: datetime) -> Countdown:

@@ -6,6 +6,7 @@ Each post has a stable `key` (unique per release) that the delivery ledger uses 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -90,12 +91,22 @@ def post_for_key(release: Release, zone: ZoneInfo, daily: time | None, key: str,
     return None
 
 
+def sample_post(release: Release, now: datetime) -> PlannedPost:
+    """The post a channel would get if one were sent at `now`: the countdown before the release (whole seconds,
+    rounded up like every countdown), the premiere post from its moment on. For `/announce test`."""
+    left = math.ceil((release.release_at - now).total_seconds())
+    if left <= 0:
+        return PlannedPost(release.release_at, "premiere", "premiere", "premiere")
+    at = release.release_at - timedelta(seconds=left)
+    return PlannedPost(at, "milestone", "sample", f"{span_words(at, release.release_at)} before")
+
+
 def post_text(release: Release, post: PlannedPost, *, late: bool = False) -> str:
     """The words of a post. Timestamps use Discord markup so each reader sees their own time zone."""
     stamp = f"<t:{release.unix}:F> (<t:{release.unix}:R>)"
     where = f" on {release.network}" if release.network else ""
     if post.kind == "premiere":
-        text = f"🎬 **{release.title}** is out now — {release.availability}!"
+        text = "🎬 " + release.with_availability(f"**{release.title}** is out now") + "!"
     elif post.kind == "milestone":
         left = span_words(post.at, release.release_at)
         text = f"📣 **{release.title}** {release.future_verb}{where} in {left}: {stamp}"

@@ -56,10 +56,17 @@ class Release:
 
     @property
     def availability(self) -> str:
-        """'all 4 episodes are streaming on Netflix', or the nearest thing the catalogue knows."""
+        """'all 4 episodes are streaming on Netflix', or the nearest thing the catalogue knows; '' if nothing."""
         where = self.where_to_watch or self.network
-        what = f"all {self.episodes} episodes are" if self.episodes and self.episodes > 1 else "it is"
-        return f"{what} streaming on {where}" if where else f"{what} out now"
+        many = self.episodes is not None and self.episodes > 1
+        if where:
+            return f"{f'all {self.episodes} episodes are' if many else 'it is'} streaming on {where}"
+        # Nothing like "it is out now": the sentences this ends already say that.
+        return f"all {self.episodes} episodes are available" if many else ""
+
+    def with_availability(self, words: str) -> str:
+        """'out now' -> 'out now — it is streaming on Netflix', or just 'out now' when nothing more is known."""
+        return f"{words} — {self.availability}" if self.availability else words
 
 
 class UnknownRelease(LookupError):

@@ -15,7 +15,8 @@ def all_zones() -> tuple[str, ...]:
 
 @functools.cache
 def _by_folded_name() -> dict[str, str]:
-    names = {z.casefold(): z for z in available_timezones()}
+    # "localtime" is whatever zone the host runs in: not a place, and not the same on the next machine.
+    names = {z.casefold(): z for z in available_timezones() if z != "localtime"}
     for zone in all_zones():  # "paris" -> Europe/Paris; the first zone in order wins a shared city name
         city = zone.rsplit("/", 1)[-1].replace("_", " ").casefold()
         names.setdefault(city, zone)

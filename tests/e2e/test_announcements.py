@@ -59,6 +59,14 @@ async def test_setup_then_posts_arrive_once_each(sandbox: Sandbox, launch: Launc
     assert [(d.post_key, d.state, str(d.message_id)) for d in ledger] == [
         ("milestone:2s", "sent", posts[0]["id"]), ("milestone:1s", "sent", posts[1]["id"]),
         ("premiere", "sent", posts[2]["id"])]
+    # /announce status links each post, and the subscription is finished, not "Active".
+    status = await server.slash("/announce status", user="grace")
+    fields = {f["name"]: f["value"] for f in status["data"]["embeds"][0]["fields"]}
+    links = [f"https://discord.com/channels/{server.guild_id}/{channel}/{p['id']}" for p in posts]
+    assert [line.split(" — ", 2)[1:] for line in fields["Last posts"].splitlines()] == [
+        ["2 seconds before", f"[sent]({links[0]})"], ["1 second before", f"[sent]({links[1]})"],
+        ["premiere", f"[sent]({links[2]})"]]
+    assert fields["Status"] == "✅ Finished — the release is out"
 
 
 async def test_admin_commands_status_test_pause_resume_off(sandbox: Sandbox, launch: Launch, config: Config,
@@ -71,25 +79,41 @@ async def test_admin_commands_status_test_pause_resume_off(sandbox: Sandbox, lau
     daily = (datetime.now(ZoneInfo("Asia/Kolkata")) + timedelta(hours=3)).strftime("%H:%M")
     await server.slash(f"/announce setup channel:#announcements daily_time:{daily} timezone:Asia/Kolkata",
                        user="grace")
+    # Setting up again to add a role keeps the daily post and the zone.
+    role = await sandbox.add_role(int(server.guild_id), "Watchers")
+    again = await server.slash("/announce setup channel:#announcements role:@Watchers", user="grace")
+    assert f"Kept from before: the daily post at {daily}." in again["data"]["embeds"][0]["description"]
     status = await server.slash("/announce status", user="grace")
+    assert status["deferred"] is True and status["data"]["flags"] == 64  # "thinking…" first, privately
     embed = status["data"]["embeds"][0]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["Channel"] == f"<#{server.channel('announcements')}>"
     assert fields["Daily post"] == f"{daily} (Asia/Kolkata)"
+    assert fields["Role ping"] == f"<@&{role}>"
     assert fields["Status"] == "▶️ Active"
     assert "30 minutes before" in next(v for k, v in fields.items() if k.startswith("Next posts"))
 
     queue = sandbox.listen()
     test = await server.slash("/announce test", user="grace")
-    assert test["data"]["content"] == f"✅ Sent a test post to <#{server.channel('announcements')}>."
+    assert test["data"]["content"] == (f"✅ Sent a test post to <#{server.channel('announcements')}>. "
+                                       f"It pings nobody. Real posts ping <@&{role}>.")
     [sample] = await next_posts(queue, 1)
-    assert sample["content"].startswith("🔔 **Test post**")
+    assert sample["content"].startswith("🔔 **Test post** — a post sent now would say:\n📣 **The Lighthouse Keeper** "
+                                        "premieres on Netflix in ")  # the words for now, an hour before
+    [stored] = [m for m in sandbox.messages(server.channel("announcements")) if m["id"] == sample["id"]]
+    assert "<@&" not in sample["content"] and stored["allowed_mentions"] == {"parse": []}  # pings nobody
 
     paused = await server.slash("/announce pause", user="grace")
     assert "paused" in paused["data"]["content"]
     assert server.bot.announcer.scheduled(int(server.guild_id)) == []
-    await server.slash("/announce resume", user="grace")
+    status = await server.slash("/announce status", user="grace")
+    value = {f["name"]: f["value"] for f in status["data"]["embeds"][0]["fields"]}["Status"]
+    assert value == "⏸️ Paused by an admin — `/announce resume` to restart."  # nothing about permissions
+    resumed = await server.slash("/announce resume", user="grace")
+    assert resumed["data"]["content"] == "▶️ Announcements resumed."
     assert len(server.bot.announcer.scheduled(int(server.guild_id))) == 2  # 30 min before, premiere
+    again = await server.slash("/announce resume", user="grace")
+    assert again["data"]["content"] == "▶️ Announcements are already active: there was nothing to resume."
     off = await server.slash("/announce off", user="grace")
     assert "off" in off["data"]["content"]
     assert await server.bot.announcer.store.subscriptions(int(server.guild_id)) == []
@@ -111,6 +135,9 @@ async def test_members_without_manage_server_cannot_announce(sandbox: Sandbox, l
     [
         ("/announce setup channel:#general timezone:Mars/Olympus", "is not a time zone I know"),
         ("/announce setup channel:#general daily_time:25:00", "“25:00” is not a time of day"),
+        ("/announce setup channel:#general daily_time:1:5٥", "“1:5٥” is not a time of day"),  # an Arabic-Indic 5
+        ("/announce setup channel:#general daily_time:9:5５", "“9:5５” is not a time of day"),  # a fullwidth 5
+        ("/announce setup channel:#general daily_time:0:0०", "“0:0०” is not a time of day"),  # a Devanagari 0
         ("/announce setup channel:#locked", "I can't post in"),
         ("/announce setup channel:#general release:all-the-light-we-cannot-see", "nothing left to count down to"),
         ("/announce setup channel:#general role:@everyone", "won't ping"),
@@ -129,18 +156,24 @@ async def test_bad_setup_is_refused_and_changes_nothing(sandbox: Sandbox, launch
 
 async def test_lost_permission_pauses_and_explains_without_retrying(sandbox: Sandbox, launch: Launch,
                                                                     config: Config, database_url: str) -> None:
-    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=2, milestones=())
+    # The first post, 5 s from now, finds the permission gone; the premiere is an hour away.
+    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=3600, milestones=(3595 * SECOND,))
     await server.slash("/announce setup channel:#announcements", user="grace")
     channel = int(server.channel("announcements"))
     await sandbox.set_channel_permissions(channel, sandbox.world.bot_id, [], ["send_messages"])
     announcer = server.bot.announcer
     await wait_until(lambda: announcer.store.deliveries(), lambda rows: rows and rows[0].state == "failed")
+    await wait_until(lambda: announcer.store.subscriptions(), lambda subs: subs[0].paused)  # written just after
     posts = [e for e in sandbox.log if e["method"] == "POST" and e["path"] == f"/channels/{channel}/messages"]
     assert [e["status"] for e in posts] == [403]  # one try: no retry loop
     status = await server.slash("/announce status", user="grace")
-    value = {f["name"]: f["value"] for f in status["data"]["embeds"][0]["fields"]}["Status"]
-    assert value.startswith("⏸️ Paused: I lost permission to post in")
-    assert "/announce resume" in value
+    fields = {f["name"]: f["value"] for f in status["data"]["embeds"][0]["fields"]}
+    assert fields["Status"].startswith("⏸️ Paused: I lost permission to post in")
+    assert "/announce resume" in fields["Status"]
+    # The lost post leaves a trace the admin can see, with the reason.
+    assert fields["Last posts"].startswith("❌ <t:")
+    assert f" — 59 minutes, 55 seconds before — failed: I lost permission to post in <#{channel}>" in \
+        fields["Last posts"]
     assert announcer.scheduled(int(server.guild_id)) == []
 
 
@@ -163,8 +196,9 @@ async def test_a_channel_gone_without_notice_is_404_and_paused(sandbox: Sandbox,
     await server.slash("/announce setup channel:#announcements", user="grace")
     sandbox.world.channels.pop(int(server.channel("announcements")))  # gone, and the bot was not told
     await wait_until(lambda: server.bot.announcer.store.deliveries(), lambda rows: rows and rows[0].state == "failed")
-    [sub] = await server.bot.announcer.store.subscriptions()
-    assert sub.paused and "no longer exists" in sub.pause_reason
+    # The pause is written just after the failure: wait for it too rather than race it.
+    [sub] = await wait_until(lambda: server.bot.announcer.store.subscriptions(), lambda subs: subs[0].paused)
+    assert "no longer exists" in sub.pause_reason
 
 
 async def test_fan_out_survives_429_500_and_a_dropped_gateway(sandbox: Sandbox, launch: Launch, config: Config,

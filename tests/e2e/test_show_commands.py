@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.console import answer
+from bot.discord import respond
 from tests.e2e.conftest import Server
 
 
@@ -58,3 +61,46 @@ async def test_replies_are_stored_as_the_user_sees_them(server: Server) -> None:
     [message] = server.sandbox.messages(server.channel())
     assert message["author"]["id"] == str(server.bot.user.id)
     assert message["embeds"][0]["title"] == "All the Light We Cannot See"
+
+
+async def logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 10.0) -> None:
+    """Wait for a log line (the bot runs in this process and loop); fail loudly at the deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not any(text in r.getMessage() for r in caplog.records):
+        assert asyncio.get_running_loop().time() < deadline, f"no log line with {text!r}: {caplog.text}"
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize(("command", "user"), [("/countdown", "ada"), ("/announce setup channel:#general", "grace")])
+async def test_an_expired_interaction_is_one_log_line_not_a_traceback(server: Server, caplog, command: str,
+                                                                     user: str) -> None:
+    server.sandbox.interaction_deadline = 0.0  # every answer reaches Discord after its deadline: 404, code 10062
+    with caplog.at_level(logging.INFO):
+        asking = asyncio.ensure_future(server.slash(command, user=user, wait=60))
+        await logged(caplog, "the interaction expired")
+        asking.cancel()
+    [line] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert line.name == "bot.discord.respond"
+    assert line.getMessage() == (f"/{command[1:].split(' channel')[0]} in server {server.guild_id}: the interaction "
+                                 "expired before I answered (Discord allows 3 s)")
+    assert all(r.exc_info is None for r in caplog.records)
+    # The deferral was refused, so the setup did not run: nothing changed that the admin was never told about.
+    assert await server.bot.announcer.store.subscriptions() == []
+
+
+async def test_admin_commands_defer_privately_before_touching_storage(server: Server) -> None:
+    response = await server.slash("/announce status", user="grace")
+    assert response["deferred"] is True
+    assert "No announcements are set up" in response["data"]["content"] and response["data"]["flags"] == 64
+    [callback] = [e for e in server.sandbox.log if e["path"].endswith("/callback")]
+    assert callback["body"] == {"type": 5, "data": {"flags": 64}}  # "thinking…", seen by the admin alone
+
+
+async def test_a_slow_answer_is_deferred_in_time(server: Server, monkeypatch) -> None:
+    monkeypatch.setattr(respond, "DEFER_AFTER", 0.0)  # as if the database took longer than Discord waits
+    response = await server.slash("/countdown")
+    assert response["deferred"] is True
+    assert response["data"]["embeds"][0]["title"] == "All the Light We Cannot See"
+    assert "Premiered" in response["data"]["embeds"][0]["description"]
+    [callback] = [e for e in server.sandbox.log if e["path"].endswith("/callback")]
+    assert callback["body"] == {"type": 5}  # public, as /countdown's answer is
