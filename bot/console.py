@@ -10,11 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.commands.parse import command_name, parse_command_line
 from bot.commands.registry import CommandContext, dispatch
-from bot.commands.replies import Reply, UserError, error_reply
+from bot.commands.replies import Reply, error_reply
 from bot.config import Config
 from bot.domain.countdown import countdown
+
+# The syntax of Discord's input box; the sandbox (which plays Discord) owns it, the console types into it.
+from bot.sandbox.command_line import CommandLineError, parse_command_line
 
 _STAMP = re.compile(r"<t:(-?\d+):([tTdDfFR])>")
 
@@ -67,7 +69,7 @@ def command_name(line: str) -> str | None:
 async def answer(line: str, config: Config, now: datetime) -> tuple[str | None, Reply]:
     try:
         name, options = parse_command_line(line)
-    except UserError as exc:
+    except CommandLineError as exc:
         return command_name(line), error_reply(str(exc))
     ctx = CommandContext(config.catalogue, config.settings, now)
     return name, await dispatch(name, options, ctx)

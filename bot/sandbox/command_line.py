@@ -6,6 +6,10 @@ the command's name and its options' raw values.
 
 from __future__ import annotations
 
+import re
+
+_OPTION = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*:")  # `name:` starts an option; "20:00" does not
+
 
 class CommandLineError(ValueError):
     """A line Discord's input box would not turn into a command (no `/`, an unclosed quote, a value with no name)."""
@@ -60,7 +64,8 @@ def parse_command_line(line: str) -> tuple[str, dict[str, str]]:
                 raise CommandLineError(f"“{word[:50]}” has no `name:` in front of it; write option:value.")
             name.append(word.lower())
             continue
-        if open_colon and value == "" and index < len(words):  # `timezone: Europe/Paris`
+        if open_colon and value == "" and index < len(words) and not _OPTION.match(words[index][0]):
+            # `timezone: Europe/Paris`, unless the next word is itself an option (`name: release:x`)
             value = words[index][0]
             index += 1
         if key in options:
