@@ -169,7 +169,7 @@ class Gateway:
             "geo_ordered_rtc_regions": [], "auth": {}, "user_settings": {},
         })
         for guild in guilds:
-            await self.dispatch(session, "GUILD_CREATE", guild.to_dict(self.world))
+            await self.dispatch(session, "GUILD_CREATE", guild.create_event(self.world))
         async with self.identified:
             self.identified.notify_all()
         return session

@@ -111,9 +111,8 @@ class InteractionResponses:
         if pending.message is None:
             pending.message = self._message(pending, call.body)
         else:
-            changes = {k: v for k, v in call.body.items() if k in ("content", "embeds", "flags")}
-            pending.message.update(changes)
-            self.world.edit_message(pending.message["id"], changes)
+            record = self.world.edit_message(pending.message["id"], call.body)
+            pending.message = {k: v for k, v in record.items() if k != "allowed_mentions"}
         if not pending.followed_up.done():
             pending.followed_up.set_result({"type": 4, "data": call.body})
         return 200, pending.message

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.control import ControlApi
+from bot.sandbox.event_schemas import event_errors
 from bot.sandbox.gateway import Gateway
 from bot.sandbox.interaction_responses import INTERACTION_DEADLINE, InteractionResponses
 from bot.sandbox.interactions import InteractionError, build_interaction
@@ -60,7 +61,8 @@ class Sandbox:
         self.latency_ms = latency_ms
         self.faults: list[Fault] = []
         self.log: list[Json] = []
-        self.violations: list[Json] = []
+        self.violations: list[Json] = []  # direction "received" (the client's mistakes) or "sent" (the sandbox's)
+        self.not_implemented: list[Json] = []  # Discord routes a client called that the sandbox does not serve
         self.url = ""
         self.gateway: Gateway | None = None
         self._runner: web.AppRunner | None = None
@@ -84,7 +86,7 @@ class Sandbox:
         await site.start()
         bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://{host}:{bound}"
-        self.gateway = Gateway(self.world, f"ws://{host}:{bound}/")
+        self.gateway = Gateway(self.world, f"ws://{host}:{bound}/", check_sent=self._check_event)
         return self.url
 
     async def stop(self) -> None:
@@ -122,9 +124,13 @@ class Sandbox:
                       entry: Json) -> tuple[int, Any, dict[str, str]]:
         op = self.spec.find(method, path)
         route_key = next((k for k in self.routes if k[0] == method and self._patterns[k].match(path)), None)
-        if op is None or route_key is None:
-            why = "not a route of Discord's API v10" if op is None else "not implemented by the sandbox"
-            self._violation(entry, f"{method} {path}: {why}")
+        if op is None:
+            self._violation(entry, f"{method} {path}: not a route of Discord's API v10")
+            return 404, {"message": "404: Not Found", "code": 0}, {}
+        if route_key is None:  # Discord has it, the sandbox does not: answered as Discord answers an unknown route
+            entry["problems"].append("not implemented by the sandbox")
+            self.not_implemented.append({"method": method, "route": f"{method} {op.template}", "path": path})
+            log.warning("sandbox: %s %s is not implemented", method, op.template)
             return 404, {"message": "404: Not Found", "code": 0}, {}
         template = route_key[1]
         entry["route"] = f"{method} {template}"
@@ -166,14 +172,23 @@ class Sandbox:
             wrong = self.spec.response_errors(op, status, payload)
             if wrong:  # the sandbox itself strayed from Discord: just as much a test failure
                 self._violation(entry, f"sandbox response for {method} {template} does not match the spec",
-                                problems=wrong)
+                                direction="sent", problems=wrong)
         return status, payload, headers
 
-    def _violation(self, entry: Json, what: str, **details: Any) -> None:
+    def _violation(self, entry: Json, what: str, direction: str = "received", **details: Any) -> None:
         entry["problems"].append(what)
-        self.violations.append({"what": what, "method": entry["method"], "path": entry["path"],
-                                "body": entry["body"], **details})
+        self.violations.append({"what": what, "direction": direction, "method": entry["method"],
+                                "path": entry["path"], "body": entry["body"], **details})
         log.warning("sandbox: %s", what)
+
+    def _check_event(self, event: str, data: Any) -> None:
+        """Every gateway dispatch, before it is sent: Discord's schemas and always-present fields."""
+        wrong = event_errors(self.spec, event, data)
+        if wrong:
+            what = f"sandbox gateway event {event} does not match Discord's docs"
+            self.violations.append({"what": what, "direction": "sent", "event": event, "problems": wrong,
+                                    "body": data})
+            log.warning("sandbox: %s: %s", what, wrong[:3])
 
     def _take_fault(self, route: str) -> Fault | None:
         for fault in self.faults:
@@ -188,7 +203,7 @@ class Sandbox:
                            members: list[Json] | None = None) -> Json:
         guild = self.world.create_guild(name, channels or ["general"], members or [])
         assert self.gateway is not None
-        joined = guild.to_dict(self.world)
+        joined = guild.create_event(self.world)
         del joined["unavailable"]  # a join, not an outage ending: discord.py then dispatches on_guild_join
         await self.gateway.dispatch_guild(guild.id, "GUILD_CREATE", joined)
         users = {self.world.users[uid]["username"]: str(uid) for uid in guild.members}
