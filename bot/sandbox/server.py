@@ -19,9 +19,12 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.actions import WorldActions
 from bot.sandbox.control import ControlApi
 from bot.sandbox.event_schemas import event_errors
+from bot.sandbox.events import WorldEvents
 from bot.sandbox.gateway import Gateway
+from bot.sandbox.intents import PRIVILEGED
 from bot.sandbox.interaction_responses import INTERACTION_DEADLINE, InteractionResponses
 from bot.sandbox.interactions import InteractionError, build_interaction
 from bot.sandbox.openapi import load_spec
@@ -29,7 +32,7 @@ from bot.sandbox.ratelimit import RateLimiter
 from bot.sandbox.rest import RestRoutes
 from bot.sandbox.route_types import ApiError, Call, Json, Routes
 from bot.sandbox.validation import check_request
-from bot.sandbox.world import PERMISSIONS, Overwrite, World
+from bot.sandbox.world import World
 
 log = logging.getLogger(__name__)
 API = "/api/v10"
@@ -66,9 +69,13 @@ class Sandbox:
         self.url = ""
         self.gateway: Gateway | None = None
         self._runner: web.AppRunner | None = None
-        self.responses = InteractionResponses(self.world, interaction_deadline)
+        self.privileged_intents = 0  # enabled for the app: see `enable_privileged_intents`
+        self.events = WorldEvents(self.world, self)
+        self.responses = InteractionResponses(self.world, self.events, interaction_deadline)
         self.pending = self.responses.pending
-        self.rest = RestRoutes(self.world, self._gateway_url, self.remove_guild)
+        self.actions = WorldActions(self.world, self.events)
+        self.rest = RestRoutes(self.world, self._gateway_url, self.remove_guild, self.events,
+                               lambda: self.privileged_intents)
         self.routes: Routes = {**self.rest.routes(), **self.responses.routes()}
         self._patterns = {key: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(key[1])) + "$")
                           for key in self.routes}
@@ -87,6 +94,7 @@ class Sandbox:
         bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://{host}:{bound}"
         self.gateway = Gateway(self.world, f"ws://{host}:{bound}/", check_sent=self._check_event)
+        self.gateway.privileged_intents = self.privileged_intents
         return self.url
 
     async def stop(self) -> None:
@@ -201,23 +209,10 @@ class Sandbox:
 
     async def create_guild(self, name: str, channels: list[str] | None = None,
                            members: list[Json] | None = None) -> Json:
-        guild = self.world.create_guild(name, channels or ["general"], members or [])
-        assert self.gateway is not None
-        joined = guild.create_event(self.world)
-        del joined["unavailable"]  # a join, not an outage ending: discord.py then dispatches on_guild_join
-        await self.gateway.dispatch_guild(guild.id, "GUILD_CREATE", joined)
-        users = {self.world.users[uid]["username"]: str(uid) for uid in guild.members}
-        return {"guild_id": str(guild.id), "channels": {c.name: str(c.id) for c in guild.channels.values()},
-                "members": users, "bot": str(self.world.bot_id), "owner": str(guild.owner_id),
-                "roles": {r.name: str(r.id) for r in guild.roles.values()}}
+        return await self.actions.create_guild(name, channels, members)
 
     async def add_role(self, guild_id: int, name: str) -> str:
-        guild = self.world.guilds[guild_id]
-        role = self.world.add_role(guild, name)
-        assert self.gateway is not None
-        await self.gateway.dispatch_guild(guild_id, "GUILD_ROLE_CREATE", {"guild_id": str(guild_id),
-                                                                           "role": role.to_dict()})
-        return str(role.id)
+        return await self.actions.add_role(guild_id, name)
 
     async def interact(self, guild_id: int | str, channel_id: int | str, user_id: int | str, command: str,
                        focused: str | None = None, wait: float | None = None) -> Json:
@@ -255,37 +250,37 @@ class Sandbox:
         return await self.gateway.invalidate()
 
     async def delete_channel(self, channel_id: int) -> None:
-        channel = self.world.channels.pop(channel_id)
-        guild = self.world.guild_of(channel)
-        if guild is not None:
-            guild.channels.pop(channel_id, None)
-            assert self.gateway is not None
-            await self.gateway.dispatch_guild(guild.id, "CHANNEL_DELETE", channel.to_dict(self.world))
+        await self.actions.delete_channel(channel_id)
 
     async def set_channel_permissions(self, channel_id: int, target_id: int, allow: list[str],
                                       deny: list[str]) -> None:
-        channel = self.world.channels[channel_id]
-        guild = self.world.guild_of(channel)
-        assert guild is not None and self.gateway is not None
-        kind = 0 if target_id in guild.roles else 1
-        channel.overwrites[target_id] = Overwrite(target_id, kind, sum(PERMISSIONS[p] for p in allow),
-                                                  sum(PERMISSIONS[p] for p in deny))
-        await self.gateway.dispatch_guild(guild.id, "CHANNEL_UPDATE", channel.to_dict(self.world))
+        await self.actions.set_channel_permissions(channel_id, target_id, allow, deny)
 
     async def set_member(self, guild_id: int, user_id: int, admin: bool) -> None:
-        guild = self.world.guilds[guild_id]
-        admin_role = next(r.id for r in guild.roles.values() if r.name == "Admin")
-        member = guild.members[user_id]
-        member.roles = [r for r in member.roles if r != admin_role] + ([admin_role] if admin else [])
-        assert self.gateway is not None
-        await self.gateway.dispatch_guild(guild_id, "GUILD_MEMBER_UPDATE", {"guild_id": str(guild_id),
-                                                                             **member.to_dict(self.world)})
+        await self.actions.set_member(guild_id, user_id, admin)
 
     async def remove_guild(self, guild_id: int) -> None:
-        """The bot is removed from (kicked out of) a server: GUILD_DELETE without `unavailable`."""
-        guild = self.world.guilds.pop(guild_id)
-        assert self.gateway is not None
-        await self.gateway.dispatch_guild(guild_id, "GUILD_DELETE", {"id": str(guild_id)})
-        for channel_id in guild.channels:
-            self.world.channels.pop(channel_id, None)
+        await self.actions.remove_guild(guild_id)
 
+    def enable_privileged_intents(self, names: list[str]) -> None:
+        """The Developer Portal's toggles: which privileged intents the app may identify with."""
+        unknown = sorted(set(names) - set(PRIVILEGED))
+        if unknown:
+            raise ValueError(f"not privileged intents: {', '.join(unknown)} (known: {', '.join(PRIVILEGED)})")
+        self.privileged_intents = sum(PRIVILEGED[n] for n in names)
+        if self.gateway is not None:
+            self.gateway.privileged_intents = self.privileged_intents
+
+    def application(self) -> Json:
+        return {"id": str(self.world.application_id), "token": self.world.token,
+                "privileged_intents": [n for n, bit in PRIVILEGED.items() if self.privileged_intents & bit]}
+
+    # ---- the gateway, for `events` (the gateway exists once the server has started) ------------------------
+
+    async def dispatch_guild(self, guild_id: int, event: str, data: Any) -> None:
+        if self.gateway is not None:
+            await self.gateway.dispatch_guild(guild_id, event, data)
+
+    async def dispatch_direct(self, event: str, data: Any) -> None:
+        if self.gateway is not None:
+            await self.gateway.dispatch_direct(event, data)

@@ -192,15 +192,24 @@ class World:
         guild.members[guild.owner_id] = Member(guild.owner_id, [], now)
         guild.members[self.bot_id] = Member(self.bot_id, [bot_role.id], now)
         for spec in members:
-            user = self.add_user(spec["name"])
-            roles = [admin_role.id] if spec.get("admin") else []
-            guild.members[int(user["id"])] = Member(int(user["id"]), roles, now)
-        for position, channel_name in enumerate(channels or ["general"]):
-            channel = Channel(self.snowflake(), channel_name, guild_id, position=position)
-            guild.channels[channel.id] = channel
-            self.channels[channel.id] = channel
+            member = self.add_member(guild, spec["name"])
+            member.roles = [admin_role.id] if spec.get("admin") else []
+        for channel_name in channels or ["general"]:
+            self.add_channel(guild, channel_name)
         self.guilds[guild_id] = guild
         return guild
+
+    def add_member(self, guild: Guild, name: str) -> Member:
+        user = self.add_user(name)
+        member = Member(int(user["id"]), [], time.time())
+        guild.members[member.user_id] = member
+        return member
+
+    def add_channel(self, guild: Guild, name: str) -> Channel:
+        channel = Channel(self.snowflake(), name, guild.id, position=len(guild.channels))
+        guild.channels[channel.id] = channel
+        self.channels[channel.id] = channel
+        return channel
 
     def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
         role = Role(self.snowflake(), name, permissions, position=len(guild.roles))
