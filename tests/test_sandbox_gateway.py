@@ -118,6 +118,17 @@ async def test_zlib_stream_is_one_stream_of_binary_frames_each_flushed(sandbox: 
     assert (await gateway.receive())["op"] == 11
 
 
+async def test_zstd_stream_when_a_zstd_module_is_installed(sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
+    zstd = pytest.importorskip("backports.zstd")  # or Python 3.14's compression.zstd; hikari[zstd] installs it
+    ws = await http.ws_connect(f"{sandbox.gateway.url}?v=10&encoding=json&compress=zstd-stream")
+    inflator = zstd.ZstdDecompressor()  # one context for the connection, each message a complete block
+    hello = await ws.receive()
+    assert hello.type == aiohttp.WSMsgType.BINARY and json.loads(inflator.decompress(hello.data))["op"] == 10
+    await ws.send_str(json.dumps({"op": 1, "d": None}))
+    assert json.loads(inflator.decompress((await ws.receive()).data))["op"] == 11
+    await ws.close()
+
+
 async def test_identify_compress_sends_dispatches_as_zlib_payloads(sandbox: Sandbox,
                                                                   http: aiohttp.ClientSession) -> None:
     gateway = await connect(http, sandbox)
