@@ -37,6 +37,11 @@ class InteractionResponses:
             ("POST", "/interactions/{interaction_id}/{interaction_token}/callback"): self._callback,
             ("POST", "/webhooks/{webhook_id}/{webhook_token}"): self._followup,
             ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): self._edit_original,
+            ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): self._get_message,
+            ("DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): self._delete_message,
+            ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"): self._get_message,
+            ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"): self._edit_message,
+            ("DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"): self._delete_message,
         }
 
     def open(self, payload: Json) -> Pending:
@@ -121,3 +126,33 @@ class InteractionResponses:
         if not pending.followed_up.done():
             pending.followed_up.set_result({"type": 4, "data": call.body})
         return 200, pending.message
+
+    def _webhook_message(self, call: Call) -> tuple[Pending, Json]:
+        """The interaction's original response or one of its follow-ups: else 404/10008, as Discord answers."""
+        pending = self._pending(call)
+        wanted = pending.message["id"] if pending.message else None
+        if not call.template.endswith("/@original"):
+            wanted = call.params["message_id"]
+        record = next((m for m in self.world.messages if m["id"] == wanted
+                       and (m.get("interaction_metadata") or {}).get("id") == pending.payload["id"]), None)
+        if record is None:
+            raise ApiError(404, 10008, "Unknown Message")
+        return pending, {k: v for k, v in record.items() if k != "allowed_mentions"}
+
+    async def _get_message(self, call: Call) -> tuple[int, Json]:
+        return 200, self._webhook_message(call)[1]
+
+    async def _edit_message(self, call: Call) -> tuple[int, Json]:
+        _, message = self._webhook_message(call)
+        record = self.world.edit_message(message["id"], call.body)
+        edited = {k: v for k, v in record.items() if k != "allowed_mentions"}
+        await self.events.message_updated(edited)
+        return 200, edited
+
+    async def _delete_message(self, call: Call) -> tuple[int, None]:
+        pending, message = self._webhook_message(call)
+        self.world.delete_message(message["id"])
+        if pending.message is not None and pending.message["id"] == message["id"]:
+            pending.message = None
+        await self.events.message_deleted(message)
+        return 204, None

@@ -248,3 +248,23 @@ async def test_a_member_joining_and_leaving_reaches_only_a_client_that_asked(ser
     await sandbox.actions.add_role(server.guild_id, "fans")
     assert (await role_created).name == "fans"
     assert not any(p["t"] == "GUILD_MEMBER_ADD" for p in session.history)
+
+
+async def test_an_interactions_messages_through_its_webhook(server: Server) -> None:
+    await server.slash("/about")
+    [pending] = server.sandbox.pending.values()
+    hook = f"/webhooks/{server.sandbox.world.application_id}/{pending.payload['token']}"
+    status, _, original = await rest(server.sandbox, "GET", hook + "/messages/@original", auth=False)
+    assert status == 200 and original["id"] == pending.message["id"] and original["type"] == 20
+    status, _, followup = await rest(server.sandbox, "POST", hook, {"content": "and one more thing"}, auth=False)
+    assert status == 200 and followup["interaction_metadata"]["id"] == pending.payload["id"]
+    status, _, edited = await rest(server.sandbox, "PATCH", f"{hook}/messages/{followup['id']}", {"content": "two"},
+                                   auth=False)
+    assert (status, edited["content"]) == (200, "two") and edited["edited_timestamp"] is not None
+    for message_id in (followup["id"], "@original"):
+        async with aiohttp.ClientSession() as session, session.delete(
+                f"{server.sandbox.url}/api/v10{hook}/messages/{message_id}") as response:
+            assert response.status == 204
+    assert server.sandbox.messages(server.channel()) == []
+    status, _, body = await rest(server.sandbox, "GET", hook + "/messages/@original", auth=False)
+    assert (status, body["code"]) == (404, 10008)
