@@ -135,3 +135,19 @@ async def test_the_control_api_sets_privileged_intents(sandbox: Sandbox) -> None
                                 json={"privileged_intents": ["GUILDS"]}) as response:
             assert response.status == 400 and "not privileged intents: GUILDS" in (await response.json())["error"]
     assert sandbox.gateway.privileged_intents == 1 << 15
+
+
+async def test_commands_one_at_a_time(sandbox: Sandbox, ids: dict[str, Any]) -> None:
+    base = f"/applications/{sandbox.world.application_id}/guilds/{ids['guild_id']}/commands"
+    status, created = await call(sandbox, "POST", base, {"name": "ping", "description": "Pong", "type": 1})
+    assert status == 201 and created["guild_id"] == ids["guild_id"] and created["version"]
+    status, again = await call(sandbox, "POST", base, {"name": "ping", "description": "Pong!", "type": 1})
+    assert (status, again["id"], again["description"]) == (200, created["id"], "Pong!")  # same name: overwritten
+    status, edited = await call(sandbox, "PATCH", f"{base}/{created['id']}", {"description": "Pong!!"})
+    assert (status, edited["name"], edited["description"]) == (200, "ping", "Pong!!")
+    assert (await call(sandbox, "GET", f"{base}/{created['id']}"))[1]["description"] == "Pong!!"
+    assert [c["name"] for c in (await call(sandbox, "GET", base))[1]] == ["ping"]
+    assert (await call(sandbox, "DELETE", f"{base}/{created['id']}"))[0] == 204
+    assert await call(sandbox, "GET", f"{base}/{created['id']}") == (
+        404, {"message": "Unknown application command", "code": 10063})
+    assert sandbox.violations == []

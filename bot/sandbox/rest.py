@@ -1,5 +1,6 @@
-"""Discord's REST routes for the bot: who it is, the gateway, command sync, guilds, roles, members, channels,
-messages, DMs, leaving a server. Changes are dispatched on the gateway as Discord does (`events`).
+"""Discord's REST routes for the bot: who it is, the gateway, guilds, roles, members, channels,
+messages, DMs, leaving a server. Changes are dispatched on the gateway as Discord does (`events`). Application
+commands are in `app_commands`, interaction responses in `interaction_responses`.
 
 Interaction responses are in `interaction_responses`; validation, rate limits and faults happen before a handler
 here runs (`server`).
@@ -25,11 +26,6 @@ DEFAULT_HISTORY = 50  # messages per GET /channels/{channel_id}/messages when no
 NOT_FETCHED = ("nonce", "allowed_mentions")
 
 
-def _bitfield(value: Any) -> str | None:
-    """Requests may send permission bitfields as numbers; Discord always answers with strings."""
-    return None if value is None else str(value)
-
-
 class RestRoutes:
     def __init__(self, world: World, gateway_url: Callable[[], str],
                  leave_guild: Callable[[int], Awaitable[None]], events: WorldEvents,
@@ -49,10 +45,6 @@ class RestRoutes:
             ("GET", "/oauth2/applications/@me"): self._application,
             ("GET", "/gateway"): self._gateway,
             ("GET", "/gateway/bot"): self._gateway,
-            ("GET", "/applications/{application_id}/commands"): self._get_commands,
-            ("PUT", "/applications/{application_id}/commands"): self._put_commands,
-            ("GET", "/applications/{application_id}/guilds/{guild_id}/commands"): self._get_commands,
-            ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands"): self._put_commands,
             ("GET", "/guilds/{guild_id}"): self._get_guild,
             ("GET", "/guilds/{guild_id}/channels"): self._guild_channels,
             ("GET", "/guilds/{guild_id}/roles"): self._guild_roles,
@@ -145,37 +137,6 @@ class RestRoutes:
         if member is None:
             raise ApiError(404, 10007, "Unknown Member")
         return 200, member.to_dict(self.world)
-
-    # ---- application commands -------------------------------------------------------------------------------
-
-    def _command_list(self, call: Call) -> list[Json]:
-        if "guild_id" in call.params:
-            return self.world.guild_commands.setdefault(int(call.params["guild_id"]), [])
-        return self.world.global_commands
-
-    async def _get_commands(self, call: Call) -> tuple[int, Any]:
-        return 200, self._command_list(call)
-
-    async def _put_commands(self, call: Call) -> tuple[int, Any]:
-        existing = {c["name"]: c for c in self._command_list(call)}
-        guild_id = call.params.get("guild_id")
-        stored = []
-        for command in call.body:
-            old = existing.get(command["name"])
-            stored.append({
-                **{k: v for k, v in command.items() if v is not None},
-                "id": old["id"] if old else str(self.world.snowflake()),
-                "application_id": str(self.world.application_id), "version": str(self.world.snowflake()),
-                "type": command.get("type", 1),
-                "default_member_permissions": _bitfield(command.get("default_member_permissions")),
-                "dm_permission": command.get("dm_permission", True), "nsfw": bool(command.get("nsfw")),
-                **({"guild_id": guild_id} if guild_id else {}),
-            })
-        if guild_id:
-            self.world.guild_commands[int(guild_id)] = stored
-        else:
-            self.world.global_commands[:] = stored
-        return 200, stored
 
     # ---- channels and messages ------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox.actions import WorldActions
+from bot.sandbox.app_commands import CommandRoutes
 from bot.sandbox.control import ControlApi
 from bot.sandbox.event_schemas import event_errors
 from bot.sandbox.events import WorldEvents
@@ -76,7 +77,7 @@ class Sandbox:
         self.actions = WorldActions(self.world, self.events)
         self.rest = RestRoutes(self.world, self._gateway_url, self.remove_guild, self.events,
                                lambda: self.privileged_intents)
-        self.routes: Routes = {**self.rest.routes(), **self.responses.routes()}
+        self.routes: Routes = {**self.rest.routes(), **CommandRoutes(self.world).routes(), **self.responses.routes()}
         self._patterns = {key: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(key[1])) + "$")
                           for key in self.routes}
 
