@@ -3,7 +3,8 @@
 - `encoding=json` only (ETF is not implemented: such a connection is closed with 4002, decode error).
 - Transport compression `compress=zlib-stream`: one zlib context for the whole connection, every payload a binary
   frame flushed with Z_SYNC_FLUSH (so it ends in 00 00 ff ff); `zstd-stream` likewise with one zstd context, each
-  payload flushed to a block boundary, when a zstd implementation is importable.
+  payload flushed to a block boundary, when a zstd implementation is importable (clients ask for zstd-stream
+  only when they have one: discord.py and hikari then do so by default).
 - Payload compression (identify `compress: true`, only without transport compression): dispatches are sent as
   zlib-compressed binary frames, each its own zlib stream, other payloads as text.
 - What the client sends is JSON in a text *or* a binary frame, at most 4096 bytes; anything else is a decode error.
@@ -11,6 +12,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import zlib
 from collections.abc import Mapping
@@ -40,18 +42,22 @@ def _zlib_stream() -> _StreamCompressor:
     return lambda raw: context.compress(raw) + context.flush(zlib.Z_SYNC_FLUSH)
 
 
-def _zstd_module() -> Any:
-    """Python 3.14's `compression.zstd`, or its backport; None when neither is installed."""
-    for name in ("compression.zstd", "backports.zstd"):
+def zstd_module() -> Any:
+    """A zstd implementation: Python 3.14's `compression.zstd`, its backport, or `zstandard` (which discord.py uses);
+    None when none is installed."""
+    for name in ("compression.zstd", "backports.zstd", "zstandard"):
         try:
-            return __import__(name, fromlist=["ZstdCompressor"])
+            return importlib.import_module(name)
         except ImportError:
             continue
     return None
 
 
 def _zstd_stream() -> _StreamCompressor:
-    zstd = _zstd_module()
+    zstd = zstd_module()
+    if zstd.__name__ == "zstandard":
+        stream = zstd.ZstdCompressor().compressobj()
+        return lambda raw: stream.compress(raw) + stream.flush(zstd.COMPRESSOBJ_FLUSH_BLOCK)
     context = zstd.ZstdCompressor()
     return lambda raw: context.compress(raw, mode=zstd.ZstdCompressor.FLUSH_BLOCK)
 
@@ -66,8 +72,9 @@ def transport_options(query: Mapping[str, str]) -> str | None:
         raise GatewayClose(4002, f"Error while decoding payload (encoding {encoding!r}: the sandbox speaks json "
                                  "only)")
     compress = query.get("compress")
-    if compress == "zstd-stream" and _zstd_module() is None:
-        raise GatewayClose(4000, "zstd-stream needs compression.zstd or backports.zstd installed in the sandbox")
+    if compress == "zstd-stream" and zstd_module() is None:
+        raise GatewayClose(4000, "zstd-stream needs compression.zstd, backports.zstd or zstandard installed in the "
+                                 "sandbox")
     return compress if compress in ("zlib-stream", "zstd-stream") else None
 
 
