@@ -23,10 +23,12 @@ UNPRIVILEGED = bits.VALID & ~sum(bits.PRIVILEGED.values())
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
+    """A sandbox that fails the test on any violation it did not assert and clear (as the e2e fixture does)."""
     server = Sandbox()
     await server.start()
     yield server
     await server.stop()
+    assert server.violations == []
 
 
 @pytest.fixture
@@ -330,6 +332,7 @@ async def test_a_payload_that_strays_from_the_docs_is_a_violation(sandbox: Sandb
     problems = {(".".join(path), message) for path, _, message in violation["problems"]}
     assert ("guild_id", "GUILD_ROLE_UPDATE: 'guild_id' is always present (docs)") in problems
     assert ("role", "GUILD_ROLE_UPDATE: 'managed' is a required property") in problems
+    sandbox.violations.clear()  # seen and asserted
 
 
 async def test_resume_replays_missed_events_on_a_new_compressed_stream(sandbox: Sandbox,

@@ -15,10 +15,12 @@ from bot.sandbox.server import Sandbox
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
+    """A sandbox that fails the test on any violation it did not assert and clear (as the e2e fixture does)."""
     server = Sandbox()
     await server.start()
     yield server
     await server.stop()
+    assert server.violations == []
 
 
 @pytest.fixture
@@ -114,6 +116,7 @@ async def test_a_route_the_sandbox_does_not_serve_is_discords_404_and_listed(san
     assert (status, body) == (404, {"message": "404: Not Found", "code": 0})
     [violation] = sandbox.violations
     assert violation["direction"] == "received" and "not a route of Discord's API v10" in violation["what"]
+    sandbox.violations.clear()  # seen and asserted
 
 
 async def test_a_response_that_strays_from_the_spec_is_a_violation(sandbox: Sandbox, ids: dict[str, Any]) -> None:
@@ -124,6 +127,7 @@ async def test_a_response_that_strays_from_the_spec_is_a_violation(sandbox: Sand
     [violation] = sandbox.violations
     assert violation["direction"] == "sent"
     assert violation["what"] == "sandbox response for GET /guilds/{guild_id}/roles does not match the spec"
+    sandbox.violations.clear()  # seen and asserted
 
 
 async def test_the_control_api_sets_privileged_intents(sandbox: Sandbox) -> None:
