@@ -268,7 +268,7 @@ class Sandbox:
         unknown = sorted(set(names) - set(PRIVILEGED))
         if unknown:
             raise ValueError(f"not privileged intents: {', '.join(unknown)} (known: {', '.join(PRIVILEGED)})")
-        self.privileged_intents = sum(PRIVILEGED[n] for n in names)
+        self.privileged_intents = sum(PRIVILEGED[n] for n in set(names))
         if self.gateway is not None:
             self.gateway.privileged_intents = self.privileged_intents
 

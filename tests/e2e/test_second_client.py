@@ -84,3 +84,18 @@ async def test_hikari_survives_a_resume(sandbox: Sandbox, hikari_bot) -> None:
     answer = await sandbox.interact(ids["guild_id"], ids["channels"]["news"], ids["members"]["ada"], "/ping")
     assert answer["data"]["content"] == "pong, ada, in #news"  # delivered on the resumed session
     assert (sandbox.gateway.resumes, sandbox.gateway.identifies) == (1, identifies)
+
+
+async def test_hikari_sees_members_messages_without_their_content(sandbox: Sandbox, hikari_bot) -> None:
+    # hikari's default intents are every unprivileged one: messages arrive, their content only with MESSAGE_CONTENT.
+    bot, ids = hikari_bot
+    seen: asyncio.Queue[hikari.GuildMessageCreateEvent] = asyncio.Queue()
+
+    async def on_message(event: hikari.GuildMessageCreateEvent) -> None:
+        seen.put_nowait(event)
+
+    bot.subscribe(hikari.GuildMessageCreateEvent, on_message)
+    await sandbox.actions.post_message(ids["channels"]["general"], ids["members"]["ada"], "is anyone here?")
+    event = await asyncio.wait_for(seen.get(), 5)
+    assert (event.author.username, event.content, str(event.channel_id)) == ("ada", None, ids["channels"]["general"])
+    assert event.member is not None and event.member.username == "ada"
