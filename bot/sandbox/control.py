@@ -1,12 +1,15 @@
 """The control API under `/_sandbox/`: JSON over HTTP for scripts and `release-bot sandbox`, to act as users and
-server admins and to inject failures. A thin layer over the sandbox's in-process API (the `Controlled` methods)."""
+server admins, to set the app up (privileged intents) and to inject failures. A thin layer over the sandbox's
+in-process API (the `Controlled` methods and `actions`)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from aiohttp import web
 
+from bot.sandbox.actions import ActionError, WorldActions
 from bot.sandbox.interactions import InteractionError
 from bot.sandbox.route_types import Json
 from bot.sandbox.world import World
@@ -16,8 +19,13 @@ class Controlled(Protocol):
     """What the control API drives: `server.Sandbox`."""
 
     world: World
+    actions: WorldActions
     log: list[Json]
     violations: list[Json]
+    not_implemented: list[Json]
+
+    def enable_privileged_intents(self, names: list[str]) -> None: ...
+    def application(self) -> Json: ...
 
     async def create_guild(self, name: str, channels: list[str] | None = None,
                            members: list[Json] | None = None) -> Json: ...
@@ -49,6 +57,31 @@ class ControlApi:
         app.router.add_delete("/_sandbox/channels/{channel_id}", self._delete_channel)
         app.router.add_post("/_sandbox/channels/{channel_id}/permissions", self._channel_permissions)
         app.router.add_post("/_sandbox/guilds/{guild_id}/members/{user_id}", self._member)
+        app.router.add_get("/_sandbox/application", self._application)
+        app.router.add_post("/_sandbox/application", self._set_application)
+        # Users and admins acting in the world; each sends the gateway events Discord sends for it.
+        acts = self.sandbox.actions
+        routes: list[tuple[str, str, Callable[[Json, dict[str, str]], Awaitable[object]]]] = [
+            ("PATCH", "/_sandbox/guilds/{guild_id}", lambda b, m: acts.update_guild(m["guild_id"], b["name"])),
+            ("POST", "/_sandbox/guilds/{guild_id}/members",
+             lambda b, m: _id("user_id", acts.add_member(m["guild_id"], b["name"]))),
+            ("DELETE", "/_sandbox/guilds/{guild_id}/members/{user_id}",
+             lambda b, m: acts.remove_member(m["guild_id"], m["user_id"])),
+            ("POST", "/_sandbox/guilds/{guild_id}/roles",
+             lambda b, m: _id("role_id", acts.add_role(m["guild_id"], b["name"], b.get("permissions")))),
+            ("PATCH", "/_sandbox/guilds/{guild_id}/roles/{role_id}",
+             lambda b, m: acts.update_role(m["guild_id"], m["role_id"], b["name"])),
+            ("DELETE", "/_sandbox/guilds/{guild_id}/roles/{role_id}",
+             lambda b, m: acts.delete_role(m["guild_id"], m["role_id"])),
+            ("POST", "/_sandbox/guilds/{guild_id}/channels",
+             lambda b, m: _id("channel_id", acts.create_channel(m["guild_id"], b["name"]))),
+            ("POST", "/_sandbox/channels/{channel_id}/messages",
+             lambda b, m: acts.post_message(m["channel_id"], b["user_id"], b["content"])),
+            ("PATCH", "/_sandbox/messages/{message_id}", lambda b, m: acts.edit_message(m["message_id"], b["content"])),
+            ("DELETE", "/_sandbox/messages/{message_id}", lambda b, m: acts.delete_message(m["message_id"])),
+        ]
+        for method, path, act in routes:
+            app.router.add_route(method, path, _acting(act))
 
     async def _create_guild(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -84,7 +117,19 @@ class ControlApi:
         return _ok()
 
     async def _log(self, request: web.Request) -> web.Response:
-        return web.json_response({"requests": self.sandbox.log, "violations": self.sandbox.violations})
+        return web.json_response({"requests": self.sandbox.log, "violations": self.sandbox.violations,
+                                  "not_implemented": self.sandbox.not_implemented})
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return web.json_response(self.sandbox.application())
+
+    async def _set_application(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        try:
+            self.sandbox.enable_privileged_intents(list(body.get("privileged_intents", [])))
+        except ValueError as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response(self.sandbox.application())
 
     async def _delete_channel(self, request: web.Request) -> web.Response:
         await self.sandbox.delete_channel(int(request.match_info["channel_id"]))
@@ -106,4 +151,22 @@ class ControlApi:
 
 def _ok() -> web.Response:
     return web.json_response({"ok": True})
+
+
+async def _id(name: str, created: Awaitable[str]) -> Json:
+    return {name: await created}
+
+
+def _acting(act: Callable[[Json, dict[str, str]], Awaitable[object]]) -> Callable[[web.Request],
+                                                                                    Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        body = await request.json() if request.can_read_body else {}
+        try:
+            result = await act(body, dict(request.match_info))
+        except ActionError as exc:
+            return web.json_response({"error": str(exc)}, status=404)
+        except KeyError as exc:
+            return web.json_response({"error": f"missing {exc}"}, status=400)
+        return web.json_response(result) if isinstance(result, dict) else _ok()
+    return handle
 

@@ -7,6 +7,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from bot.sandbox.events import WorldEvents
 from bot.sandbox.route_types import ApiError, Call, Json, Routes
 from bot.sandbox.world import World
 
@@ -25,8 +26,9 @@ class Pending:
 
 
 class InteractionResponses:
-    def __init__(self, world: World, deadline: float = INTERACTION_DEADLINE) -> None:
+    def __init__(self, world: World, events: WorldEvents, deadline: float = INTERACTION_DEADLINE) -> None:
         self.world = world
+        self.events = events
         self.deadline = deadline
         self.pending: dict[str, Pending] = {}  # by interaction id
 
@@ -35,6 +37,11 @@ class InteractionResponses:
             ("POST", "/interactions/{interaction_id}/{interaction_token}/callback"): self._callback,
             ("POST", "/webhooks/{webhook_id}/{webhook_token}"): self._followup,
             ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): self._edit_original,
+            ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): self._get_message,
+            ("DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): self._delete_message,
+            ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"): self._get_message,
+            ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"): self._edit_message,
+            ("DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}"): self._delete_message,
         }
 
     def open(self, payload: Json) -> Pending:
@@ -76,7 +83,7 @@ class InteractionResponses:
         pending.response_type = kind
         data = call.body.get("data") or {}
         if kind == 4:
-            pending.message = self._message(pending, data)
+            pending.message = await self._message(pending, data)
         if not pending.answered.done():
             pending.answered.set_result(call.body)
         if call.query.get("with_response", "").lower() not in ("true", "1"):
@@ -89,19 +96,21 @@ class InteractionResponses:
         interaction["response_message_id"] = pending.message["id"]
         return 200, {"interaction": interaction, "resource": {"type": kind, "message": pending.message}}
 
-    def _message(self, pending: Pending, data: Json) -> Json:
+    async def _message(self, pending: Pending, data: Json) -> Json:
         """A message the bot's answer creates in the channel: type 20, sent by the application's webhook."""
         user = pending.payload["member"]["user"]
         metadata = {"id": pending.payload["id"], "type": 2, "user": user,
                     "authorizing_integration_owners": pending.payload["authorizing_integration_owners"],
                     "name": pending.payload["data"]["name"]}
-        return self.world.message(int(pending.payload["channel_id"]), data, extra={
+        message = self.world.message(int(pending.payload["channel_id"]), data, extra={
             "type": 20, "webhook_id": str(self.world.application_id), "application_id": str(self.world.application_id),
             "interaction_metadata": metadata})
+        await self.events.message_created(message)
+        return message
 
     async def _followup(self, call: Call) -> tuple[int, Json]:
         pending = self._pending(call)
-        message = self._message(pending, call.body)
+        message = await self._message(pending, call.body)
         if not pending.followed_up.done():
             pending.followed_up.set_result({"type": 4, "data": call.body})
         return 200, message
@@ -109,11 +118,41 @@ class InteractionResponses:
     async def _edit_original(self, call: Call) -> tuple[int, Json]:
         pending = self._pending(call)
         if pending.message is None:
-            pending.message = self._message(pending, call.body)
+            pending.message = await self._message(pending, call.body)
         else:
-            changes = {k: v for k, v in call.body.items() if k in ("content", "embeds", "flags")}
-            pending.message.update(changes)
-            self.world.edit_message(pending.message["id"], changes)
+            record = self.world.edit_message(pending.message["id"], call.body)
+            pending.message = {k: v for k, v in record.items() if k != "allowed_mentions"}
+            await self.events.message_updated(pending.message)
         if not pending.followed_up.done():
             pending.followed_up.set_result({"type": 4, "data": call.body})
         return 200, pending.message
+
+    def _webhook_message(self, call: Call) -> tuple[Pending, Json]:
+        """The interaction's original response or one of its follow-ups: else 404/10008, as Discord answers."""
+        pending = self._pending(call)
+        wanted = pending.message["id"] if pending.message else None
+        if not call.template.endswith("/@original"):
+            wanted = call.params["message_id"]
+        record = next((m for m in self.world.messages if m["id"] == wanted
+                       and (m.get("interaction_metadata") or {}).get("id") == pending.payload["id"]), None)
+        if record is None:
+            raise ApiError(404, 10008, "Unknown Message")
+        return pending, {k: v for k, v in record.items() if k != "allowed_mentions"}
+
+    async def _get_message(self, call: Call) -> tuple[int, Json]:
+        return 200, self._webhook_message(call)[1]
+
+    async def _edit_message(self, call: Call) -> tuple[int, Json]:
+        _, message = self._webhook_message(call)
+        record = self.world.edit_message(message["id"], call.body)
+        edited = {k: v for k, v in record.items() if k != "allowed_mentions"}
+        await self.events.message_updated(edited)
+        return 200, edited
+
+    async def _delete_message(self, call: Call) -> tuple[int, None]:
+        pending, message = self._webhook_message(call)
+        self.world.delete_message(message["id"])
+        if pending.message is not None and pending.message["id"] == message["id"]:
+            pending.message = None
+        await self.events.message_deleted(message)
+        return 204, None

@@ -107,6 +107,10 @@ class Spec:
         index = self._pointer(op, ["responses", str(status), "content", "application/json", "schema"])
         return self._errors(index, body, request=False)
 
+    def schema_errors(self, name: str, instance: Any) -> list[Problem]:
+        """`instance` against one of the spec's object schemas (`components.schemas[name]`), as the spec is written."""
+        return self._errors(f"/components/schemas/{name}", instance, request=False)
+
     def _pointer(self, op: Operation, keys: list[str]) -> str:
         escaped = [k.replace("~", "~0").replace("/", "~1") for k in ["paths", op.template, op.method.lower(), *keys]]
         return "/" + "/".join(escaped)

@@ -1,4 +1,6 @@
-"""Discord's REST routes for the bot: who it is, the gateway, command sync, channels, messages, DMs, leaving a server.
+"""Discord's REST routes for the bot: who it is, the gateway, guilds, roles, members, channels,
+messages, DMs, leaving a server. Changes are dispatched on the gateway as Discord does (`events`). Application
+commands are in `app_commands`, interaction responses in `interaction_responses`.
 
 Interaction responses are in `interaction_responses`; validation, rate limits and faults happen before a handler
 here runs (`server`).
@@ -11,8 +13,10 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.sandbox.events import WorldEvents
+from bot.sandbox.intents import GUILD_MEMBERS
 from bot.sandbox.route_types import ApiError, Call, Json, Routes
-from bot.sandbox.world import PERMISSIONS, Channel, World
+from bot.sandbox.world import PERMISSIONS, Channel, Guild, World
 
 NONCE_TTL = 300.0  # Discord remembers an enforced nonce for "a few minutes"
 EPHEMERAL = 1 << 6  # message flag: only the interaction's user sees it, so it is in no channel's history
@@ -22,15 +26,13 @@ DEFAULT_HISTORY = 50  # messages per GET /channels/{channel_id}/messages when no
 NOT_FETCHED = ("nonce", "allowed_mentions")
 
 
-def _bitfield(value: Any) -> str | None:
-    """Requests may send permission bitfields as numbers; Discord always answers with strings."""
-    return None if value is None else str(value)
-
-
 class RestRoutes:
     def __init__(self, world: World, gateway_url: Callable[[], str],
-                 leave_guild: Callable[[int], Awaitable[None]]) -> None:
+                 leave_guild: Callable[[int], Awaitable[None]], events: WorldEvents,
+                 privileged_intents: Callable[[], int]) -> None:
         self.world = world
+        self.events = events
+        self._privileged = privileged_intents
         self._gateway_url = gateway_url
         self._leave = leave_guild
         self.listeners: list[asyncio.Queue[Json]] = []  # each gets every channel message the bot creates
@@ -38,16 +40,22 @@ class RestRoutes:
     def routes(self) -> Routes:
         return {
             ("GET", "/users/@me"): self._me,
+            ("GET", "/users/@me/guilds"): self._my_guilds,
+            ("GET", "/applications/@me"): self._application,
             ("GET", "/oauth2/applications/@me"): self._application,
             ("GET", "/gateway"): self._gateway,
             ("GET", "/gateway/bot"): self._gateway,
-            ("GET", "/applications/{application_id}/commands"): self._get_commands,
-            ("PUT", "/applications/{application_id}/commands"): self._put_commands,
-            ("GET", "/applications/{application_id}/guilds/{guild_id}/commands"): self._get_commands,
-            ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands"): self._put_commands,
+            ("GET", "/guilds/{guild_id}"): self._get_guild,
+            ("GET", "/guilds/{guild_id}/channels"): self._guild_channels,
+            ("GET", "/guilds/{guild_id}/roles"): self._guild_roles,
+            ("GET", "/guilds/{guild_id}/members"): self._guild_members,
+            ("GET", "/guilds/{guild_id}/members/{user_id}"): self._guild_member,
             ("GET", "/channels/{channel_id}"): self._get_channel,
             ("GET", "/channels/{channel_id}/messages"): self._list_messages,
             ("POST", "/channels/{channel_id}/messages"): self._create_message,
+            ("GET", "/channels/{channel_id}/messages/{message_id}"): self._get_message,
+            ("PATCH", "/channels/{channel_id}/messages/{message_id}"): self._edit_message,
+            ("DELETE", "/channels/{channel_id}/messages/{message_id}"): self._delete_message,
             ("POST", "/users/@me/channels"): self._open_dm,
             ("DELETE", "/users/@me/guilds/{guild_id}"): self._leave_guild,
         }
@@ -78,36 +86,57 @@ class RestRoutes:
                                                        "max_concurrency": 1})
         return 200, body
 
-    # ---- application commands -------------------------------------------------------------------------------
+    async def _my_guilds(self, call: Call) -> tuple[int, Any]:
+        """The bot's guilds (Discord's MyGuildResponse), by id, paged with before/after/limit."""
+        guilds = sorted((g for g in self.world.guilds.values() if self.world.bot_id in g.members), key=lambda g: g.id)
+        if "after" in call.query:
+            guilds = [g for g in guilds if g.id > int(call.query["after"])]
+        if "before" in call.query:
+            guilds = [g for g in guilds if g.id < int(call.query["before"])]
+        counts = call.query.get("with_counts", "").lower() in ("true", "1")
+        return 200, [{"id": str(g.id), "name": g.name, "icon": None, "banner": None,
+                      "owner": g.owner_id == self.world.bot_id, "permissions": str(g.permissions(self.world.bot_id)),
+                      "features": [], **({"approximate_member_count": len(g.members),
+                                          "approximate_presence_count": 0} if counts else {})}
+                     for g in guilds[:int(call.query.get("limit", 200))]]
 
-    def _command_list(self, call: Call) -> list[Json]:
-        if "guild_id" in call.params:
-            return self.world.guild_commands.setdefault(int(call.params["guild_id"]), [])
-        return self.world.global_commands
+    # ---- guilds, their channels, roles and members ----------------------------------------------------------
 
-    async def _get_commands(self, call: Call) -> tuple[int, Any]:
-        return 200, self._command_list(call)
+    def _guild(self, call: Call) -> Guild:
+        """The guild of the route, if the bot is in it: else 404/10004 (unknown) or 403/50001, as Discord answers."""
+        guild = self.world.guilds.get(int(call.params["guild_id"]))
+        if guild is None:
+            raise ApiError(404, 10004, "Unknown Guild")
+        if self.world.bot_id not in guild.members:
+            raise ApiError(403, 50001, "Missing Access")
+        return guild
 
-    async def _put_commands(self, call: Call) -> tuple[int, Any]:
-        existing = {c["name"]: c for c in self._command_list(call)}
-        guild_id = call.params.get("guild_id")
-        stored = []
-        for command in call.body:
-            old = existing.get(command["name"])
-            stored.append({
-                **{k: v for k, v in command.items() if v is not None},
-                "id": old["id"] if old else str(self.world.snowflake()),
-                "application_id": str(self.world.application_id), "version": str(self.world.snowflake()),
-                "type": command.get("type", 1),
-                "default_member_permissions": _bitfield(command.get("default_member_permissions")),
-                "dm_permission": command.get("dm_permission", True), "nsfw": bool(command.get("nsfw")),
-                **({"guild_id": guild_id} if guild_id else {}),
-            })
-        if guild_id:
-            self.world.guild_commands[int(guild_id)] = stored
-        else:
-            self.world.global_commands[:] = stored
-        return 200, stored
+    async def _get_guild(self, call: Call) -> tuple[int, Any]:
+        guild = self._guild(call)
+        body = guild.to_dict(self.world)
+        if call.query.get("with_counts", "").lower() in ("true", "1"):
+            body.update(approximate_member_count=len(guild.members), approximate_presence_count=0)
+        return 200, body
+
+    async def _guild_channels(self, call: Call) -> tuple[int, Any]:
+        return 200, [c.to_dict(self.world) for c in self._guild(call).channels.values()]
+
+    async def _guild_roles(self, call: Call) -> tuple[int, Any]:
+        return 200, [r.to_dict() for r in self._guild(call).roles.values()]
+
+    async def _guild_members(self, call: Call) -> tuple[int, Any]:
+        guild = self._guild(call)
+        if not self._privileged() & GUILD_MEMBERS:  # docs: "HTTP Restrictions" of privileged intents
+            raise ApiError(403, 50001, "Missing Access")
+        after = int(call.query.get("after", 0))
+        members = sorted((m for m in guild.members.values() if m.user_id > after), key=lambda m: m.user_id)
+        return 200, [m.to_dict(self.world) for m in members[:int(call.query.get("limit", 1))]]
+
+    async def _guild_member(self, call: Call) -> tuple[int, Any]:
+        member = self._guild(call).members.get(int(call.params["user_id"]))
+        if member is None:
+            raise ApiError(404, 10007, "Unknown Member")
+        return 200, member.to_dict(self.world)
 
     # ---- channels and messages ------------------------------------------------------------------------------
 
@@ -151,7 +180,7 @@ class RestRoutes:
             chosen = [m for m, i in zip(history, ids, strict=True) if i > int(call.query["after"])][:limit]
         else:
             chosen = history[-limit:]
-        return 200, [{k: v for k, v in m.items() if k not in NOT_FETCHED} for m in reversed(chosen)]
+        return 200, [_fetched(m) for m in reversed(chosen)]
 
     async def _create_message(self, call: Call) -> tuple[int, Any]:
         channel = self._channel(call)
@@ -169,11 +198,53 @@ class RestRoutes:
             self.world.nonces[key] = (time.time(), message)
         for queue in self.listeners:
             queue.put_nowait(message)
+        await self.events.message_created(message)
         return 200, message
+
+    def _message(self, call: Call) -> Json:
+        channel = self._channel(call)
+        record = self.world.find_message(channel.id, int(call.params["message_id"]))
+        if record is None or record["flags"] & EPHEMERAL:
+            raise ApiError(404, 10008, "Unknown Message")
+        return record
+
+    async def _get_message(self, call: Call) -> tuple[int, Any]:
+        channel = self._channel(call)
+        guild = self.world.guild_of(channel)
+        if guild is not None and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS[
+                "read_message_history"]:
+            raise ApiError(403, 50001, "Missing Access")
+        return 200, _fetched(self._message(call))
+
+    async def _edit_message(self, call: Call) -> tuple[int, Any]:
+        record = self._message(call)
+        if record["author"]["id"] != str(self.world.bot_id):
+            raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+        edited = self.world.edit_message(record["id"], call.body)
+        await self.events.message_updated(_fetched(edited))
+        return 200, _fetched(edited)
+
+    async def _delete_message(self, call: Call) -> tuple[int, Any]:
+        record = self._message(call)
+        channel = self._channel(call)
+        guild = self.world.guild_of(channel)
+        own = record["author"]["id"] == str(self.world.bot_id)
+        if not own and guild is not None and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS[
+                "manage_messages"]:
+            raise ApiError(403, 50013, "Missing Permissions")
+        self.world.delete_message(record["id"])
+        await self.events.message_deleted(record)
+        return 204, None
 
     async def _open_dm(self, call: Call) -> tuple[int, Any]:
         return 200, self.world.dm_channel(int(call.body["recipient_id"])).to_dict(self.world)
 
     async def _leave_guild(self, call: Call) -> tuple[int, Any]:
+        self._guild(call)
         await self._leave(int(call.params["guild_id"]))
         return 204, None
+
+
+def _fetched(record: Json) -> Json:
+    """A message as a fetch returns it: without what only its creation echoes."""
+    return {k: v for k, v in record.items() if k not in NOT_FETCHED}

@@ -19,8 +19,13 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.actions import WorldActions
+from bot.sandbox.app_commands import CommandRoutes
 from bot.sandbox.control import ControlApi
+from bot.sandbox.event_schemas import event_errors
+from bot.sandbox.events import WorldEvents
 from bot.sandbox.gateway import Gateway
+from bot.sandbox.intents import PRIVILEGED
 from bot.sandbox.interaction_responses import INTERACTION_DEADLINE, InteractionResponses
 from bot.sandbox.interactions import InteractionError, build_interaction
 from bot.sandbox.openapi import load_spec
@@ -28,7 +33,7 @@ from bot.sandbox.ratelimit import RateLimiter
 from bot.sandbox.rest import RestRoutes
 from bot.sandbox.route_types import ApiError, Call, Json, Routes
 from bot.sandbox.validation import check_request
-from bot.sandbox.world import PERMISSIONS, Overwrite, World
+from bot.sandbox.world import World
 
 log = logging.getLogger(__name__)
 API = "/api/v10"
@@ -60,14 +65,19 @@ class Sandbox:
         self.latency_ms = latency_ms
         self.faults: list[Fault] = []
         self.log: list[Json] = []
-        self.violations: list[Json] = []
+        self.violations: list[Json] = []  # direction "received" (the client's mistakes) or "sent" (the sandbox's)
+        self.not_implemented: list[Json] = []  # Discord routes a client called that the sandbox does not serve
         self.url = ""
         self.gateway: Gateway | None = None
         self._runner: web.AppRunner | None = None
-        self.responses = InteractionResponses(self.world, interaction_deadline)
+        self.privileged_intents = 0  # enabled for the app: see `enable_privileged_intents`
+        self.events = WorldEvents(self.world, self)
+        self.responses = InteractionResponses(self.world, self.events, interaction_deadline)
         self.pending = self.responses.pending
-        self.rest = RestRoutes(self.world, self._gateway_url, self.remove_guild)
-        self.routes: Routes = {**self.rest.routes(), **self.responses.routes()}
+        self.actions = WorldActions(self.world, self.events)
+        self.rest = RestRoutes(self.world, self._gateway_url, self.remove_guild, self.events,
+                               lambda: self.privileged_intents)
+        self.routes: Routes = {**self.rest.routes(), **CommandRoutes(self.world).routes(), **self.responses.routes()}
         self._patterns = {key: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(key[1])) + "$")
                           for key in self.routes}
 
@@ -84,7 +94,8 @@ class Sandbox:
         await site.start()
         bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://{host}:{bound}"
-        self.gateway = Gateway(self.world, f"ws://{host}:{bound}/")
+        self.gateway = Gateway(self.world, f"ws://{host}:{bound}/", check_sent=self._check_event)
+        self.gateway.privileged_intents = self.privileged_intents
         return self.url
 
     async def stop(self) -> None:
@@ -122,9 +133,13 @@ class Sandbox:
                       entry: Json) -> tuple[int, Any, dict[str, str]]:
         op = self.spec.find(method, path)
         route_key = next((k for k in self.routes if k[0] == method and self._patterns[k].match(path)), None)
-        if op is None or route_key is None:
-            why = "not a route of Discord's API v10" if op is None else "not implemented by the sandbox"
-            self._violation(entry, f"{method} {path}: {why}")
+        if op is None:
+            self._violation(entry, f"{method} {path}: not a route of Discord's API v10")
+            return 404, {"message": "404: Not Found", "code": 0}, {}
+        if route_key is None:  # Discord has it, the sandbox does not: answered as Discord answers an unknown route
+            entry["problems"].append("not implemented by the sandbox")
+            self.not_implemented.append({"method": method, "route": f"{method} {op.template}", "path": path})
+            log.warning("sandbox: %s %s is not implemented", method, op.template)
             return 404, {"message": "404: Not Found", "code": 0}, {}
         template = route_key[1]
         entry["route"] = f"{method} {template}"
@@ -166,14 +181,23 @@ class Sandbox:
             wrong = self.spec.response_errors(op, status, payload)
             if wrong:  # the sandbox itself strayed from Discord: just as much a test failure
                 self._violation(entry, f"sandbox response for {method} {template} does not match the spec",
-                                problems=wrong)
+                                direction="sent", problems=wrong)
         return status, payload, headers
 
-    def _violation(self, entry: Json, what: str, **details: Any) -> None:
+    def _violation(self, entry: Json, what: str, direction: str = "received", **details: Any) -> None:
         entry["problems"].append(what)
-        self.violations.append({"what": what, "method": entry["method"], "path": entry["path"],
-                                "body": entry["body"], **details})
+        self.violations.append({"what": what, "direction": direction, "method": entry["method"],
+                                "path": entry["path"], "body": entry["body"], **details})
         log.warning("sandbox: %s", what)
+
+    def _check_event(self, event: str, data: Any) -> None:
+        """Every gateway dispatch, before it is sent: Discord's schemas and always-present fields."""
+        wrong = event_errors(self.spec, event, data)
+        if wrong:
+            what = f"sandbox gateway event {event} does not match Discord's docs"
+            self.violations.append({"what": what, "direction": "sent", "event": event, "problems": wrong,
+                                    "body": data})
+            log.warning("sandbox: %s: %s", what, wrong[:3])
 
     def _take_fault(self, route: str) -> Fault | None:
         for fault in self.faults:
@@ -186,23 +210,10 @@ class Sandbox:
 
     async def create_guild(self, name: str, channels: list[str] | None = None,
                            members: list[Json] | None = None) -> Json:
-        guild = self.world.create_guild(name, channels or ["general"], members or [])
-        assert self.gateway is not None
-        joined = guild.to_dict(self.world)
-        del joined["unavailable"]  # a join, not an outage ending: discord.py then dispatches on_guild_join
-        await self.gateway.dispatch_guild(guild.id, "GUILD_CREATE", joined)
-        users = {self.world.users[uid]["username"]: str(uid) for uid in guild.members}
-        return {"guild_id": str(guild.id), "channels": {c.name: str(c.id) for c in guild.channels.values()},
-                "members": users, "bot": str(self.world.bot_id), "owner": str(guild.owner_id),
-                "roles": {r.name: str(r.id) for r in guild.roles.values()}}
+        return await self.actions.create_guild(name, channels, members)
 
     async def add_role(self, guild_id: int, name: str) -> str:
-        guild = self.world.guilds[guild_id]
-        role = self.world.add_role(guild, name)
-        assert self.gateway is not None
-        await self.gateway.dispatch_guild(guild_id, "GUILD_ROLE_CREATE", {"guild_id": str(guild_id),
-                                                                           "role": role.to_dict()})
-        return str(role.id)
+        return await self.actions.add_role(guild_id, name)
 
     async def interact(self, guild_id: int | str, channel_id: int | str, user_id: int | str, command: str,
                        focused: str | None = None, wait: float | None = None) -> Json:
@@ -240,37 +251,37 @@ class Sandbox:
         return await self.gateway.invalidate()
 
     async def delete_channel(self, channel_id: int) -> None:
-        channel = self.world.channels.pop(channel_id)
-        guild = self.world.guild_of(channel)
-        if guild is not None:
-            guild.channels.pop(channel_id, None)
-            assert self.gateway is not None
-            await self.gateway.dispatch_guild(guild.id, "CHANNEL_DELETE", channel.to_dict(self.world))
+        await self.actions.delete_channel(channel_id)
 
     async def set_channel_permissions(self, channel_id: int, target_id: int, allow: list[str],
                                       deny: list[str]) -> None:
-        channel = self.world.channels[channel_id]
-        guild = self.world.guild_of(channel)
-        assert guild is not None and self.gateway is not None
-        kind = 0 if target_id in guild.roles else 1
-        channel.overwrites[target_id] = Overwrite(target_id, kind, sum(PERMISSIONS[p] for p in allow),
-                                                  sum(PERMISSIONS[p] for p in deny))
-        await self.gateway.dispatch_guild(guild.id, "CHANNEL_UPDATE", channel.to_dict(self.world))
+        await self.actions.set_channel_permissions(channel_id, target_id, allow, deny)
 
     async def set_member(self, guild_id: int, user_id: int, admin: bool) -> None:
-        guild = self.world.guilds[guild_id]
-        admin_role = next(r.id for r in guild.roles.values() if r.name == "Admin")
-        member = guild.members[user_id]
-        member.roles = [r for r in member.roles if r != admin_role] + ([admin_role] if admin else [])
-        assert self.gateway is not None
-        await self.gateway.dispatch_guild(guild_id, "GUILD_MEMBER_UPDATE", {"guild_id": str(guild_id),
-                                                                             **member.to_dict(self.world)})
+        await self.actions.set_member(guild_id, user_id, admin)
 
     async def remove_guild(self, guild_id: int) -> None:
-        """The bot is removed from (kicked out of) a server: GUILD_DELETE without `unavailable`."""
-        guild = self.world.guilds.pop(guild_id)
-        assert self.gateway is not None
-        await self.gateway.dispatch_guild(guild_id, "GUILD_DELETE", {"id": str(guild_id)})
-        for channel_id in guild.channels:
-            self.world.channels.pop(channel_id, None)
+        await self.actions.remove_guild(guild_id)
 
+    def enable_privileged_intents(self, names: list[str]) -> None:
+        """The Developer Portal's toggles: which privileged intents the app may identify with."""
+        unknown = sorted(set(names) - set(PRIVILEGED))
+        if unknown:
+            raise ValueError(f"not privileged intents: {', '.join(unknown)} (known: {', '.join(PRIVILEGED)})")
+        self.privileged_intents = sum(PRIVILEGED[n] for n in set(names))
+        if self.gateway is not None:
+            self.gateway.privileged_intents = self.privileged_intents
+
+    def application(self) -> Json:
+        return {"id": str(self.world.application_id), "token": self.world.token,
+                "privileged_intents": [n for n, bit in PRIVILEGED.items() if self.privileged_intents & bit]}
+
+    # ---- the gateway, for `events` (the gateway exists once the server has started) ------------------------
+
+    async def dispatch_guild(self, guild_id: int, event: str, data: Any) -> None:
+        if self.gateway is not None:
+            await self.gateway.dispatch_guild(guild_id, event, data)
+
+    async def dispatch_direct(self, event: str, data: Any) -> None:
+        if self.gateway is not None:
+            await self.gateway.dispatch_direct(event, data)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from bot.sandbox import objects
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -68,7 +72,7 @@ class Role:
     position: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": str(self.id), "name": self.name, "color": 0, "colors": {"primary_color": 0},
+        return {"id": str(self.id), "name": self.name, "color": 0, "colors": dict(objects.ROLE_COLORS),
                 "hoist": False, "icon": None, "unicode_emoji": None, "position": self.position,
                 "permissions": str(self.permissions), "managed": False, "mentionable": False, "flags": 0}
 
@@ -123,18 +127,18 @@ class Guild:
         return base
 
     def to_dict(self, world: World) -> dict[str, Any]:
-        """The GUILD_CREATE payload."""
+        """The guild object (REST: GET /guilds/{guild_id})."""
+        return {**objects.GUILD_DEFAULTS, "id": str(self.id), "name": self.name, "owner_id": str(self.owner_id),
+                "roles": [r.to_dict() for r in self.roles.values()]}
+
+    def create_event(self, world: World) -> dict[str, Any]:
+        """The GUILD_CREATE payload: the guild object and the extra fields only this event has."""
+        bot_member = self.members.get(world.bot_id)
         return {
-            "id": str(self.id), "name": self.name, "icon": None, "splash": None, "discovery_splash": None,
-            "owner_id": str(self.owner_id), "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
-            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "features": [],
-            "roles": [r.to_dict() for r in self.roles.values()], "emojis": [], "stickers": [],
-            "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None, "vanity_url_code": None,
-            "description": None, "banner": None, "premium_tier": 0, "preferred_locale": "en-US", "nsfw_level": 0,
-            "public_updates_channel_id": None, "joined_at": iso(self.created), "large": False, "unavailable": False,
-            "member_count": len(self.members), "voice_states": [], "presences": [], "threads": [],
-            "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
-            "members": [m.to_dict(world) for m in self.members.values()],
+            **self.to_dict(world), "joined_at": iso(bot_member.joined_at if bot_member else self.created),
+            "large": False, "unavailable": False, "member_count": len(self.members), "voice_states": [],
+            "presences": [], "threads": [], "stage_instances": [], "guild_scheduled_events": [],
+            "soundboard_sounds": [], "members": [m.to_dict(world) for m in self.members.values()],
             "channels": [c.to_dict(world) for c in self.channels.values()],
         }
 
@@ -151,6 +155,10 @@ class World:
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
         self.application_id = self.snowflake()
         self.bot_user = self.add_user("release-bot", bot=True, user_id=self.application_id)
+        # A token shaped like Discord's (base64 of the bot's id, a timestamp, an HMAC): some clients read the bot's
+        # id from it. The sandbox accepts any non-empty token, so tests need not know it.
+        user_id = base64.b64encode(str(self.bot_id).encode()).decode().rstrip("=")
+        self.token = f"{user_id}.{secrets.token_urlsafe(4)}.{secrets.token_urlsafe(27)}"
 
     def snowflake(self) -> int:
         """Real-looking ids: the time is in the top bits, as discord.py reads `created_at` from them."""
@@ -184,15 +192,24 @@ class World:
         guild.members[guild.owner_id] = Member(guild.owner_id, [], now)
         guild.members[self.bot_id] = Member(self.bot_id, [bot_role.id], now)
         for spec in members:
-            user = self.add_user(spec["name"])
-            roles = [admin_role.id] if spec.get("admin") else []
-            guild.members[int(user["id"])] = Member(int(user["id"]), roles, now)
-        for position, channel_name in enumerate(channels or ["general"]):
-            channel = Channel(self.snowflake(), channel_name, guild_id, position=position)
-            guild.channels[channel.id] = channel
-            self.channels[channel.id] = channel
+            member = self.add_member(guild, spec["name"])
+            member.roles = [admin_role.id] if spec.get("admin") else []
+        for channel_name in channels or ["general"]:
+            self.add_channel(guild, channel_name)
         self.guilds[guild_id] = guild
         return guild
+
+    def add_member(self, guild: Guild, name: str) -> Member:
+        user = self.add_user(name)
+        member = Member(int(user["id"]), [], time.time())
+        guild.members[member.user_id] = member
+        return member
+
+    def add_channel(self, guild: Guild, name: str) -> Channel:
+        channel = Channel(self.snowflake(), name, guild.id, position=len(guild.channels))
+        guild.channels[channel.id] = channel
+        self.channels[channel.id] = channel
+        return channel
 
     def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
         role = Role(self.snowflake(), name, permissions, position=len(guild.roles))
@@ -212,27 +229,36 @@ class World:
 
     def message(self, channel_id: int, body: dict[str, Any], *, author: dict[str, Any] | None = None,
                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        message = {
-            "id": str(self.snowflake()), "channel_id": str(channel_id), "author": author or self.bot_user,
-            "content": body.get("content") or "", "timestamp": iso(time.time()), "edited_timestamp": None,
-            "tts": bool(body.get("tts")), "mention_everyone": False, "mentions": [], "mention_roles": [],
-            "attachments": [], "embeds": body.get("embeds") or [], "pinned": False, "type": 0,
-            "flags": body.get("flags") or 0, "components": [],
-        }
-        if body.get("nonce") is not None:
-            message["nonce"] = body["nonce"]
+        """Create a message in a channel from a create request's body; the message object, as Discord returns it."""
         channel = self.channels.get(channel_id)
-        if channel and channel.guild_id:
-            message["guild_id"] = str(channel.guild_id)
+        guild = self.guild_of(channel) if channel else None
+        message = objects.message(
+            message_id=self.snowflake(), channel_id=channel_id, guild_id=guild.id if guild else None,
+            author=author or self.bot_user, body=body, timestamp=iso(time.time()), users=self._mentionable(guild),
+            roles=set(guild.roles) if guild else set())
         message.update(extra or {})
         self.messages.append({**message, "allowed_mentions": body.get("allowed_mentions")})
         return message
 
-    def edit_message(self, message_id: str, changes: dict[str, Any]) -> None:
-        """Keep the record of a message in step with its edits: fetching it shows what it says now."""
-        for record in self.messages:
-            if record["id"] == message_id:
-                record.update(changes)
+    def find_message(self, channel_id: int, message_id: int) -> dict[str, Any] | None:
+        """The record of a message (with what the sandbox remembers beyond the message object)."""
+        return next((m for m in self.messages if m["id"] == str(message_id) and m["channel_id"] == str(channel_id)),
+                    None)
+
+    def edit_message(self, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Apply an edit request to a message: fetching it afterwards shows what it says now. The edited record."""
+        record = next(m for m in self.messages if m["id"] == message_id)
+        channel = self.channels.get(int(record["channel_id"]))
+        guild = self.guild_of(channel) if channel else None
+        record.update(objects.edited(record, body, iso(time.time()), self._mentionable(guild),
+                                     set(guild.roles) if guild else set()))
+        return record
+
+    def delete_message(self, message_id: str) -> None:
+        self.messages = [m for m in self.messages if m["id"] != message_id]
+
+    def _mentionable(self, guild: Guild | None) -> dict[int, dict[str, Any]]:
+        return {uid: self.users[uid] for uid in guild.members} if guild else dict(self.users)
 
     def commands_for(self, guild_id: int | None) -> list[dict[str, Any]]:
         return self.guild_commands.get(guild_id, []) + self.global_commands if guild_id else self.global_commands

@@ -214,3 +214,57 @@ async def test_an_edited_response_is_fetched_as_edited(server: Server) -> None:
     assert status == 200
     [fetched] = await _history(server.bot.get_channel(int(server.channel())), limit=1)
     assert fetched.id == int(pending.message["id"]) and fetched.content == "edited"
+
+
+async def test_lookups_and_message_edits_through_discord_py(server: Server) -> None:
+    bot, guild_id, channel_id = server.bot, int(server.guild_id), int(server.channel())
+    guild = await bot.fetch_guild(guild_id, with_counts=True)
+    assert (guild.name, guild.approximate_member_count) == ("Lamplight Readers", 4)
+    assert {c.name for c in await guild.fetch_channels()} == {"general", "announcements"}
+    assert {r.name for r in await guild.fetch_roles()} == {"@everyone", "Admin", "release-bot"}
+    grace = await guild.fetch_member(int(server.member("grace")))
+    assert grace.name == "grace" and [r.name for r in grace.roles if r.name != "@everyone"] == ["Admin"]
+    assert (await bot.application_info()).id == bot.application_id
+
+    channel = bot.get_channel(channel_id)
+    sent = await channel.send("draft")
+    assert (await channel.fetch_message(sent.id)).content == "draft"
+    edited = await sent.edit(content="final")
+    assert edited.content == "final" and edited.edited_at is not None
+    await edited.delete()
+    with pytest.raises(discord.NotFound) as raised:
+        await channel.fetch_message(sent.id)
+    assert raised.value.code == 10008
+    assert server.sandbox.not_implemented == []
+
+
+async def test_a_member_joining_and_leaving_reaches_only_a_client_that_asked(server: Server) -> None:
+    # The bot does not ask for GUILD_MEMBERS: it is told of a new role (GUILDS) but not of a new member.
+    sandbox, bot = server.sandbox, server.bot
+    [session] = sandbox.gateway.sessions.values()
+    assert session.intents == bot.intents.value and bot.intents.guilds and not bot.intents.members
+    role_created = bot.loop.create_task(bot.wait_for("guild_role_create", timeout=5))
+    await sandbox.actions.add_member(server.guild_id, "hopper")
+    await sandbox.actions.add_role(server.guild_id, "fans")
+    assert (await role_created).name == "fans"
+    assert not any(p["t"] == "GUILD_MEMBER_ADD" for p in session.history)
+
+
+async def test_an_interactions_messages_through_its_webhook(server: Server) -> None:
+    await server.slash("/about")
+    [pending] = server.sandbox.pending.values()
+    hook = f"/webhooks/{server.sandbox.world.application_id}/{pending.payload['token']}"
+    status, _, original = await rest(server.sandbox, "GET", hook + "/messages/@original", auth=False)
+    assert status == 200 and original["id"] == pending.message["id"] and original["type"] == 20
+    status, _, followup = await rest(server.sandbox, "POST", hook, {"content": "and one more thing"}, auth=False)
+    assert status == 200 and followup["interaction_metadata"]["id"] == pending.payload["id"]
+    status, _, edited = await rest(server.sandbox, "PATCH", f"{hook}/messages/{followup['id']}", {"content": "two"},
+                                   auth=False)
+    assert (status, edited["content"]) == (200, "two") and edited["edited_timestamp"] is not None
+    for message_id in (followup["id"], "@original"):
+        async with aiohttp.ClientSession() as session, session.delete(
+                f"{server.sandbox.url}/api/v10{hook}/messages/{message_id}") as response:
+            assert response.status == 204
+    assert server.sandbox.messages(server.channel()) == []
+    status, _, body = await rest(server.sandbox, "GET", hook + "/messages/@original", auth=False)
+    assert (status, body["code"]) == (404, 10008)
