@@ -74,7 +74,7 @@ async def logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 1
 @pytest.mark.parametrize(("command", "user"), [("/countdown", "ada"), ("/announce setup channel:#general", "grace")])
 async def test_an_expired_interaction_is_one_log_line_not_a_traceback(server: Server, caplog, command: str,
                                                                      user: str) -> None:
-    server.sandbox.interaction_deadline = 0.0  # every answer reaches Discord after its deadline: 404, code 10062
+    server.sandbox.responses.deadline = 0.0  # every answer reaches Discord after its deadline: 404, code 10062
     with caplog.at_level(logging.INFO):
         asking = asyncio.ensure_future(server.slash(command, user=user, wait=60))
         await logged(caplog, "the interaction expired")
