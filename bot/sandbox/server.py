@@ -141,6 +141,7 @@ class Sandbox:
             ("POST", "/webhooks/{webhook_id}/{webhook_token}"): self._followup,
             ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): self._edit_original,
             ("GET", "/channels/{channel_id}"): self._get_channel,
+            ("GET", "/channels/{channel_id}/messages"): self._list_messages,
             ("POST", "/channels/{channel_id}/messages"): self._create_message,
             ("POST", "/users/@me/channels"): self._open_dm,
             ("DELETE", "/users/@me/guilds/{guild_id}"): self._leave_guild,
@@ -425,6 +426,25 @@ class Sandbox:
         for queue in self._message_listeners:
             queue.put_nowait(message)
         return 200, message
+
+    async def _list_messages(self, call: Call) -> tuple[int, Any]:
+        """Newest first, as Discord answers; `after` gives the `limit` messages right after that id. Read back,
+        a message carries no nonce (Discord's does not either)."""
+        channel = self._channel(call)
+        guild = self.world.guild_of(channel)
+        if guild is not None and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS[
+                "read_message_history"]:
+            return 200, []  # Discord answers an empty list without Read Message History
+        limit = min(100, max(1, int(call.query.get("limit", 50))))
+        found = [m for m in self.world.messages if m["channel_id"] == str(channel.id)]
+        if "before" in call.query:
+            found = [m for m in found if int(m["id"]) < int(call.query["before"])]
+        if "after" in call.query:
+            found = [m for m in found if int(m["id"]) > int(call.query["after"])][:limit]
+        else:
+            found = found[-limit:]
+        hidden = ("nonce", "allowed_mentions")
+        return 200, [{k: v for k, v in m.items() if k not in hidden} for m in reversed(found)]
 
     async def _open_dm(self, call: Call) -> tuple[int, Any]:
         return 200, self.world.dm_channel(int(call.body["recipient_id"])).to_dict(self.world)

@@ -81,6 +81,8 @@ async def launch(sandbox: Sandbox) -> AsyncIterator[Launch]:
         bot = await start_in_process(config, sandbox.url)
         bots.append(bot)
         await bot.tree.sync()
+        if bot.announcer is not None:  # recovery, catch-up and scheduling run in the background: let them end
+            await asyncio.wait_for(bot.announcer.ready.wait(), 30)
         return bot
 
     yield start
