@@ -528,8 +528,9 @@ class Announcer:
             await self._finish(item, "skipped", f"never arrived, and is now {_ago(now - item.post.at)} late: "
                                                 "past its grace window")
             return True
-        delivery.content, delivery.late = self._text(item.sub, release, item.post, True), True
-        await self.store.rewrite(delivery.id, delivery.content, late=True)
+        if item.late and not delivery.late:  # sent only now, after the bot was down: say so
+            delivery.content, delivery.late = self._text(item.sub, release, item.post, True), True
+            await self.store.rewrite(delivery.id, delivery.content, late=True)
         await self.poster.wait_turn()  # the read took the slot
         return False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from bot.sandbox.server import Sandbox
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import upcoming_release
-from tests.e2e.conftest import Launch, next_posts, start_bot, wait_until, write_config
+from tests.e2e.conftest import FAST_TIMING, Launch, next_posts, start_bot, wait_until, write_config
 
 MINUTE = timedelta(minutes=1)
 
@@ -81,49 +82,132 @@ async def test_a_premiere_is_announced_late_within_a_day_and_skipped_after(
     assert sandbox.messages(ids["channels"]["old"]) == []  # 25 h late is past the 24 h premiere grace
 
 
-async def test_sigkill_mid_fan_out_then_restart_gives_exactly_one_copy(
-        sandbox: Sandbox, config: Config, database_url: str, tmp_path: Path) -> None:
-    servers = 12
-    release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=12)
-    config_dir = write_config(tmp_path, release_at)
-    ids = [await sandbox.create_guild(f"Server {n}", ["general"], []) for n in range(servers)]
+LATE = "\n-# posted late: the bot was offline"
+MESSAGES = "POST /channels/{channel_id}/messages"
+
+
+async def seed_servers(sandbox: Sandbox, database_url: str, count: int) -> list[dict]:
+    ids = [await sandbox.create_guild(f"Server {n}", ["general"], []) for n in range(count)]
     store = await seeded_store(database_url)
     for server in ids:
         await store.save_subscription(int(server["guild_id"]), "the-lighthouse-keeper",
                                       int(server["channels"]["general"]), None, "UTC", None, datetime.now(UTC))
     await store.engine.dispose()
-    # Slow message creation down so the kill lands while posts are in flight.
-    sandbox.add_fault("POST /channels/{channel_id}/messages", status=0, count=servers, latency_ms=400)
-    queue = sandbox.listen()
-    first = await start_bot(sandbox, config_dir, database_url)
-    try:
-        await next_posts(queue, 3, timeout=30)  # the 2-seconds-before post has started to land
-    finally:
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
-    second = await start_bot(sandbox, config_dir, database_url)
-    try:
-        # Every server must end with the milestone and the premiere: 2 posts each, exactly once.
-        def complete() -> bool:
-            return all(len(sandbox.messages(s["channels"]["general"])) >= 2 for s in ids)
+    return ids
 
-        deadline = asyncio.get_running_loop().time() + 40
-        while not complete():
-            assert asyncio.get_running_loop().time() < deadline, "posts missing after the restart"
-            await asyncio.wait_for(queue.get(), 40)
-        store = await seeded_store(database_url)
-        rows = await wait_until(store.deliveries, lambda r: len(r) == 2 * servers and
-                                all(d.state == "sent" for d in r), timeout=20)
+
+def sends(sandbox: Sandbox) -> list[dict]:
+    return [e for e in sandbox.log if e.get("route") == MESSAGES]
+
+
+async def kill_mid_fan_out(sandbox: Sandbox, config_dir: Path, database_url: str, timing: str) -> dict[str, str]:
+    """A slow fan-out (2 posts/s) of the milestone; after 3 posts the 4th send is held 1.5 s at Discord (it lands)
+    and the 5th fails after 1.5 s (nothing is created); SIGKILL while both are in flight. Returns once the held
+    post has landed: {"held": its channel, "lost": the failed one's channel}."""
+    sandbox.add_fault(MESSAGES, status=0, count=3)
+    sandbox.add_fault(MESSAGES, status=0, count=1, latency_ms=1500)
+    sandbox.add_fault(MESSAGES, status=500, count=1, latency_ms=1500)
+    queue = sandbox.listen()
+    bot = await start_bot(sandbox, config_dir, database_url, timing=timing)
+    try:
+        await next_posts(queue, 3, timeout=60)
+        await wait_until(lambda: asyncio.sleep(0, sends(sandbox)), lambda found: len(found) >= 5, timeout=30)
+    finally:
+        bot.send_signal(signal.SIGKILL)
+        await bot.wait()
+    held, lost = sends(sandbox)[3], sends(sandbox)[4]
+    [landed] = await next_posts(queue, 1, timeout=10)
+    assert landed["channel_id"] == held["path"].split("/")[2]
+    return {"held": landed["channel_id"], "lost": lost["path"].split("/")[2]}
+
+
+async def every_post_once(sandbox: Sandbox, database_url: str, ids: list[dict]) -> dict[str, object]:
+    """Wait until each server has its milestone and the ledger is settled; exactly one copy each, and each
+    ledger row names the message that arrived, labelled late exactly when the ledger says so."""
+    store = await seeded_store(database_url)
+    try:
+        rows = await wait_until(store.deliveries, lambda r: len(r) == len(ids) and
+                                all(d.state == "sent" for d in r), timeout=60)
+    finally:
         await store.engine.dispose()
+    by_channel = {str(d.channel_id): d for d in rows}
+    for server in ids:
+        channel = server["channels"]["general"]
+        [message] = sandbox.messages(channel)
+        row = by_channel[channel]
+        assert message["id"] == str(row.message_id)
+        assert message["content"].startswith("📣 **The Lighthouse Keeper** premieres on Netflix in 1 hour")
+        assert message["content"].endswith(LATE) == row.late, (message["content"], row.late)
+    return by_channel
+
+
+async def test_sigkill_mid_fan_out_then_restart_gives_exactly_one_copy(
+        sandbox: Sandbox, database_url: str, tmp_path: Path) -> None:
+    # The premiere is an hour away, so a restart never supersedes the milestone being fanned out.
+    release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1, seconds=8)
+    config_dir = write_config(tmp_path, release_at, milestones=("1h",), posts_per_second=2)
+    ids = await seed_servers(sandbox, database_url, 10)
+    channels = await kill_mid_fan_out(sandbox, config_dir, database_url, FAST_TIMING)
+    assert sum(len(sandbox.messages(s["channels"]["general"])) for s in ids) == 4  # the fan-out was cut short
+    second = await start_bot(sandbox, config_dir, database_url)  # at once: inside Discord's nonce memory
+    try:
+        rows = await every_post_once(sandbox, database_url, ids)
     finally:
         second.send_signal(signal.SIGTERM)
         await second.wait()
-    for server in ids:
-        contents = [m["content"] for m in sandbox.messages(server["channels"]["general"])]
-        assert len(contents) == 2, contents
-        assert "in 2 seconds" in contents[0] and "is out now" in contents[1]
-    assert len({d.message_id for d in rows}) == 2 * servers
-    # Claims the killed process never confirmed were sent again after the restart, with the same nonce:
-    # more requests than messages, and still one message per post.
-    sends = [e for e in sandbox.log if e["method"] == "POST" and e["path"].endswith("/messages")]
-    assert len(sends) > 2 * servers
+    # The two claims in flight were sent again with their nonce: the held one's first message came back.
+    for channel in channels.values():
+        tries = [e for e in sends(sandbox) if e["path"] == f"/channels/{channel}/messages"]
+        assert len(tries) == 2 and len({e["body"]["nonce"] for e in tries}) == 1
+    assert not rows[channels["held"]].late
+    # Those the killed process never claimed were caught up after the restart, labelled late.
+    never_claimed = {s["channels"]["general"] for s in ids} - {e["path"].split("/")[2] for e in sends(sandbox)[:5]}
+    assert never_claimed and all(rows[c].late for c in never_claimed)
+
+
+async def test_long_fan_out_killed_and_restarted_after_the_nonce_window(
+        sandbox: Sandbox, database_url: str, tmp_path: Path) -> None:
+    release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1, seconds=8)
+    config_dir = write_config(tmp_path, release_at, milestones=("1h",), posts_per_second=2)
+    ids = await seed_servers(sandbox, database_url, 10)
+    timing = FAST_TIMING + ",nonce_window=1"  # Discord's nonce memory, shortened to one second
+    channels = await kill_mid_fan_out(sandbox, config_dir, database_url, timing)
+    killed_at = time.monotonic()
+    await asyncio.sleep(max(0.0, killed_at + 1.5 - time.monotonic()))  # the pause outlasts the nonce memory
+    second = await start_bot(sandbox, config_dir, database_url, timing=timing)
+    try:
+        rows = await every_post_once(sandbox, database_url, ids)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await second.wait()
+    # Past the nonce memory, both claims in flight were looked for in their channel before anything was decided:
+    reads = {e["path"].split("/")[2] for e in sandbox.log if e.get("route") == "GET /channels/{channel_id}/messages"}
+    assert {channels["held"], channels["lost"]} <= reads
+    # the one that had landed is recorded with its message, not sent again;
+    assert len([e for e in sends(sandbox) if e["path"] == f"/channels/{channels['held']}/messages"]) == 1
+    assert not rows[channels["held"]].late
+    # the one that had not is sent now, labelled late.
+    assert rows[channels["lost"]].late
+
+
+async def test_a_5xx_late_in_a_long_fan_out_is_retried_and_delivered(
+        sandbox: Sandbox, database_url: str, tmp_path: Path) -> None:
+    release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1, seconds=8)
+    config_dir = write_config(tmp_path, release_at, milestones=("1h",), posts_per_second=4)
+    ids = await seed_servers(sandbox, database_url, 10)
+    # The 8th post of the fan-out gets a 503 (discord.py does not retry it), ~2 s after the post was due:
+    # longer than the (shortened) nonce memory, as it is hours into a 10,000-server fan-out.
+    sandbox.add_fault(MESSAGES, status=0, count=7)
+    sandbox.add_fault(MESSAGES, status=503, count=1)
+    bot = await start_bot(sandbox, config_dir, database_url, timing=FAST_TIMING + ",nonce_window=1")
+    try:
+        rows = await every_post_once(sandbox, database_url, ids)
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        await bot.wait()
+    [failed] = [e for e in sends(sandbox) if e.get("fault") == 503]
+    channel = failed["path"].split("/")[2]
+    tries = [e for e in sends(sandbox) if e["path"] == failed["path"]]
+    assert len(tries) == 2 and tries[1]["status"] == 200 and tries[1]["body"]["nonce"] == failed["body"]["nonce"]
+    assert not any(row.late for row in rows.values())  # the bot never went down: nothing says it did
+    assert rows[channel].message_id == int(tries[1]["response"]["id"])
