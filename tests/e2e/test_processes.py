@@ -86,4 +86,4 @@ async def test_db_upgrade(tmp_path: Path) -> None:
         process = await release_bot("db", "upgrade", env=env_without_token(DATABASE_URL=url))
         out, err = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, err.decode()
-        assert out.decode().startswith("Database is at revision 0001: sqlite+aiosqlite:///")
+        assert out.decode().startswith("Database is at revision 0002: sqlite+aiosqlite:///")
