@@ -257,10 +257,13 @@ class Announcer:
 
     async def start(self) -> None:
         """Start the workers, and recover -> catch up -> schedule in the background; returns at once."""
+        self._start_workers()
+        self._starting = asyncio.get_running_loop().create_task(self._start_up(), name="announcer start-up")
+
+    def _start_workers(self) -> None:
         self._stopping = False
         for _ in range(self.timing.workers):
             self._workers[asyncio.get_running_loop().create_task(self._work(), name="post worker")] = False
-        self._starting = asyncio.get_running_loop().create_task(self._start_up(), name="announcer start-up")
 
     async def _start_up(self) -> None:
         began = time_module.perf_counter()
