@@ -211,3 +211,50 @@ async def test_a_5xx_late_in_a_long_fan_out_is_retried_and_delivered(
     assert len(tries) == 2 and tries[1]["status"] == 200 and tries[1]["body"]["nonce"] == failed["body"]["nonce"]
     assert not any(row.late for row in rows.values())  # the bot never went down: nothing says it did
     assert rows[channel].message_id == int(tries[1]["response"]["id"])
+
+
+async def test_a_stored_row_that_does_not_parse_pauses_that_server_only(
+        sandbox: Sandbox, launch: Launch, config: Config, database_url: str) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    soon = upcoming_release(config, now + timedelta(seconds=3), database_url=database_url, milestones=())
+    good = await sandbox.create_guild("Good server", ["general"], [])
+    bad = [await sandbox.create_guild(f"Bad server {n}", ["general"], []) for n in range(2)]
+    store = await seeded_store(database_url)
+    # Saved before input was validated: a non-ASCII digit in the daily time, a time zone that does not exist.
+    for ids, zone, daily in ((good, "UTC", "20:00"), (bad[0], "UTC", "1:5٥"), (bad[1], "Mars/Olympus", None)):
+        await store.save_subscription(int(ids["guild_id"]), "the-lighthouse-keeper", int(ids["channels"]["general"]),
+                                      None, zone, daily, now - timedelta(days=1))
+    await store.engine.dispose()
+    queue = sandbox.listen()
+    bot = await launch(soon)  # it starts
+    [premiere] = await next_posts(queue, 1)
+    assert premiere["channel_id"] == good["channels"]["general"]
+    assert premiere["content"].startswith("🎬 **The Lighthouse Keeper** is out now")
+    subs = {s.guild_id: s for s in await bot.announcer.store.subscriptions()}
+    assert not subs[int(good["guild_id"])].paused
+    assert subs[int(bad[0]["guild_id"])].pause_reason == (
+        "the stored daily time '1:5٥' is not a time like 20:00; run /announce setup again")
+    assert subs[int(bad[1]["guild_id"])].pause_reason == (
+        "the stored time zone 'Mars/Olympus' is not one I know; run /announce setup again")
+    assert all(sandbox.messages(b["channels"]["general"]) == [] for b in bad)
+
+
+async def test_commands_are_answered_while_catch_up_posts_are_still_being_sent(
+        sandbox: Sandbox, launch: Launch, config: Config, database_url: str) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    soon = upcoming_release(config, now + 30 * MINUTE, database_url=database_url, milestones=(40 * MINUTE,))
+    ids = await sandbox.create_guild("Offline server", ["general"], [{"name": "ada"}])
+    store = await seeded_store(database_url)
+    await store.save_subscription(int(ids["guild_id"]), "the-lighthouse-keeper", int(ids["channels"]["general"]),
+                                  None, "UTC", None, now - timedelta(days=1))
+    await store.engine.dispose()
+    sandbox.add_fault(MESSAGES, status=0, count=1, latency_ms=4000)  # Discord is slow to take the late post
+    queue = sandbox.listen()
+    await launch(soon)
+    answer = await sandbox.interact(ids["guild_id"], ids["channels"]["general"], ids["members"]["ada"],
+                                    "/countdown")
+    assert answer["data"]["embeds"][0]["title"] == "The Lighthouse Keeper"
+    # answered while the late post is still on its way (before, start-up sent it before connecting)
+    assert not any("premieres on Netflix" in m["content"] for m in sandbox.messages(ids["channels"]["general"]))
+    [late] = await next_posts(queue, 1)  # and the caught-up post still arrives
+    assert late["content"].endswith(LATE)
