@@ -73,7 +73,7 @@ class Timing:
     retry_delays: tuple[float, ...] = (5.0, 15.0, 30.0, 60.0)
     # Storage reads when a timer fires or at start; the last delay repeats until the read succeeds.
     read_delays: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0)
-    workers: int = 8  # concurrent sends; each holds a database connection only to claim and to confirm
+    workers: int = 16  # concurrent sends; each holds a database connection only to claim and to confirm
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Timing:
