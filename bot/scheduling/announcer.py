@@ -457,6 +457,9 @@ class Announcer:
         while not self._stopping:
             item = await self._queue.get()
             QUEUE_DEPTH.set(self._queue.qsize())
+            await self.poster.wait_turn()  # the pacing slot first: a claim always means "being sent now"
+            if self._stopping:
+                return  # nothing claimed: the next start catches it up
             self._workers[me] = True
             try:
                 await self._deliver(item)
@@ -474,10 +477,7 @@ class Announcer:
         return f"<@&{sub.role_id}> {text}" if sub.role_id else text
 
     async def _deliver(self, item: Outgoing) -> None:
-        """Slot, claim, send, confirm: a claim always means "being sent now"."""
-        await self.poster.wait_turn()
-        if self._stopping:
-            return  # unclaimed: the next start catches it up
+        """Claim, send, confirm (the worker holds a pacing slot)."""
         sub, post = item.sub, item.post
         release = self.release_of(sub)
         if release is None:
