@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.triggers.date import DateTrigger
+from prometheus_client import REGISTRY
 
 from bot.discord.poster import Pacer
 from bot.scheduling.announcer import Announcer, Timing
@@ -125,8 +127,14 @@ def soon_catalogue(config, release_at: datetime):  # type: ignore[no-untyped-def
     return release, replace(config.catalogue, releases=(release,))
 
 
-async def test_a_fan_out_holds_no_more_claims_than_workers(store: Store, config) -> None:
+def posts_counted(outcome: str) -> float:
+    return REGISTRY.get_sample_value("release_bot_posts_total", {"outcome": outcome}) or 0.0
+
+
+async def test_a_fan_out_holds_no_more_claims_than_workers(store: Store, config, caplog) -> None:
     """A claim means "being sent now": 120 servers due at once never hold more than `workers` claims."""
+    caplog.set_level(logging.INFO, logger="bot.scheduling.announcer")
+    sent_before = posts_counted("sent")
     now = datetime.now(UTC)
     release, catalogue = soon_catalogue(config, now + timedelta(hours=2))
     poster = HeldPoster()
@@ -142,6 +150,7 @@ async def test_a_fan_out_holds_no_more_claims_than_workers(store: Store, config)
         await until(lambda: poster.in_flight == 4)
         claimed = [d for d in await store.deliveries() if d.state == "claimed"]
         assert len(claimed) == 4 and announcer.queued() == 116
+        assert REGISTRY.get_sample_value("release_bot_post_queue_depth") == 116
         poster.gate.set()
         await until(lambda: len(poster.sent) == 120)
         await until(lambda: announcer.queued() == 0)
@@ -151,6 +160,10 @@ async def test_a_fan_out_holds_no_more_claims_than_workers(store: Store, config)
     assert poster.peak == 4
     assert len(rows) == 120 and all(d.state == "sent" and not d.late for d in rows)
     assert len({channel for channel, _, _ in poster.sent}) == 120
+    # One log line and one count per outcome.
+    assert posts_counted("sent") - sent_before == 120
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("post sent: ")]
+    assert len(lines) == 120 and f"post sent: server 7, release {release.id}, post milestone:1h" in lines
 
 
 async def test_a_storage_error_when_a_timer_fires_delays_its_posts_and_loses_none(store: Store, config,

@@ -15,10 +15,11 @@ Why it is built this way:
 - **An unconfirmed claim is reconciled, never assumed lost nor assumed sent.** A claim carries a lease (its sender
   is at work on it until then); a claim whose lease ran out was abandoned (a killed process) and any process's
   sweep takes it over (compare-and-set on the lease). Younger than Discord's nonce memory (`nonce_window`), it is
-  simply sent again with the same nonce. Older, the channel's recent messages are read for the bot's post with the
-  exact text stored in the claim (Discord does not return nonces on fetched messages, so the text is the
-  identity): found, it is recorded as sent with its message id; not found, it is sent now, labelled late, if the
-  post is still inside its grace window, else recorded as skipped with the reason.
+  simply sent again with the same nonce and the same text (so Discord's answer and the ledger agree). Older, the
+  channel's recent messages are read for the bot's post with the exact text stored in the claim (Discord does not
+  return nonces on fetched messages, so author and text are the identity, and the claim's instant bounds the
+  search): found, it is recorded as sent with its message id; not found, it is sent now (labelled late when the bot
+  was down) if the post is still inside its grace window, else recorded as skipped with the reason.
 - **Retries are bounded by attempts and by the post's grace window**, never by how long a post waited in the
   queue; before each retry the lease is extended, so no sweep takes a claim whose sender is only waiting.
 - **Catch-up and recovery apply the same rules**: a post sent after downtime is labelled late, only inside its
@@ -615,7 +616,8 @@ class Announcer:
             post = self.post(sub, delivery.post_key) if sub is not None and not sub.paused else None
             if sub is None or post is None:
                 if await self.store.take_over(delivery, now + self.timing.lease):
-                    why = "announcements were turned off" if sub is None or sub.paused else "no longer in the plan"
+                    why = ("announcements were turned off" if sub is None or sub.paused else
+                           self._bad.get((sub.guild_id, sub.release_id), "no longer in the plan"))
                     await self.store.finish(delivery.id, "skipped", now, detail=why)
                     if sub is not None:
                         self._outcome("skipped", sub, delivery.post_key, why)

@@ -258,3 +258,23 @@ async def test_commands_are_answered_while_catch_up_posts_are_still_being_sent(
     assert not any("premieres on Netflix" in m["content"] for m in sandbox.messages(ids["channels"]["general"]))
     [late] = await next_posts(queue, 1)  # and the caught-up post still arrives
     assert late["content"].endswith(LATE)
+
+
+async def test_a_one_off_urgent_post_does_not_wait_behind_a_fan_out(
+        sandbox: Sandbox, launch: Launch, config: Config, database_url: str) -> None:
+    """What `/announce test` uses: `poster.post(..., urgent=True)` takes the next pacing slot, before the fan-out
+    posts still waiting (a 10,000-server fan-out would otherwise hold it ~200 s, past the interaction's life)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    soon = upcoming_release(config, now + timedelta(seconds=3), database_url=database_url, milestones=())
+    soon = replace(soon, settings=replace(soon.settings, posts_per_second=2.0))
+    ids = await seed_servers(sandbox, database_url, 6)
+    queue = sandbox.listen()
+    bot = await launch(soon)
+    assert bot.announcer is not None
+    await next_posts(queue, 1)  # the fan-out has begun; five posts wait for their slot
+    channel = ids[0]["channels"]["general"]
+    test_post = asyncio.create_task(bot.announcer.poster.post(int(channel), "Test post", "t-urgent", None,
+                                                              urgent=True))
+    rest = [m["content"] for m in await next_posts(queue, 6)]
+    await test_post
+    assert rest.index("Test post") <= 1, rest
