@@ -8,13 +8,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from apscheduler.triggers.date import DateTrigger
 from prometheus_client import REGISTRY
+from sqlalchemy import Connection, text
 
 from bot.discord.poster import Pacer
+from bot.domain.plan import post_text
 from bot.scheduling.announcer import Announcer, Timing
-from bot.storage.database import create_engine, upgrade
-from bot.storage.repository import Store
+from bot.storage.database import _alembic_config, create_engine, upgrade
+from bot.storage.repository import Store, delivery_nonce
 
 RELEASE = datetime(2023, 11, 20, 0, 0, tzinfo=UTC)
 
@@ -277,3 +280,40 @@ async def test_an_urgent_post_takes_the_next_slot_before_a_waiting_fan_out() -> 
     await asyncio.gather(*fan_out, urgent)
     assert order.index("/announce test") <= 1, order
     assert [o for o in order if o != "/announce test"] == [f"fan-out {n}" for n in range(6)]
+
+
+async def test_a_claim_left_before_the_upgrade_is_recovered_after_it(database_url: str, config) -> None:
+    """A claim written by the previous version (no stored text, no lease) is taken over and sent with its nonce."""
+    engine = create_engine(database_url)
+
+    def to_0001(connection: Connection) -> None:
+        command.upgrade(_alembic_config(connection), "0001")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(to_0001)
+    now = datetime.now(UTC)
+    release, catalogue = soon_catalogue(config, now + timedelta(minutes=59))
+    store = Store(engine)
+    sub = await store.save_subscription(1, release.id, 77, None, "UTC", None, now - timedelta(days=1))
+    nonce = delivery_nonce(1, release.id, "milestone:1h")
+    async with engine.begin() as connection:
+        await connection.execute(text(
+            "INSERT INTO deliveries (guild_id, release_id, post_key, channel_id, due_at, state, nonce, late, "
+            "claimed_at) VALUES (1, :release, 'milestone:1h', 77, :due, 'claimed', :nonce, false, :claimed)"),
+            {"release": release.id, "due": (now - timedelta(minutes=1)).replace(tzinfo=None), "nonce": nonce,
+             "claimed": (now - timedelta(seconds=30)).replace(tzinfo=None)})
+    await upgrade(engine)
+    poster = HeldPoster()
+    poster.gate.set()
+    announcer = Announcer(store, catalogue, replace(config.settings, milestones=(timedelta(hours=1),)), poster,
+                          clock=lambda: now, timing=Timing(workers=1))
+    try:
+        announcer._start_workers()
+        await announcer.recover(now)
+        await until(lambda: len(poster.sent) == 1)
+    finally:
+        await announcer.stop()
+        await engine.dispose()
+    post = announcer.post(sub, "milestone:1h")
+    assert post is not None
+    assert poster.sent == [(77, post_text(release, post), nonce)]  # within the nonce memory: same text, same nonce
