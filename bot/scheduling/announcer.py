@@ -40,7 +40,7 @@ import os
 import re
 import time as time_module
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
@@ -108,16 +108,20 @@ class PostFailed(Exception):
 class Poster(Protocol):
     async def wait_turn(self, urgent: bool = False) -> None:
         """Wait for a pacing slot (an urgent one goes before every waiting fan-out post)."""
+        ...
 
     async def send(self, channel_id: int, content: str, nonce: str, role_id: int | None) -> int:
         """Send now, without pacing (the caller took a slot); the new message's id."""
+        ...
 
     async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None, *,
                    urgent: bool = False) -> int:
         """A slot, then the send: a one-off post."""
+        ...
 
     async def find(self, channel_id: int, content: str, since: datetime) -> int | None:
         """The id of the bot's message with exactly this text posted since `since`, if any."""
+        ...
 
 
 def job_id(release_id: str, key: str, at: datetime) -> str:
@@ -154,7 +158,6 @@ class Outgoing:
     late: bool = False  # sent after downtime: labelled so
     delivery: Delivery | None = None  # its claim, once there is one (a retry, or a claim taken over)
     attempt: int = 0
-    last_error: str = field(default="")
 
 
 class BadSubscription(Exception):
@@ -431,6 +434,8 @@ class Announcer:
                 if self.clock() - group.at > self.grace(group.key.partition(":")[0]):
                     log.error("posts %s of %s: storage unreadable until past their grace window (%s); "
                               "the next start records them as skipped", group.key, group.release_id, exc)
+                    if self._groups.get(ident) is group:
+                        del self._groups[ident]
                     return
                 delay = delays[min(attempt, len(delays) - 1)]
                 attempt += 1
