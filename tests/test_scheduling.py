@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 
 from bot.discord.poster import Pacer
 from bot.domain.plan import post_text
-from bot.scheduling.announcer import Announcer, Timing
+from bot.scheduling.announcer import Announcer, PostUnverifiable, Timing
 from bot.storage.database import _alembic_config, create_engine, upgrade
 from bot.storage.repository import Store, delivery_nonce
 
@@ -317,3 +317,32 @@ async def test_a_claim_left_before_the_upgrade_is_recovered_after_it(database_ur
     post = announcer.post(sub, "milestone:1h")
     assert post is not None
     assert poster.sent == [(77, post_text(release, post), nonce)]  # within the nonce memory: same text, same nonce
+
+
+class BlindPoster(HeldPoster):
+    async def find(self, channel_id: int, content: str, since: datetime) -> int | None:
+        raise PostUnverifiable(f"I may not read the message history of <#{channel_id}>")
+
+
+async def test_an_old_claim_that_cannot_be_checked_is_not_sent_blind(store: Store, config) -> None:
+    now = datetime.now(UTC)
+    release, catalogue = soon_catalogue(config, now + timedelta(minutes=55))
+    sub = await store.save_subscription(1, release.id, 77, None, "UTC", None, now - timedelta(days=1))
+    await store.claim(sub, "milestone:1h", now - timedelta(minutes=5), now - timedelta(minutes=5),
+                      content="📣 text", lease_until=now - timedelta(minutes=4))
+    poster = BlindPoster()
+    announcer = Announcer(store, catalogue, replace(config.settings, milestones=(timedelta(hours=1),)), poster,
+                          clock=lambda: now, timing=Timing(workers=1))
+    try:
+        announcer._start_workers()
+        await announcer.recover(now)
+        for _ in range(2000):  # until the worker has settled it
+            [row] = await store.deliveries()
+            if row.state != "claimed":
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await announcer.stop()
+    assert poster.sent == []
+    assert (row.state, row.detail) == ("skipped", "I may not read the message history of <#77>; not sent again, "
+                                                  "so it cannot appear twice")

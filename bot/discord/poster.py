@@ -10,7 +10,7 @@ import aiohttp
 import discord
 
 from bot.metrics import RATE_LIMIT_WAIT
-from bot.scheduling.announcer import PostFailed, PostRejected
+from bot.scheduling.announcer import PostFailed, PostRejected, PostUnverifiable
 
 CLOCK_SKEW = timedelta(seconds=30)  # our clock against Discord's, when looking for a post by its time
 HISTORY_LIMIT = 200  # messages read after a claim's instant when looking for its post
@@ -103,6 +103,12 @@ class DiscordPoster:
 
         Discord does not return a message's nonce when messages are read back, so the exact text (stored with the
         claim) and the author are the post's identity; the time bound keeps an identical older post out."""
+        cached = self.client.get_channel(channel_id)
+        me_there = cached.guild.me if isinstance(cached, discord.abc.GuildChannel) else None
+        if me_there is not None and not cached.permissions_for(me_there).read_message_history:  # type: ignore[union-attr]
+            # Discord would answer an empty list: "not found" would be a guess, and a wrong one a second copy.
+            raise PostUnverifiable(f"I may not read the message history of <#{channel_id}> to check whether the "
+                                   "post arrived")
         channel = self.client.get_partial_messageable(channel_id)
         me = self.client.user.id if self.client.user else self.client.application_id
         try:

@@ -105,6 +105,10 @@ class PostFailed(Exception):
     """A transient failure (5xx after retries, network): try again later with the same nonce."""
 
 
+class PostUnverifiable(Exception):
+    """Whether an old claim's post arrived cannot be checked (no permission to read the channel's history)."""
+
+
 class Poster(Protocol):
     async def wait_turn(self, urgent: bool = False) -> None:
         """Wait for a pacing slot (an urgent one goes before every waiting fan-out post)."""
@@ -528,7 +532,11 @@ class Announcer:
             delivery.content = self._text(item.sub, release, item.post, delivery.late)
         if self.clock() - delivery.claimed_at <= self.timing.nonce_window:
             return False  # Discord still deduplicates the nonce: sending again is safe
-        found = await self.poster.find(delivery.channel_id, delivery.content, delivery.claimed_at)
+        try:
+            found = await self.poster.find(delivery.channel_id, delivery.content, delivery.claimed_at)
+        except PostUnverifiable as exc:  # sending blind could make a second copy: the one thing never allowed
+            await self._finish(item, "skipped", f"{exc}; not sent again, so it cannot appear twice")
+            return True
         if found is not None:
             await self._finish_sent(item, found, "found in its channel")
             return True
@@ -663,4 +671,4 @@ def _ago(delta: timedelta) -> str:
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
 
 
-__all__: Sequence[str] = ("Announcer", "PostFailed", "PostRejected", "Poster", "Timing")
+__all__: Sequence[str] = ("Announcer", "PostFailed", "PostRejected", "PostUnverifiable", "Poster", "Timing")

@@ -9,13 +9,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.config import Config
 from bot.domain.releases import Catalogue
 from bot.sandbox.server import Sandbox
+from bot.scheduling.announcer import PostUnverifiable
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import upcoming_release
-from tests.e2e.conftest import FAST_TIMING, Launch, next_posts, start_bot, wait_until, write_config
+from tests.e2e.conftest import FAST_TIMING, Launch, Server, next_posts, start_bot, wait_until, write_config
 
 MINUTE = timedelta(minutes=1)
 
@@ -278,3 +281,24 @@ async def test_a_one_off_urgent_post_does_not_wait_behind_a_fan_out(
     rest = [m["content"] for m in await next_posts(queue, 6)]
     await test_post
     assert rest.index("Test post") <= 1, rest
+
+
+async def test_an_old_claim_is_looked_for_in_its_channel_by_author_text_and_time(server: Server) -> None:
+    """Reconciliation through the real client: Discord returns no nonce on messages read back."""
+    assert server.bot.announcer is not None
+    poster = server.bot.announcer.poster
+    channel = int(server.channel())
+    since = datetime.now(UTC)
+    sent = await poster.post(channel, "📣 The Lighthouse Keeper premieres in 1 hour", "rb-find-1", None)
+    await poster.post(channel, "📣 The Lighthouse Keeper premieres in 2 hours", "rb-find-2", None)
+    assert await poster.find(channel, "📣 The Lighthouse Keeper premieres in 1 hour", since) == sent
+    assert await poster.find(channel, "📣 The Lighthouse Keeper is out now", since) is None
+    # A claim made after that message was posted (less clock skew) is not that message.
+    assert await poster.find(channel, "📣 The Lighthouse Keeper premieres in 1 hour", since + 5 * MINUTE) is None
+    # Without Read Message History, Discord would answer an empty list: the bot says it cannot check.
+    await server.sandbox.set_channel_permissions(channel, server.sandbox.world.bot_id, [], ["read_message_history"])
+    guild_channel = server.bot.get_channel(channel)
+    await wait_until(lambda: asyncio.sleep(0, guild_channel.permissions_for(guild_channel.guild.me)),
+                     lambda permissions: not permissions.read_message_history)
+    with pytest.raises(PostUnverifiable):
+        await poster.find(channel, "📣 The Lighthouse Keeper premieres in 1 hour", since)
