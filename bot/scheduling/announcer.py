@@ -291,16 +291,18 @@ class Announcer:
         self.ready.set()
 
     async def _with_retries(self, what: str, step: Callable[[datetime], Awaitable[T]], now: datetime) -> T:
-        """A storage step, retried with backoff until it succeeds (the database may be restarting)."""
+        """A storage step, retried with backoff until it succeeds (the database may be restarting). The same
+        `now` throughout: catch-up and scheduling meet at one instant, so no post falls between them."""
         delays = self.timing.read_delays
-        for attempt in range(1_000_000):
+        attempt = 0
+        while True:
             try:
                 return await step(now)
             except Exception as exc:
                 delay = delays[min(attempt, len(delays) - 1)]
+                attempt += 1
                 log.warning("%s failed (%s); trying again in %s s", what, exc or type(exc).__name__, delay)
                 await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop timers, and let posts being sent record their outcome (the rest is caught up at the next start)."""
