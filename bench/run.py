@@ -2,6 +2,10 @@
 
     python -m bench.run all            # every benchmark, then docs/benchmarks.md is rewritten from this run
     python -m bench.run fanout|interactions|startup|soak [--quick]
+    python -m bench.run fanout --servers 500 [--postgres]   # BENCH_PG_PORT picks the throw-away cluster's port
+
+The fan-out counts what arrived in every server's channel: any post missed or doubled prints "MISSED" and the run
+exits 1.
 
 Each compares against a baseline measured in the same run (Discord's own 50 requests/s, a bare discord.py
 client, an empty database) and prints a table. The sandbox runs in this process with Discord's limits on; the bot
