@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,7 @@ from bot.commands.registry import CommandContext
 from bot.config import Config
 from bot.discord.respond import on_app_command_error
 from bot.discord.slash import app_commands_for
-from bot.scheduling.announcer import Announcer
+from bot.scheduling.announcer import Announcer, Timing
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class ReleaseBot(commands.AutoShardedBot):
         self.with_services = services  # False for `release-bot sync`: no database, no scheduler
         self.sandbox = sandbox
         self.announcer: Announcer | None = None
+        self._announcer_start: asyncio.Task[None] | None = None
         self.tree.on_error = on_app_command_error
 
     async def setup_hook(self) -> None:
@@ -46,9 +48,15 @@ class ReleaseBot(commands.AutoShardedBot):
         await upgrade(engine)
         settings = self.config.settings
         poster = DiscordPoster(self, settings.posts_per_second)
-        self.announcer = Announcer(Store(engine), self.config.catalogue, settings, poster)
+        self.announcer = Announcer(Store(engine), self.config.catalogue, settings, poster, timing=Timing.from_env())
         self.configure_announcer(self.announcer)
-        await self.announcer.start()
+        # Connect first: recovery and catch-up run in the background once the gateway is up, so commands are
+        # answered from the first second after a crash (`announcer.ready` tells when they are done).
+        self._announcer_start = asyncio.create_task(self._start_announcer(self.announcer), name="announcer start")
+
+    async def _start_announcer(self, announcer: Announcer) -> None:
+        await self.wait_until_ready()
+        await announcer.start()
 
     def configure_announcer(self, announcer: Announcer) -> None:
         """A hook for what must be set before the first catch-up (the shards this process owns)."""
@@ -63,6 +71,8 @@ class ReleaseBot(commands.AutoShardedBot):
             await super().before_identify_hook(shard_id, initial=initial)
 
     async def close(self) -> None:
+        if self._announcer_start is not None:
+            self._announcer_start.cancel()
         if self.announcer is not None:
             await self.announcer.stop()
             await self.announcer.store.engine.dispose()

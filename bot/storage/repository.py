@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -94,12 +94,14 @@ class Store:
     # ---- the delivery ledger ------------------------------------------------------------------------------
 
     async def claim(self, sub: Subscription, post_key: str, due_at: datetime, now: datetime, *,
-                    state: str = "claimed", late: bool = False, detail: str | None = None) -> Delivery | None:
+                    state: str = "claimed", late: bool = False, detail: str | None = None,
+                    content: str | None = None, lease_until: datetime | None = None) -> Delivery | None:
         """Insert the ledger row for a post; None if any process claimed (or settled) it before."""
         values = {"guild_id": sub.guild_id, "release_id": sub.release_id, "post_key": post_key,
                   "channel_id": sub.channel_id, "due_at": due_at, "state": state, "late": late, "detail": detail,
                   "nonce": delivery_nonce(sub.guild_id, sub.release_id, post_key), "claimed_at": now,
-                  "finished_at": now if state != "claimed" else None}
+                  "finished_at": now if state != "claimed" else None, "content": content,
+                  "lease_until": lease_until}
         statement = self._insert()(Delivery).values(**values).on_conflict_do_nothing(
             index_elements=["guild_id", "release_id", "post_key"]).returning(Delivery.id)
         async with self.session.begin() as s:
@@ -112,10 +114,36 @@ class Store:
                      detail: str | None = None) -> None:
         async with self.session.begin() as s:
             await s.execute(update(Delivery).where(Delivery.id == delivery_id).values(
-                state=state, message_id=message_id, detail=detail, finished_at=now))
+                state=state, message_id=message_id, detail=detail, finished_at=now, lease_until=None))
 
-    async def unfinished_claims(self) -> Sequence[Delivery]:
+    async def extend_lease(self, delivery_id: int, until: datetime) -> None:
+        """The sender is still at work on this claim (e.g. waiting to retry): no sweep takes it before `until`."""
+        async with self.session.begin() as s:
+            await s.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.state == "claimed")
+                            .values(lease_until=until))
+
+    async def take_over(self, delivery: Delivery, until: datetime) -> bool:
+        """Take an abandoned claim; False if another process took it first (compare-and-set on the lease)."""
+        same_lease = (Delivery.lease_until.is_(None) if delivery.lease_until is None
+                      else Delivery.lease_until == delivery.lease_until)
+        async with self.session.begin() as s:
+            result = await s.execute(update(Delivery).where(Delivery.id == delivery.id, Delivery.state == "claimed",
+                                                            same_lease).values(lease_until=until))
+            taken = bool(result.rowcount)  # type: ignore[attr-defined]
+        if taken:
+            delivery.lease_until = until
+        return taken
+
+    async def rewrite(self, delivery_id: int, content: str, late: bool) -> None:
+        """The claim will be sent with new text (it was not found in its channel): look for this text next time."""
+        async with self.session.begin() as s:
+            await s.execute(update(Delivery).where(Delivery.id == delivery_id).values(content=content, late=late))
+
+    async def unfinished_claims(self, lease_expired_at: datetime | None = None) -> Sequence[Delivery]:
+        """Claims not settled yet; with `lease_expired_at`, only those whose sender's lease ran out by then."""
         query = select(Delivery).where(Delivery.state == "claimed").order_by(Delivery.due_at)
+        if lease_expired_at is not None:
+            query = query.where(or_(Delivery.lease_until.is_(None), Delivery.lease_until <= lease_expired_at))
         async with self.session() as s:
             return (await s.execute(query)).scalars().all()
 
