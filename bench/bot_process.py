@@ -15,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
+from bot.app import build_bot
 from bot.config import load_config
-from bot.discord.client import ReleaseBot
-from bot.discord.runner import point_at_sandbox
+from bot.discord.client import ReleaseBot, point_at_sandbox
 
 
 def process_seconds() -> float:
@@ -45,9 +45,9 @@ def emit(event: str, bot: ReleaseBot, **extra: object) -> None:
 
 async def main(url: str, config_dir: str, every: float) -> None:
     point_at_sandbox(url)
-    bot = ReleaseBot(load_config(Path(config_dir)), sandbox=True, chunk_guilds_at_startup=False,
-                     guild_ready_timeout=0.05, max_messages=None)
-    await bot.login("bench-token")  # runs setup_hook: migrations; the announcer starts once the gateway is up
+    bot = await build_bot(load_config(Path(config_dir)), sandbox=True, chunk_guilds_at_startup=False,
+                          guild_ready_timeout=0.05, max_messages=None)
+    await bot.login("bench-token")  # build_bot migrated the database; the announcer starts once connected
     runner = asyncio.create_task(bot.connect())
     await bot.wait_until_ready()
     if bot.announcer is not None:  # recovery, catch-up and every job scheduled, in the background

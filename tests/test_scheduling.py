@@ -14,8 +14,9 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Connection, text
 
 from bot.discord.poster import Pacer
+from bot.domain.announcements import PostUnverifiable
 from bot.domain.plan import post_text
-from bot.scheduling.announcer import Announcer, PostUnverifiable, Timing
+from bot.scheduling.announcer import Announcer, Timing
 from bot.storage.database import _alembic_config, create_engine, upgrade
 from bot.storage.repository import Store, delivery_nonce
 

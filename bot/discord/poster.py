@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
+from bot.domain.announcements import PostFailed, PostRejected, PostUnverifiable
 from bot.metrics import RATE_LIMIT_WAIT
-from bot.scheduling.announcer import PostFailed, PostRejected, PostUnverifiable
 
 CLOCK_SKEW = timedelta(seconds=30)  # our clock against Discord's, when looking for a post by its time
 HISTORY_LIMIT = 200  # messages read after a claim's instant when looking for its post

@@ -49,10 +49,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.config import Settings
+from bot.domain.announcements import PostFailed, PostRejected, PostUnverifiable, Subscription
 from bot.domain.plan import PlannedPost, build_plan, post_for_key, post_text
 from bot.domain.releases import Catalogue, Release, UnknownRelease
 from bot.metrics import DELIVERY_DELAY, POSTS, QUEUE_DEPTH
-from bot.storage.models import Delivery, Subscription
+from bot.storage.models import Delivery
 from bot.storage.repository import Store
 
 log = logging.getLogger(__name__)
@@ -84,29 +85,21 @@ class Timing:
         spec = environ.get(TIMING_ENV, "").strip()
         for part in filter(None, (p.strip() for p in spec.split(","))):
             name, _, value = part.partition("=")
-            if name in ("nonce_window", "lease"):
-                timing = replace(timing, **{name: timedelta(seconds=float(value))})
+            if name == "nonce_window":
+                timing = replace(timing, nonce_window=timedelta(seconds=float(value)))
+            elif name == "lease":
+                timing = replace(timing, lease=timedelta(seconds=float(value)))
             elif name == "sweep":
                 timing = replace(timing, sweep_seconds=float(value))
-            elif name in ("retry", "read"):
-                timing = replace(timing, **{f"{name}_delays": tuple(float(v) for v in value.split("/"))})
+            elif name == "retry":
+                timing = replace(timing, retry_delays=tuple(float(v) for v in value.split("/")))
+            elif name == "read":
+                timing = replace(timing, read_delays=tuple(float(v) for v in value.split("/")))
             elif name == "workers":
                 timing = replace(timing, workers=int(value))
             else:
                 raise ValueError(f"{TIMING_ENV}: unknown setting {name!r}")
         return timing
-
-
-class PostRejected(Exception):
-    """Discord refused for good (403 missing permission, 404 unknown channel): pause, explain, do not retry."""
-
-
-class PostFailed(Exception):
-    """A transient failure (5xx after retries, network): try again later with the same nonce."""
-
-
-class PostUnverifiable(Exception):
-    """Whether an old claim's post arrived cannot be checked (no permission to read the channel's history)."""
 
 
 class Poster(Protocol):
@@ -673,4 +666,4 @@ def _ago(delta: timedelta) -> str:
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
 
 
-__all__: Sequence[str] = ("Announcer", "PostFailed", "PostRejected", "PostUnverifiable", "Poster", "Timing")
+__all__: Sequence[str] = ("Announcer", "Poster", "Timing")

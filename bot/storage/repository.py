@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.domain import announcements as domain
 from bot.storage.models import Delivery, GuildSettings, Subscription
 
 
@@ -19,12 +21,18 @@ def delivery_nonce(guild_id: int, release_id: str, post_key: str) -> str:
     return "rb" + digest[:23]
 
 
+def _subscription(row: Subscription) -> domain.Subscription:
+    return domain.Subscription(row.guild_id, row.release_id, row.channel_id, row.role_id, row.timezone,
+                               row.daily_time, row.paused, row.pause_reason, row.created_at, row.updated_at)
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.session = async_sessionmaker(engine, expire_on_commit=False)
 
-    def _insert(self):  # type: ignore[no-untyped-def]
+    def _insert(self) -> Callable[..., Any]:
+        """The dialect's INSERT, which has ON CONFLICT DO NOTHING (SQLAlchemy's generic insert has not)."""
         return postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
 
     # ---- server settings and subscriptions ----------------------------------------------------------------
@@ -35,7 +43,7 @@ class Store:
             return row.timezone if row else None
 
     async def save_subscription(self, guild_id: int, release_id: str, channel_id: int, role_id: int | None,
-                                timezone: str, daily_time: str | None, now: datetime) -> Subscription:
+                                timezone: str, daily_time: str | None, now: datetime) -> domain.Subscription:
         """Create or replace the server's announcements for a release; setting up again un-pauses them."""
         async with self.session.begin() as s:
             settings = await s.get(GuildSettings, guild_id)
@@ -50,11 +58,11 @@ class Store:
                 s.add(sub)
             sub.channel_id, sub.role_id, sub.timezone, sub.daily_time = channel_id, role_id, timezone, daily_time
             sub.paused, sub.pause_reason, sub.updated_at = False, None, now
-        return sub
+        return _subscription(sub)
 
     async def subscriptions(self, guild_id: int | None = None, active_only: bool = False,
                             release_id: str | None = None, release_ids: Sequence[str] | None = None
-                            ) -> Sequence[Subscription]:
+                            ) -> list[domain.Subscription]:
         query = select(Subscription).order_by(Subscription.guild_id, Subscription.release_id)
         if guild_id is not None:
             query = query.where(Subscription.guild_id == guild_id)
@@ -65,7 +73,7 @@ class Store:
         if active_only:
             query = query.where(Subscription.paused.is_(False))
         async with self.session() as s:
-            return (await s.execute(query)).scalars().all()
+            return [_subscription(row) for row in (await s.execute(query)).scalars()]
 
     async def set_paused(self, guild_id: int, paused: bool, reason: str | None, now: datetime,
                          release_id: str | None = None, channel_id: int | None = None) -> int:
@@ -93,7 +101,7 @@ class Store:
 
     # ---- the delivery ledger ------------------------------------------------------------------------------
 
-    async def claim(self, sub: Subscription, post_key: str, due_at: datetime, now: datetime, *,
+    async def claim(self, sub: domain.Subscription, post_key: str, due_at: datetime, now: datetime, *,
                     state: str = "claimed", late: bool = False, detail: str | None = None,
                     content: str | None = None, lease_until: datetime | None = None) -> Delivery | None:
         """Insert the ledger row for a post; None if any process claimed (or settled) it before."""
@@ -164,3 +172,8 @@ class Store:
             query = query.where(Delivery.guild_id == guild_id)
         async with self.session() as s:
             return (await s.execute(query)).scalars().all()
+
+    async def outcomes(self, guild_id: int) -> list[domain.PostOutcome]:
+        """A server's ledger as admins read it, oldest first."""
+        return [domain.PostOutcome(d.guild_id, d.release_id, d.post_key, d.channel_id, d.due_at, d.state, d.late,
+                                   d.message_id, d.detail) for d in await self.deliveries(guild_id)]

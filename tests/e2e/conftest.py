@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from bot.app import start_in_process
 from bot.config import PACKAGED_CONFIG_DIR, Config
 from bot.discord.client import ReleaseBot
-from bot.discord.runner import start_in_process
 from bot.sandbox.server import Sandbox
 from bot.scheduling.announcer import TIMING_ENV
 from tests.conftest import ROOT

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
+from bot.domain.announcements import PostUnverifiable
 from bot.domain.releases import Catalogue
 from bot.sandbox.server import Sandbox
-from bot.scheduling.announcer import PostUnverifiable
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import upcoming_release
