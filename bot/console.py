@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.commands.registry import CommandContext, dispatch
+from bot.commands.registry import CommandContext, dispatch, dispatch_component
 from bot.commands.replies import Reply, error_reply
 from bot.config import Config
 from bot.domain.countdown import countdown
@@ -50,6 +50,16 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
             lines.extend(f"┃   {line}" for line in rest)
         if embed.get("footer"):
             lines.append(f"┃ — {embed['footer']['text']}")
+    for row in payload.get("components", []):  # what `!press CUSTOM_ID [value]` would press
+        parts = []
+        for part in row["components"]:
+            if part["type"] == 2:
+                emoji = part.get("emoji", {}).get("name")
+                parts.append(f"[{emoji + ' ' if emoji else ''}{part['label']}] ({part['custom_id']})")
+            else:
+                values = "|".join(o["value"] for o in part["options"])
+                parts.append(f"[{part.get('placeholder', 'choose')}: {values}] ({part['custom_id']} VALUE)")
+        lines.append("  ".join(parts))
     return render_timestamps("\n".join(lines), now)
 
 
@@ -66,7 +76,14 @@ def command_name(line: str) -> str | None:
     return " ".join(words) or None
 
 
+PRESS = "!press"  # `!press remind:all-the-light-we-cannot-see` presses a button; `!press remind-at:ID 1d` picks
+
+
 async def answer(line: str, config: Config, now: datetime) -> tuple[str | None, Reply]:
+    if line.strip().startswith(PRESS):
+        custom_id, *values = line.strip()[len(PRESS) :].split() or [""]
+        ctx = CommandContext(config.catalogue, config.settings, now)
+        return custom_id.partition(":")[0] or None, await dispatch_component(custom_id, values, ctx)
     try:
         name, options = parse_command_line(line)
     except CommandLineError as exc:

@@ -31,7 +31,23 @@ def test_console_json_countdown_before_the_premiere() -> None:
     assert embed["title"] == "All the Light We Cannot See"
     assert embed["description"].startswith("**7 days** to go")
     assert embed["fields"][0]["value"].startswith("<t:1698908400:F>")  # 2023-11-02T07:00:00Z
-    assert set(line["payload"]) == {"content", "embeds", "tts", "allowed_mentions"}
+    assert set(line["payload"]) == {"content", "embeds", "tts", "allowed_mentions", "components"}
+    # The "🔔 Remind me" button for the release, while it is still to come.
+    assert line["payload"]["components"] == [
+        {
+            "type": 1,
+            "components": [
+                {
+                    "type": 2,
+                    "style": 2,
+                    "disabled": False,
+                    "label": "Remind me",
+                    "custom_id": "remind:all-the-light-we-cannot-see",
+                    "emoji": {"id": None, "name": "🔔"},
+                }
+            ],
+        }
+    ]
 
 
 def test_console_after_the_premiere_and_bad_lines_go_on(capsys, monkeypatch) -> None:

@@ -103,7 +103,9 @@ class HeldPoster:
     async def wait_turn(self, urgent: bool = False) -> None:
         await asyncio.sleep(0)
 
-    async def send(self, channel_id: int, content: str, nonce: str, role_id: int | None) -> int:
+    async def send(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+    ) -> int:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
         await self.gate.wait()

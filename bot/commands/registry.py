@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.commands.replies import INTERNAL_ERROR, Reply, UserError, error_reply, neutralise
-from bot.commands.services import Announcements
+from bot.commands.services import Announcements, Reminders
 from bot.config import Settings
 from bot.domain.releases import Catalogue
 
@@ -27,6 +28,9 @@ class CommandContext:
     guild_id: int | None = None  # None in DMs and in the console
     is_admin: bool = False  # the member has Manage Server
     services: Announcements | None = None  # for server-side commands; None in the console
+    user_id: int | None = None  # the member who asked; None in the console
+    reminders: Reminders | None = None  # members' DM reminders; None in the console
+    notice: str | None = None  # owed to the member once (read by the adapter, shown with the reply)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,9 @@ class Command:
     # a busy pacer never makes it miss Discord's 3 s deadline for the first response.
     touches_storage: bool = False
     ephemeral: bool = False  # its replies are seen only by the member who asked (the deferral must match)
+    # Works wherever a member is: installed to a server or to the member's account, in DMs and group DMs
+    # (Discord's allowed_installs / allowed_contexts); else only where the bot is installed to the server.
+    anywhere: bool = False
 
     def option(self, name: str) -> Option:
         for option in self.options:
@@ -66,10 +73,37 @@ class Command:
         return {o.name: o.description for o in self.options}
 
 
+ComponentHandler = Callable[[CommandContext, str, list[str]], Awaitable[Reply]]
+CUSTOM_ID_LIMIT = 100  # Discord's limit for a component's custom_id
+
+
+@dataclass(frozen=True)
+class Component:
+    """A button or select whose press comes back as an interaction with custom_id `{name}:{arg}` (e.g.
+    "remind:all-the-light"): the state lives in the custom_id, so it works after restarts and on any shard."""
+
+    name: str
+    description: str
+    handler: ComponentHandler  # (ctx, arg, selected values) -> Reply
+    touches_storage: bool = False
+    ephemeral: bool = True
+
+    @property
+    def pattern(self) -> str:
+        return re.escape(self.name) + r":(?P<arg>[A-Za-z0-9_.-]{1,90})"
+
+    def custom_id(self, arg: str) -> str:
+        custom_id = f"{self.name}:{arg}"
+        if len(custom_id) > CUSTOM_ID_LIMIT or not re.fullmatch(self.pattern, custom_id):
+            raise ValueError(f"{custom_id!r} does not fit the pattern of component {self.name}")
+        return custom_id
+
+
 @dataclass
 class Registry:
     commands: dict[str, Command] = field(default_factory=dict)
     groups: dict[str, str] = field(default_factory=dict)  # "announce" -> its description in Discord's menu
+    components: dict[str, Component] = field(default_factory=dict)  # by name, the custom_id's prefix
 
     def add(self, command: Command) -> Command:
         if command.name in self.commands:
@@ -103,12 +137,53 @@ def command(
     guild_only: bool = False,
     touches_storage: bool = False,
     ephemeral: bool = False,
+    anywhere: bool = False,
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        REGISTRY.add(Command(name, description, handler, options, admin, guild_only, touches_storage, ephemeral))
+        REGISTRY.add(
+            Command(name, description, handler, options, admin, guild_only, touches_storage, ephemeral, anywhere)
+        )
         return handler
 
     return register
+
+
+def component(
+    name: str, description: str, *, touches_storage: bool = False, ephemeral: bool = True
+) -> Callable[[ComponentHandler], ComponentHandler]:
+    """Declare a button or select: presses of custom_id `{name}:{arg}` run the handler (Discord and console)."""
+
+    def register(handler: ComponentHandler) -> ComponentHandler:
+        if name in REGISTRY.components or ":" in name:
+            raise ValueError(f"component {name!r} is declared twice or has a ':' in its name")
+        REGISTRY.components[name] = Component(name, description, handler, touches_storage, ephemeral)
+        return handler
+
+    return register
+
+
+def find_component(custom_id: str) -> tuple[Component, str] | None:
+    """The declared component a custom_id belongs to, with its argument."""
+    found = REGISTRY.components.get(custom_id.partition(":")[0])
+    if found is None:
+        return None
+    match = re.fullmatch(found.pattern, custom_id)
+    return (found, match["arg"]) if match else None
+
+
+async def dispatch_component(custom_id: str, values: list[str], ctx: CommandContext) -> Reply:
+    """A press of a button (or a choice in a select), as dispatch runs a command: bad input is a friendly reply."""
+    found = find_component(custom_id)
+    if found is None:
+        return error_reply("This button is no longer in use. Run the command again for a fresh one.")
+    spec, arg = found
+    try:
+        return await spec.handler(ctx, arg, values)
+    except UserError as exc:
+        return error_reply(str(exc))
+    except Exception:
+        log.exception("component %s failed", custom_id)
+        return error_reply(INTERNAL_ERROR)
 
 
 async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> Reply:
@@ -129,6 +204,8 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
                 raise UserError(f"`/{name}` needs the option `{option.name}`: {option.description}.")
             if isinstance(value, str) and len(value) > option.max_length:
                 raise UserError(f"`{option.name}` is {len(value):,} characters long; at most {option.max_length} fit.")
+            if option.choices and value not in (None, "") and value not in option.choices:
+                raise UserError(f"`{option.name}` is one of {', '.join(f'`{c}`' for c in option.choices)}.")
         return await spec.handler(ctx, **{k: v for k, v in options.items() if v not in (None, "")})
     except UserError as exc:
         return error_reply(str(exc))

@@ -55,11 +55,67 @@ class Embed:
         return data
 
 
+SECONDARY = 2  # ButtonStyle.secondary: grey, for an offer rather than a call to action
+DANGER = 4  # ButtonStyle.danger
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button whose press comes back as a component interaction with this `custom_id` (see registry.component)."""
+
+    custom_id: str
+    label: str
+    emoji: str | None = None
+    style: int = SECONDARY
+
+    def to_dict(self) -> dict[str, Any]:
+        # Key for key what discord.ui.Button.to_component_dict() produces.
+        data: dict[str, Any] = {
+            "type": 2,
+            "style": self.style,
+            "disabled": False,
+            "label": self.label,
+            "custom_id": self.custom_id,
+        }
+        if self.emoji:
+            data["emoji"] = {"id": None, "name": self.emoji}
+        return data
+
+
+@dataclass(frozen=True)
+class Select:
+    """A menu of (label, value) options, one to pick; `default` is the value shown as chosen."""
+
+    custom_id: str
+    options: tuple[tuple[str, str], ...]
+    placeholder: str = ""
+    default: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        # Key for key what discord.ui.Select.to_component_dict() produces.
+        data: dict[str, Any] = {
+            "type": 3,
+            "custom_id": self.custom_id,
+            "min_values": 1,
+            "max_values": 1,
+            "disabled": False,
+            "required": True,
+        }
+        if self.placeholder:
+            data["placeholder"] = self.placeholder
+        data["options"] = [{"label": lb, "value": v, "default": v == self.default} for lb, v in self.options]
+        return data
+
+
+Component = Button | Select
+
+
 @dataclass
 class Reply:
     content: str | None = None
     embeds: list[Embed] = field(default_factory=list)
     ephemeral: bool = False
+    components: list[list[Component]] = field(default_factory=list)  # action rows, at most 5
 
     def payload(self) -> dict[str, Any]:
         """The `data` of the interaction response, as discord.py serialises it."""
@@ -69,6 +125,8 @@ class Reply:
             "tts": False,
             "allowed_mentions": dict(NO_PINGS),
         }
+        if self.components:
+            data["components"] = [{"type": 1, "components": [c.to_dict() for c in row]} for row in self.components]
         if self.ephemeral:
             data["flags"] = EPHEMERAL
         return data

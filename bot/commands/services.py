@@ -12,6 +12,7 @@ from typing import Protocol
 from bot.domain.announcements import PostOutcome, Subscription
 from bot.domain.plan import PlannedPost
 from bot.domain.releases import Release
+from bot.domain.reminders import Reminder, ReminderOutcome
 
 
 class Announcements(Protocol):
@@ -52,4 +53,26 @@ class Announcements(Protocol):
 
     async def send_test(self, channel_id: int, text: str) -> None:
         """A one-off post now, pinging nobody, ahead of any fan-out; raises PostRejected or PostFailed."""
+        ...
+
+
+class Reminders(Protocol):
+    """Members' DM reminders (bot.scheduling.service implements it); raises TooManyReminders at the limit."""
+
+    async def set_reminder(self, user_id: int, release_id: str, before: str, now: datetime) -> tuple[Reminder, bool]:
+        """Create the member's reminder for a release or change its `before`, and schedule it; (it, replaced)."""
+        ...
+
+    async def reminders_of(self, user_id: int) -> Sequence[Reminder]: ...
+
+    async def reminder_outcomes(self, user_id: int) -> Sequence[ReminderOutcome]:
+        """What became of the member's reminders (the DM ledger), oldest first."""
+        ...
+
+    async def cancel_reminders(self, user_id: int, release_id: str | None) -> int:
+        """Forget the member's reminder for a release (or all of them); how many there were."""
+        ...
+
+    async def forget_member(self, user_id: int) -> int:
+        """Delete everything stored about the member (reminders, their ledger rows, notices); how many rows."""
         ...

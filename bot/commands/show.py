@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.commands.registry import REGISTRY, CommandContext, Option, command
-from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
+from bot.commands.replies import Button, Component, Embed, Reply, UserError, neutralise, timestamp
 from bot.domain.countdown import countdown
 from bot.domain.releases import Release, UnknownRelease, find_cast
 from bot.domain.zones import resolve_zone, search_zones
@@ -22,6 +22,17 @@ def _zone_names(ctx: CommandContext, current: str) -> list[str]:
 
 def _cast_names(ctx: CommandContext, current: str) -> list[str]:
     return [m.actor for m in find_cast(ctx.catalogue.featured.cast, current)]
+
+
+REMIND_COMPONENT = "remind"  # the "🔔 Remind me" button's custom_id is "remind:{release id}" (bot.commands.remind)
+REMIND_LABEL, REMIND_EMOJI = "Remind me", "🔔"
+
+
+def remind_rows(release: Release, now: datetime) -> list[list[Component]]:
+    """The "🔔 Remind me" button under a reply about a release still to come (none once it is out)."""
+    if release.release_at <= now:
+        return []
+    return [[Button(f"{REMIND_COMPONENT}:{release.id}", REMIND_LABEL, REMIND_EMOJI)]]
 
 
 RELEASE = Option("release", "Which release (default: the featured one)", autocomplete=_release_names)
@@ -68,15 +79,15 @@ def _footer(release: Release) -> str:
     return " · ".join(x for x in (release.kind, release.network) if x)
 
 
-@command("countdown", "How long until a release — or how long ago it came out", RELEASE)
+@command("countdown", "How long until a release — or how long ago it came out", RELEASE, anywhere=True)
 async def countdown_command(ctx: CommandContext, release: str | None = None) -> Reply:
     found = find_release(ctx, release)
     embed = Embed(found.title, status_line(found, ctx.now), footer=_footer(found), moment=found.release_at)
     embed.add(found.past_verb.capitalize() if found.release_at <= ctx.now else "Premiere", _when(found))
-    return Reply(embeds=[embed])
+    return Reply(embeds=[embed], components=remind_rows(found, ctx.now))
 
 
-@command("premiere", "The premiere date and time in any time zone", TIMEZONE, RELEASE)
+@command("premiere", "The premiere date and time in any time zone", TIMEZONE, RELEASE, anywhere=True)
 async def premiere_command(ctx: CommandContext, timezone: str | None = None, release: str | None = None) -> Reply:
     found = find_release(ctx, release)
     zone = find_zone(timezone) if timezone else ctx.guild_zone or found.timezone
@@ -88,10 +99,10 @@ async def premiere_command(ctx: CommandContext, timezone: str | None = None, rel
     )
     embed.add("In your own time zone", _when(found))
     embed.add("Status", status_line(found, ctx.now))
-    return Reply(embeds=[embed])
+    return Reply(embeds=[embed], components=remind_rows(found, ctx.now))
 
 
-@command("about", "What the release is: logline, network, episodes, director, writer, novel", RELEASE)
+@command("about", "What the release is: logline, network, episodes, director, writer, novel", RELEASE, anywhere=True)
 async def about_command(ctx: CommandContext, release: str | None = None) -> Reply:
     found = find_release(ctx, release)
     description = found.logline and f"{found.logline}\n— official logline" + (
@@ -111,7 +122,9 @@ async def about_command(ctx: CommandContext, release: str | None = None) -> Repl
     return Reply(embeds=[embed])
 
 
-@command("cast", "Who plays whom", Option("name", "An actor or a role", autocomplete=_cast_names), RELEASE)
+@command(
+    "cast", "Who plays whom", Option("name", "An actor or a role", autocomplete=_cast_names), RELEASE, anywhere=True
+)
 async def cast_command(ctx: CommandContext, name: str | None = None, release: str | None = None) -> Reply:
     found = find_release(ctx, release)
     if not found.cast:
@@ -134,7 +147,7 @@ async def cast_command(ctx: CommandContext, name: str | None = None, release: st
     return Reply(embeds=[embed])
 
 
-@command("trivia", "Facts about the release", RELEASE)
+@command("trivia", "Facts about the release", RELEASE, anywhere=True)
 async def trivia_command(ctx: CommandContext, release: str | None = None) -> Reply:
     found = find_release(ctx, release)
     if not found.trivia:
@@ -143,7 +156,7 @@ async def trivia_command(ctx: CommandContext, release: str | None = None) -> Rep
     return Reply(embeds=[Embed(f"{found.title} — trivia", "\n".join(lines), footer=_footer(found))])
 
 
-@command("help", "What this bot can do", ephemeral=True)
+@command("help", "What this bot can do", ephemeral=True, anywhere=True)
 async def help_command(ctx: CommandContext) -> Reply:
     embed = Embed(
         "release-bot — commands",

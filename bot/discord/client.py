@@ -14,10 +14,11 @@ from discord import gateway, http
 from discord.ext import commands
 
 from bot.commands.registry import CommandContext
-from bot.commands.services import Announcements
 from bot.config import Config
+from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.respond import on_app_command_error
 from bot.scheduling.announcer import Announcer
+from bot.scheduling.service import AnnouncementService
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +43,17 @@ class ReleaseBot(commands.AutoShardedBot):
         self.config = config
         self.sandbox = sandbox
         self.announcer: Announcer | None = None
-        self.services: Announcements | None = None
+        self.services: AnnouncementService | None = None
         self.gateway_task: asyncio.Task[None] | None = None  # set by `bot.app.start_in_process`
         self._announcer_start: asyncio.Task[None] | None = None
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
 
-    def attach(self, announcer: Announcer, services: Announcements) -> None:
+    def attach(self, announcer: Announcer, services: AnnouncementService) -> None:
         self.announcer, self.services = announcer, services
 
     async def setup_hook(self) -> None:
+        # Presses of the registry's buttons and selects, under any message, from before a restart too.
+        self.add_dynamic_items(*DYNAMIC_ITEMS.values())
         if self.announcer is not None:
             # Connect first: recovery and catch-up run in the background once the gateway is up, so commands are
             # answered from the first second after a crash (`announcer.ready` tells when they are done).
@@ -78,6 +81,8 @@ class ReleaseBot(commands.AutoShardedBot):
         if interaction.guild_id and self.announcer is not None:
             name = await self.announcer.guild_zone(interaction.guild_id)
             guild_zone = ZoneInfo(name) if name else None
+        user_id = interaction.user.id
+        notice = await self.services.take_notice(user_id) if self.services is not None else None
         return CommandContext(
             self.config.catalogue,
             self.config.settings,
@@ -86,6 +91,9 @@ class ReleaseBot(commands.AutoShardedBot):
             guild_id=interaction.guild_id,
             is_admin=interaction.permissions.manage_guild,
             services=self.services,
+            user_id=user_id,
+            reminders=self.services,
+            notice=notice,
         )
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:

@@ -9,9 +9,14 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
+from bot.commands.replies import Button
+from bot.commands.show import REMIND_COMPONENT, REMIND_EMOJI, REMIND_LABEL
+from bot.discord.components import view_for
 from bot.domain.announcements import PostFailed, PostRejected, PostUnverifiable
+from bot.domain.reminders import DmClosed
 from bot.metrics import RATE_LIMIT_WAIT
 
+DMS_CLOSED = 50007  # Discord: "Cannot send messages to this user"
 CLOCK_SKEW = timedelta(seconds=30)  # our clock against Discord's, when looking for a post by its time
 HISTORY_LIMIT = 200  # messages read after a claim's instant when looking for its post
 
@@ -81,7 +86,10 @@ class DiscordPoster:
         await self.pacer.wait(urgent)
         return await self.send(channel_id, content, nonce, role_id)
 
-    async def send(self, channel_id: int, content: str, nonce: str, role_id: int | None) -> int:
+    async def send(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+    ) -> int:
+        """`remind`: a release id, to put the "🔔 Remind me" button for it under the post."""
         # A partial messageable needs no cache: posts go out even before the gateway has sent the guilds.
         channel = self.client.get_partial_messageable(channel_id)
         # Only the configured role may be pinged; names and titles in the text can never ping anyone.
@@ -90,8 +98,13 @@ class DiscordPoster:
         )
         try:
             # discord.py waits out 429s as told and retries 5xx a few times before raising.
-            message = await channel.send(content, nonce=nonce, allowed_mentions=mentions)
+            view = view_for([[Button(f"{REMIND_COMPONENT}:{remind}", REMIND_LABEL, REMIND_EMOJI)]]) if remind else None
+            message = await channel.send(
+                content, nonce=nonce, allowed_mentions=mentions, view=view or discord.utils.MISSING
+            )
         except discord.Forbidden as exc:
+            if exc.code == DMS_CLOSED:
+                raise DmClosed(f"the member's DMs are closed ({exc.text or 'Cannot send messages'})") from exc
             raise PostRejected(
                 f"I lost permission to post in <#{channel_id}> ({exc.text or 'Missing Permissions'})"
             ) from exc
@@ -100,6 +113,20 @@ class DiscordPoster:
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
             raise PostFailed(str(exc) or type(exc).__name__) from exc
         return message.id
+
+    async def open_dm(self, user_id: int) -> int:
+        """The DM channel with a member: from discord.py's cache, or opened (one request, so one pacing slot)."""
+        cached = self.client._connection._get_private_channel_by_user(user_id)
+        if cached is not None:
+            return cached.id
+        await self.pacer.wait()
+        try:
+            channel = await self.client.create_dm(discord.Object(user_id))
+        except (discord.Forbidden, discord.NotFound) as exc:
+            raise PostRejected(f"I cannot open a direct message with this member ({exc.text})") from exc
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
+            raise PostFailed(str(exc) or type(exc).__name__) from exc
+        return channel.id
 
     async def find(self, channel_id: int, content: str, since: datetime) -> int | None:
         """The bot's own message with exactly `content`, posted since `since` (less clock skew), if any.

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 
-from bot.commands.registry import REGISTRY, Command, dispatch
+from bot.commands.registry import REGISTRY, Command, CommandContext, dispatch, dispatch_component, find_component
 from bot.commands.replies import COLOUR, INTERNAL_ERROR, Embed, Reply, error_reply
+from bot.discord.components import view_for
 from bot.metrics import INTERACTION_LATENCY
 
 if TYPE_CHECKING:
@@ -40,17 +41,30 @@ def discord_embed(embed: Embed) -> discord.Embed:
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     embeds = [discord_embed(e) for e in reply.embeds]
+    view = view_for(reply.components) or discord.utils.MISSING
     if interaction.response.is_done():
         await interaction.followup.send(
             content=reply.content or discord.utils.MISSING,
             embeds=embeds,
             ephemeral=reply.ephemeral,
             allowed_mentions=NO_PINGS,
+            view=view,
         )
     else:
         await interaction.response.send_message(
-            content=reply.content, embeds=embeds, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS
+            content=reply.content, embeds=embeds, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS, view=view
         )
+
+
+async def send_with_notice(interaction: discord.Interaction, reply: Reply, notice: str | None) -> None:
+    """The reply, and a notice the member is owed (e.g. their DMs were closed to a reminder), seen by them alone:
+    prepended to a private reply, or as a private follow-up to a public one."""
+    if notice and reply.ephemeral:
+        reply.content = f"{notice}\n\n{reply.content or ''}".strip()[:2000]
+        notice = None
+    await send_reply(interaction, reply)
+    if notice:
+        await interaction.followup.send(content=notice, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
 def client_of(interaction: discord.Interaction) -> ReleaseBot:
@@ -76,8 +90,8 @@ async def run_command(interaction: discord.Interaction, name: str, /, **options:
     try:
         if spec.touches_storage:  # "thinking…" at once, as private as the reply will be; the reply follows up
             await interaction.response.defer(ephemeral=spec.ephemeral, thinking=True)
-        reply = await _reply_in_time(interaction, spec, options)
-        await send_reply(interaction, reply)
+        ctx, reply = await _reply_in_time(interaction, spec, options)
+        await send_with_notice(interaction, reply, ctx.notice)
     except discord.NotFound as exc:
         if not expired(exc):
             raise
@@ -86,12 +100,39 @@ async def run_command(interaction: discord.Interaction, name: str, /, **options:
         INTERACTION_LATENCY.labels(command=name).observe(time.perf_counter() - started)
 
 
-async def _reply_in_time(interaction: discord.Interaction, spec: Command, options: dict[str, Any]) -> Reply:
+async def run_component(interaction: discord.Interaction, custom_id: str, values: list[str]) -> None:
+    """A press of a declared button or select: like a slash command, through `dispatch_component`."""
+    found = find_component(custom_id)
+    name = f"component {found[0].name if found else '?'}"
+    started = time.perf_counter()
+    try:
+        if found is not None and found[0].touches_storage:
+            await interaction.response.defer(ephemeral=found[0].ephemeral, thinking=True)
+        ctx = await client_of(interaction).command_context(interaction, datetime.now(UTC))
+        reply = await dispatch_component(custom_id, values, ctx)
+        await send_with_notice(interaction, reply, ctx.notice)
+    except discord.NotFound as exc:
+        if not expired(exc):
+            raise
+        log_expired(name, interaction)
+    except Exception:  # nothing else would tell the member: discord.py only logs a failed item callback
+        log.exception("%s failed", name)
+        try:
+            await send_reply(interaction, error_reply(INTERNAL_ERROR))
+        except discord.HTTPException:
+            log.warning("could not tell the user about an error (the interaction may have expired)")
+    finally:
+        INTERACTION_LATENCY.labels(command=name).observe(time.perf_counter() - started)
+
+
+async def _reply_in_time(
+    interaction: discord.Interaction, spec: Command, options: dict[str, Any]
+) -> tuple[CommandContext, Reply]:
     """The handler's reply; deferred after DEFER_AFTER seconds if it is not ready by then and not deferred yet."""
 
-    async def answer() -> Reply:
+    async def answer() -> tuple[CommandContext, Reply]:
         ctx = await client_of(interaction).command_context(interaction, datetime.now(UTC))
-        return await dispatch(spec.name, options, ctx)
+        return ctx, await dispatch(spec.name, options, ctx)
 
     work = asyncio.ensure_future(answer())
     try:
@@ -122,4 +163,4 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
         log.warning("could not tell the user about an error (the interaction may have expired)")
 
 
-__all__ = ["client_of", "on_app_command_error", "run_command", "send_reply"]
+__all__ = ["client_of", "on_app_command_error", "run_command", "run_component", "send_reply"]

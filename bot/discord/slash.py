@@ -115,20 +115,30 @@ def app_command(spec: Command) -> app_commands.Command[Any, ..., None]:
     return command
 
 
-def _access(specs: list[Command]) -> tuple[bool, bool]:
-    """(admin, guild_only) of a top-level command: Discord has no permissions or contexts per sub-command."""
-    admin, guild_only = {s.admin for s in specs}, {s.guild_only for s in specs}
-    if len(admin) > 1 or len(guild_only) > 1:
-        raise ValueError(f"/{specs[0].name.split()[0]}: its sub-commands disagree on admin or guild_only")
-    return admin.pop(), guild_only.pop()
+def _access(specs: list[Command]) -> tuple[bool, bool, bool]:
+    """(admin, guild_only, anywhere) of a top-level command: Discord has no permissions or contexts per
+    sub-command."""
+    admin, guild_only, anywhere = {s.admin for s in specs}, {s.guild_only for s in specs}, {s.anywhere for s in specs}
+    if len(admin) > 1 or len(guild_only) > 1 or len(anywhere) > 1:
+        raise ValueError(f"/{specs[0].name.split()[0]}: its sub-commands disagree on admin, guild_only or anywhere")
+    access = admin.pop(), guild_only.pop(), anywhere.pop()
+    if access[1] and access[2]:
+        raise ValueError(f"/{specs[0].name.split()[0]}: guild_only and anywhere exclude each other")
+    return access
 
 
-def _gate(target: app_commands.Command[Any, ..., None] | app_commands.Group, admin: bool, guild_only: bool) -> None:
+def _gate(
+    target: app_commands.Command[Any, ..., None] | app_commands.Group, admin: bool, guild_only: bool, anywhere: bool
+) -> None:
     if admin:  # hidden from members without Manage Server; the handlers check again
         target.default_permissions = discord.Permissions(manage_guild=True)
     if guild_only:
         target.guild_only = True
         target.allowed_contexts = app_commands.AppCommandContext(guild=True)
+        target.allowed_installs = app_commands.AppInstallationType(guild=True)
+    if anywhere:  # installed to a server or to a member's account; in servers, DMs with the bot and group DMs
+        target.allowed_installs = app_commands.AppInstallationType(guild=True, user=True)
+        target.allowed_contexts = app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
 
 
 def app_commands_for(registry: Registry = REGISTRY) -> list[app_commands.Command[Any, ..., None] | app_commands.Group]:

@@ -52,6 +52,18 @@ from bot.config import Settings
 from bot.domain.announcements import PostFailed, PostRejected, PostUnverifiable, Subscription
 from bot.domain.plan import PlannedPost, build_plan, post_for_key, post_text
 from bot.domain.releases import Catalogue, Release, UnknownRelease
+from bot.domain.reminders import (
+    DM_GUILD,
+    LABELS,
+    OFFSETS,
+    DmClosed,
+    Reminder,
+    due_at,
+    grace_kind,
+    parse_key,
+    reminder_key,
+    reminder_text,
+)
 from bot.metrics import DELIVERY_DELAY, POSTS, QUEUE_DEPTH
 from bot.storage.models import Delivery
 from bot.storage.repository import Store
@@ -107,8 +119,11 @@ class Poster(Protocol):
         """Wait for a pacing slot (an urgent one goes before every waiting fan-out post)."""
         ...
 
-    async def send(self, channel_id: int, content: str, nonce: str, role_id: int | None) -> int:
-        """Send now, without pacing (the caller took a slot); the new message's id."""
+    async def send(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+    ) -> int:
+        """Send now, without pacing (the caller took a slot); the new message's id. `remind`: a release id whose
+        "Remind me" button goes under the post."""
         ...
 
     async def post(
@@ -121,9 +136,28 @@ class Poster(Protocol):
         """The id of the bot's message with exactly this text posted since `since`, if any."""
         ...
 
+    async def open_dm(self, user_id: int) -> int:
+        """The id of the DM channel with a member (opened if need be; opening takes a pacing slot of its own)."""
+        ...
+
+
+DM_CLOSED_NOTICE = (
+    "🔕 I could not send you your reminder for **{title}**: your direct messages are closed to me. "
+    "Allow direct messages from this server's members (or from apps) and set the reminder again with `/remind me`."
+)
+
 
 def job_id(release_id: str, key: str, at: datetime) -> str:
     return f"post:{release_id}:{key}@{int(at.timestamp())}"
+
+
+def reminder_job_id(release_id: str, before: str, at: datetime) -> str:
+    return f"remind:{release_id}:{before}@{int(at.timestamp())}"
+
+
+def _dm_sub(release_id: str, now: datetime) -> Subscription:
+    """The stand-in subscription of a DM reminder on the delivery queue: no server, no channel, no role."""
+    return Subscription(DM_GUILD, release_id, 0, None, "UTC", None, False, None, now, now)
 
 
 @dataclass
@@ -156,6 +190,7 @@ class Outgoing:
     late: bool = False  # sent after downtime: labelled so
     delivery: Delivery | None = None  # its claim, once there is one (a retry, or a claim taken over)
     attempt: int = 0
+    reminder: Reminder | None = None  # a member's DM reminder (then `sub` is a stand-in for no server)
 
 
 class BadSubscription(Exception):
@@ -194,6 +229,7 @@ class Announcer:
         self._stopping = False
         self._mine: set[int] = set()  # ledger ids this process is sending or will retry: not for the sweep
         self._groups: dict[str, Group] = {}  # job id -> the servers that job posts to
+        self._reminder_jobs: dict[str, tuple[str, str, datetime]] = {}  # job id -> (release, before, due)
         self._zones: dict[int, tuple[float, str | None]] = {}  # guild -> (valid until, time zone)
         self._bad: dict[tuple[int, str], str] = {}  # (guild, release) -> why its stored settings do not parse
 
@@ -280,6 +316,7 @@ class Announcer:
         now = self.clock()
         await self._with_retries("start-up", self.recover, now)
         await self._with_retries("catch-up", self.catch_up, now)
+        await self._with_retries("reminder catch-up", self.catch_up_reminders, now)
         await self._with_retries("scheduling", self.rebuild, now)
         log.info(
             "scheduled %d posts in %d timers in %.2f s",
@@ -366,6 +403,7 @@ class Announcer:
                 current.guilds.clear()
                 current.guilds.update(group.guilds)
         await self._pause_unreadable()
+        await self.rebuild_reminders(now)
 
     async def reschedule_guild(self, guild_id: int) -> None:
         """After a settings change: that server's jobs, derived again from storage."""
@@ -412,6 +450,118 @@ class Announcer:
                 continue
             ident = job_id(sub.release_id, post.key, post.at)
             groups.setdefault(ident, Group(post.at, sub.release_id, post.key, set())).guilds.add(sub.guild_id)
+
+    # ---- members' DM reminders: one timer per (release, before) for all its members --------------------------
+
+    async def rebuild_reminders(self, now: datetime) -> None:
+        """Timers for every (release, before) that has reminders; reminders of releases long out are pruned."""
+        gone = [r.id for r in self.catalogue.releases if now - r.release_at > self.settings.premiere_grace]
+        if gone:
+            await self.store.prune_reminders(gone)
+        slots = await self.store.reminder_slots(self.upcoming_release_ids(now))
+        fresh = {}
+        for release_id, before in slots:
+            release = self.release_of(_dm_sub(release_id, now))
+            if release is None or before not in OFFSETS:
+                continue
+            at = due_at(release, before)
+            if now < at <= now + HORIZON:
+                fresh[reminder_job_id(release_id, before, at)] = (release_id, before, at)
+        for ident, slot in fresh.items():
+            if ident not in self._reminder_jobs:
+                self._add_reminder_job(ident, slot)
+        for ident in list(self._reminder_jobs):
+            if ident not in fresh:
+                self._reminder_jobs.pop(ident)
+                if self.scheduler.get_job(ident) is not None:
+                    self.scheduler.remove_job(ident)
+
+    def schedule_reminder(self, reminder: Reminder) -> datetime:
+        """After a member set a reminder: its (release, before) timer exists (shared with every other member)."""
+        release = self.catalogue.get(reminder.release_id)
+        at = due_at(release, reminder.before)
+        ident = reminder_job_id(reminder.release_id, reminder.before, at)
+        if ident not in self._reminder_jobs and at <= self.clock() + HORIZON:
+            self._add_reminder_job(ident, (reminder.release_id, reminder.before, at))
+        return at
+
+    def _add_reminder_job(self, ident: str, slot: tuple[str, str, datetime]) -> None:
+        self._reminder_jobs[ident] = slot
+        self.scheduler.add_job(
+            self._fire_reminders, DateTrigger(slot[2], timezone=UTC), id=ident, args=(ident,), replace_existing=True
+        )
+
+    def reminder_job_count(self) -> int:
+        return len(self._reminder_jobs)
+
+    async def _fire_reminders(self, ident: str) -> None:
+        """A (release, before) moment came: queue one DM per member who asked, read from storage (retried)."""
+        slot = self._reminder_jobs.get(ident)
+        if slot is None:
+            return
+        release_id, before, at = slot
+        delays = self.timing.read_delays
+        attempt = 0
+        while True:
+            try:
+                found = await self.store.reminders(release_id=release_id, before=before)
+                break
+            except Exception as exc:
+                if self.clock() - at > self.grace(grace_kind(before)):
+                    log.error(
+                        "reminders %s of %s: storage unreadable past their grace window (%s)", before, release_id, exc
+                    )
+                    self._reminder_jobs.pop(ident, None)
+                    return
+                delay = delays[min(attempt, len(delays) - 1)]
+                attempt += 1
+                log.warning(
+                    "reminders %s of %s: reading storage failed (%s); again in %s s", before, release_id, exc, delay
+                )
+                await asyncio.sleep(delay)
+        self._reminder_jobs.pop(ident, None)
+        for reminder in found:
+            self._enqueue(self._reminder_item(reminder, at))
+
+    def _reminder_item(self, reminder: Reminder, at: datetime, **fields: object) -> Outgoing:
+        key = reminder_key(reminder.user_id, reminder.before)
+        post = PlannedPost(at, grace_kind(reminder.before), key, LABELS[reminder.before])
+        return Outgoing(_dm_sub(reminder.release_id, reminder.created_at), post, reminder=reminder, **fields)  # type: ignore[arg-type]
+
+    async def _deliver_reminder(self, item: Outgoing, reminder: Reminder, release: Release) -> None:
+        """Claim, open the DM, send, confirm: the channel posts' rules, to one member."""
+        post = item.post
+        now = self.clock()
+        if item.delivery is None:
+            if now - post.at > self.grace(post.kind):
+                why = f"due {_ago(now - post.at)} ago, past its grace window"
+                if await self.store.claim_reminder(reminder, post.at, now, state="skipped", detail=why):
+                    self._outcome("skipped", item.sub, post.key, why)
+                return
+            text = reminder_text(release, reminder.before, late=item.late)
+            item.delivery = await self.store.claim_reminder(
+                reminder, post.at, now, late=item.late, content=text, lease_until=now + self.timing.lease
+            )
+            if item.delivery is None:
+                return  # another path or process has it
+            self._mine.add(item.delivery.id)
+        delivery = item.delivery
+        try:
+            channel_id = delivery.channel_id or await self.poster.open_dm(reminder.user_id)
+            delivery.channel_id = channel_id
+            if await self._settled_by_reconciling(item, release):
+                return
+            assert delivery.content is not None
+            message_id = await self.poster.send(channel_id, delivery.content, delivery.nonce, None)
+        except DmClosed as exc:  # never retried: the member is told once, the next time they use the bot
+            await self._finish(item, "failed", str(exc))
+            await self.store.add_notice(reminder.user_id, DM_CLOSED_NOTICE.format(title=release.title), self.clock())
+        except PostRejected as exc:
+            await self._finish(item, "failed", str(exc))
+        except PostFailed as exc:
+            await self._retry_or_give_up(item, str(exc))
+        else:
+            await self._finish_sent(item, message_id)
 
     def job_count(self) -> int:
         return len(self._groups)
@@ -522,6 +672,9 @@ class Announcer:
         release = self.release_of(sub)
         if release is None:
             return
+        if item.reminder is not None:
+            await self._deliver_reminder(item, item.reminder, release)
+            return
         now = self.clock()
         if item.delivery is None:
             if now - post.at > self.grace(post.kind):
@@ -541,7 +694,11 @@ class Announcer:
                 return
             delivery = item.delivery
             assert delivery is not None and delivery.content is not None
-            message_id = await self.poster.send(delivery.channel_id, delivery.content, delivery.nonce, sub.role_id)
+            # Members can ask for their own DM from the post, until the release is out.
+            remind = sub.release_id if post.kind != "premiere" else None
+            message_id = await self.poster.send(
+                delivery.channel_id, delivery.content, delivery.nonce, sub.role_id, remind=remind
+            )
         except PostRejected as exc:
             reason = str(exc)
             await self._finish(item, "failed", reason)
@@ -561,6 +718,7 @@ class Announcer:
         assert delivery is not None
         if delivery.content is None:  # a claim from before the text was stored
             delivery.content = self._text(item.sub, release, item.post, delivery.late)
+        reminder = item.reminder
         if self.clock() - delivery.claimed_at <= self.timing.nonce_window:
             return False  # Discord still deduplicates the nonce: sending again is safe
         try:
@@ -578,7 +736,12 @@ class Announcer:
             )
             return True
         if item.late and not delivery.late:  # sent only now, after the bot was down: say so
-            delivery.content, delivery.late = self._text(item.sub, release, item.post, True), True
+            delivery.content = (
+                reminder_text(release, reminder.before, late=True)
+                if reminder is not None
+                else self._text(item.sub, release, item.post, True)
+            )
+            delivery.late = True
             await self.store.rewrite(delivery.id, delivery.content, late=True)
         await self.poster.wait_turn()  # the read took the slot
         return False
@@ -635,7 +798,7 @@ class Announcer:
         delivery = item.delivery
         assert delivery is not None
         now = self.clock()
-        await self.store.finish(delivery.id, "sent", now, message_id=message_id)
+        await self.store.finish(delivery.id, "sent", now, message_id=message_id, channel_id=delivery.channel_id)
         self._mine.discard(delivery.id)
         DELIVERY_DELAY.observe(max(0.0, (now - item.post.at).total_seconds()))
         self._outcome("late" if delivery.late else "sent", item.sub, item.post.key, how or None)
@@ -651,14 +814,9 @@ class Announcer:
         """One log line and one count per post outcome: sent | late | skipped | failed."""
         POSTS.labels(outcome=outcome).inc()
         level = logging.WARNING if outcome == "failed" else logging.INFO
+        where = "DM reminder" if sub.guild_id == DM_GUILD else f"server {sub.guild_id}"
         log.log(
-            level,
-            "post %s: server %s, release %s, post %s%s",
-            outcome,
-            sub.guild_id,
-            sub.release_id,
-            key,
-            f": {why}" if why else "",
+            level, "post %s: %s, release %s, post %s%s", outcome, where, sub.release_id, key, f": {why}" if why else ""
         )
 
     # ---- after a restart ----------------------------------------------------------------------------------
@@ -676,6 +834,9 @@ class Announcer:
             return
         subs = {(s.guild_id, s.release_id): s for s in await self.store.subscriptions()}
         for delivery in claims:
+            if delivery.user_id is not None:
+                await self._recover_reminder(delivery, now)
+                continue
             sub = subs.get((delivery.guild_id, delivery.release_id))
             post = self.post(sub, delivery.post_key) if sub is not None and not sub.paused else None
             if sub is None or post is None:
@@ -693,6 +854,41 @@ class Announcer:
                 self._mine.add(delivery.id)
                 self._enqueue(Outgoing(sub, post, late=True, delivery=delivery))
         await self._pause_unreadable()
+
+    async def _recover_reminder(self, delivery: Delivery, now: datetime) -> None:
+        parsed = parse_key(delivery.post_key)
+        wanted = await self.store.reminders(delivery.user_id, delivery.release_id, parsed[1] if parsed else None)
+        release = self.release_of(_dm_sub(delivery.release_id, now))
+        if not wanted or release is None:
+            if await self.store.take_over(delivery, now + self.timing.lease):
+                await self.store.finish(delivery.id, "skipped", now, detail="the reminder was cancelled")
+            return
+        if await self.store.take_over(delivery, now + self.timing.lease):
+            self._mine.add(delivery.id)
+            self._enqueue(self._reminder_item(wanted[0], delivery.due_at, late=True, delivery=delivery))
+
+    async def catch_up_reminders(self, now: datetime) -> None:
+        """Reminders missed while offline: sent once, marked late, inside the grace window; else skipped."""
+        release_ids = [r.id for r in self.catalogue.releases if r.release_at - max(OFFSETS.values()) <= now]
+        found = await self.store.reminders() if release_ids else []
+        if not found:
+            return
+        settled = await self.store.settled_keys(guild_id=DM_GUILD)
+        for reminder in found:
+            release = self.release_of(_dm_sub(reminder.release_id, now))
+            if release is None:
+                continue
+            at = due_at(release, reminder.before)
+            key = reminder_key(reminder.user_id, reminder.before)
+            if at > now or reminder.created_at >= at or (DM_GUILD, reminder.release_id, key) in settled:
+                continue
+            item = self._reminder_item(reminder, at, late=True)
+            if now - at <= self.grace(item.post.kind):
+                self._enqueue(item)
+            else:
+                why = f"missed while the bot was offline ({_ago(now - at)} ago, past its grace window)"
+                if await self.store.claim_reminder(reminder, at, now, state="skipped", detail=why):
+                    self._outcome("skipped", item.sub, key, why)
 
     async def catch_up(self, now: datetime) -> None:
         """Posts missed while offline: the latest one inside its grace window is sent, marked late; the rest

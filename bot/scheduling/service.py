@@ -9,11 +9,12 @@ from datetime import datetime
 from bot.domain.announcements import PostOutcome, Subscription
 from bot.domain.plan import PlannedPost
 from bot.domain.releases import Release
+from bot.domain.reminders import Reminder, ReminderOutcome
 from bot.scheduling.announcer import Announcer
 
 
 class AnnouncementService:
-    """The `bot.commands.services.Announcements` port, over the store and the announcer's timers."""
+    """The `bot.commands.services.Announcements` and `Reminders` ports, over the store and the announcer's timers."""
 
     def __init__(self, announcer: Announcer) -> None:
         self.announcer = announcer
@@ -57,3 +58,26 @@ class AnnouncementService:
     async def send_test(self, channel_id: int, text: str) -> None:
         # A nonce of its own (never a real post's), no role: a test pings nobody; urgent: an admin is waiting.
         await self.announcer.poster.post(channel_id, text, "t" + secrets.token_hex(12), None, urgent=True)
+
+    # ---- members' reminders -------------------------------------------------------------------------------
+
+    async def set_reminder(self, user_id: int, release_id: str, before: str, now: datetime) -> tuple[Reminder, bool]:
+        reminder, replaced = await self.store.save_reminder(user_id, release_id, before, now)
+        self.announcer.schedule_reminder(reminder)
+        return reminder, replaced
+
+    async def reminders_of(self, user_id: int) -> Sequence[Reminder]:
+        return await self.store.reminders(user_id)
+
+    async def reminder_outcomes(self, user_id: int) -> Sequence[ReminderOutcome]:
+        return await self.store.reminder_outcomes(user_id)
+
+    async def cancel_reminders(self, user_id: int, release_id: str | None) -> int:
+        # The shared (release, before) timer stays: when it fires it reads who still wants a DM.
+        return await self.store.delete_reminders(user_id, release_id)
+
+    async def forget_member(self, user_id: int) -> int:
+        return await self.store.forget_member(user_id)
+
+    async def take_notice(self, user_id: int) -> str | None:
+        return await self.store.take_notice(user_id)

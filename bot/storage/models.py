@@ -1,4 +1,4 @@
-"""Tables: server settings, announcement subscriptions, and the delivery ledger."""
+"""Tables: server settings, announcement subscriptions, the delivery ledger, members' reminders and notices."""
 
 from __future__ import annotations
 
@@ -88,3 +88,28 @@ class Delivery(Base):
     # Until this instant the claim's sender is at work on it (sending, or waiting to retry); after it, any
     # process's sweep may take the claim over.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set for a member's DM reminder (whose guild_id is 0 and channel_id the DM channel); None for a channel post.
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+
+
+class Reminder(Base):
+    """A member's reminder: a DM `before` (a key of bot.domain.reminders.OFFSETS) a release; one per release."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("user_id", "release_id", name="uq_reminder_user_release"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    release_id: Mapped[str] = mapped_column(String(64), index=True)
+    before: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MemberNotice(Base):
+    """Something to tell a member once, privately, the next time they use the bot (e.g. their DMs are closed)."""
+
+    __tablename__ = "member_notices"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

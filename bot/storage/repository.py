@@ -12,7 +12,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.domain import announcements as domain
-from bot.storage.models import Delivery, GuildSettings, Subscription
+from bot.domain import reminders as dm
+from bot.storage.models import Delivery, GuildSettings, MemberNotice, Reminder, Subscription
 
 
 def delivery_nonce(guild_id: int, release_id: str, post_key: str) -> str:
@@ -34,6 +35,10 @@ def _subscription(row: Subscription) -> domain.Subscription:
         row.created_at,
         row.updated_at,
     )
+
+
+def _reminder(row: Reminder) -> dm.Reminder:
+    return dm.Reminder(row.user_id, row.release_id, row.before, row.created_at)
 
 
 class Store:
@@ -147,16 +152,76 @@ class Store:
         lease_until: datetime | None = None,
     ) -> Delivery | None:
         """Insert the ledger row for a post; None if any process claimed (or settled) it before."""
+        return await self._claim(
+            sub.guild_id,
+            sub.release_id,
+            post_key,
+            sub.channel_id,
+            due_at,
+            now,
+            state,
+            late,
+            detail,
+            content,
+            lease_until,
+        )
+
+    async def claim_reminder(
+        self,
+        reminder: dm.Reminder,
+        due_at: datetime,
+        now: datetime,
+        *,
+        channel_id: int = 0,
+        state: str = "claimed",
+        late: bool = False,
+        detail: str | None = None,
+        content: str | None = None,
+        lease_until: datetime | None = None,
+    ) -> Delivery | None:
+        """The ledger row of a member's DM reminder (guild 0, the DM channel, the member's id); None if taken."""
+        key = dm.reminder_key(reminder.user_id, reminder.before)
+        return await self._claim(
+            dm.DM_GUILD,
+            reminder.release_id,
+            key,
+            channel_id,
+            due_at,
+            now,
+            state,
+            late,
+            detail,
+            content,
+            lease_until,
+            user_id=reminder.user_id,
+        )
+
+    async def _claim(
+        self,
+        guild_id: int,
+        release_id: str,
+        post_key: str,
+        channel_id: int,
+        due_at: datetime,
+        now: datetime,
+        state: str,
+        late: bool,
+        detail: str | None,
+        content: str | None,
+        lease_until: datetime | None,
+        user_id: int | None = None,
+    ) -> Delivery | None:
         values = {
-            "guild_id": sub.guild_id,
-            "release_id": sub.release_id,
+            "guild_id": guild_id,
+            "release_id": release_id,
             "post_key": post_key,
-            "channel_id": sub.channel_id,
+            "channel_id": channel_id,
+            "user_id": user_id,
             "due_at": due_at,
             "state": state,
             "late": late,
             "detail": detail,
-            "nonce": delivery_nonce(sub.guild_id, sub.release_id, post_key),
+            "nonce": delivery_nonce(guild_id, release_id, post_key),
             "claimed_at": now,
             "finished_at": now if state != "claimed" else None,
             "content": content,
@@ -175,14 +240,25 @@ class Store:
             return await s.get(Delivery, inserted)
 
     async def finish(
-        self, delivery_id: int, state: str, now: datetime, message_id: int | None = None, detail: str | None = None
+        self,
+        delivery_id: int,
+        state: str,
+        now: datetime,
+        message_id: int | None = None,
+        detail: str | None = None,
+        channel_id: int | None = None,
     ) -> None:
+        values: dict[str, Any] = {
+            "state": state,
+            "message_id": message_id,
+            "detail": detail,
+            "finished_at": now,
+            "lease_until": None,
+        }
+        if channel_id is not None:  # a DM reminder's channel, known only once the DM was opened
+            values["channel_id"] = channel_id
         async with self.session.begin() as s:
-            await s.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(state=state, message_id=message_id, detail=detail, finished_at=now, lease_until=None)
-            )
+            await s.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
     async def extend_lease(self, delivery_id: int, until: datetime) -> None:
         """The sender is still at work on this claim (e.g. waiting to retry): no sweep takes it before `until`."""
@@ -251,3 +327,100 @@ class Store:
             )
             for d in await self.deliveries(guild_id)
         ]
+
+    # ---- members' reminders and notices -------------------------------------------------------------------
+
+    async def save_reminder(
+        self, user_id: int, release_id: str, before: str, now: datetime, limit: int = dm.MAX_PER_MEMBER
+    ) -> tuple[dm.Reminder, bool]:
+        """Create the member's reminder for a release, or change its `before`; (it, whether it replaced one).
+        Raises TooManyReminders for a new one beyond `limit`."""
+        async with self.session.begin() as s:
+            rows = (await s.execute(select(Reminder).where(Reminder.user_id == user_id))).scalars().all()
+            row = next((r for r in rows if r.release_id == release_id), None)
+            replaced = row is not None
+            if row is None:
+                if len(rows) >= limit:
+                    raise dm.TooManyReminders(limit)
+                row = Reminder(user_id=user_id, release_id=release_id)
+                s.add(row)
+            row.before, row.created_at = before, now
+        return _reminder(row), replaced
+
+    async def reminders(
+        self, user_id: int | None = None, release_id: str | None = None, before: str | None = None
+    ) -> list[dm.Reminder]:
+        query = select(Reminder).order_by(Reminder.user_id, Reminder.release_id)
+        if user_id is not None:
+            query = query.where(Reminder.user_id == user_id)
+        if release_id is not None:
+            query = query.where(Reminder.release_id == release_id)
+        if before is not None:
+            query = query.where(Reminder.before == before)
+        async with self.session() as s:
+            return [_reminder(row) for row in (await s.execute(query)).scalars()]
+
+    async def reminder_slots(self, release_ids: Sequence[str]) -> set[tuple[str, str]]:
+        """(release, before) pairs that have at least one reminder: one timer each, for all their members."""
+        query = select(Reminder.release_id, Reminder.before).where(Reminder.release_id.in_(release_ids)).distinct()
+        async with self.session() as s:
+            return {(r, b) for r, b in (await s.execute(query)).all()}
+
+    async def prune_reminders(self, release_ids: Sequence[str]) -> int:
+        """Reminders of releases long out, with their ledger rows: nothing can be sent for them any more."""
+        async with self.session.begin() as s:
+            gone = (await s.execute(delete(Reminder).where(Reminder.release_id.in_(release_ids)))).rowcount  # type: ignore[attr-defined]
+            await s.execute(delete(Delivery).where(Delivery.user_id.is_not(None), Delivery.release_id.in_(release_ids)))
+            return gone  # type: ignore[no-any-return]
+
+    async def delete_reminders(self, user_id: int, release_id: str | None = None) -> int:
+        query = delete(Reminder).where(Reminder.user_id == user_id)
+        if release_id is not None:
+            query = query.where(Reminder.release_id == release_id)
+        async with self.session.begin() as s:
+            return (await s.execute(query)).rowcount  # type: ignore[attr-defined,no-any-return]
+
+    async def reminder_outcomes(self, user_id: int) -> list[dm.ReminderOutcome]:
+        """The member's DM reminders in the ledger, oldest first."""
+        query = select(Delivery).where(Delivery.user_id == user_id).order_by(Delivery.due_at, Delivery.id)
+        async with self.session() as s:
+            rows = (await s.execute(query)).scalars().all()
+        found = []
+        for d in rows:
+            parsed = dm.parse_key(d.post_key)
+            if parsed is not None:
+                found.append(dm.ReminderOutcome(d.release_id, parsed[1], d.due_at, d.state, d.late, d.detail))
+        return found
+
+    async def add_notice(self, user_id: int, text: str, now: datetime) -> None:
+        """Tell the member once, next time (a newer notice replaces an unread one)."""
+        statement = (
+            self._insert()(MemberNotice)
+            .values(user_id=user_id, text=text, created_at=now)
+            .on_conflict_do_update(index_elements=["user_id"], set_={"text": text, "created_at": now})
+        )
+        async with self.session.begin() as s:
+            await s.execute(statement)
+
+    async def take_notice(self, user_id: int) -> str | None:
+        """The member's pending notice, removed: shown exactly once (whoever deletes it shows it)."""
+        async with self.session.begin() as s:
+            row = await s.get(MemberNotice, user_id)
+            if row is None:
+                return None
+            deleted = await s.execute(
+                delete(MemberNotice).where(MemberNotice.user_id == user_id, MemberNotice.created_at == row.created_at)
+            )
+            return row.text if deleted.rowcount else None  # type: ignore[attr-defined]
+
+    async def forget_member(self, user_id: int) -> int:
+        """/privacy forget: the member's reminders, their ledger rows and notices; how many rows went."""
+        async with self.session.begin() as s:
+            gone = 0
+            for query in (
+                delete(Reminder).where(Reminder.user_id == user_id),
+                delete(Delivery).where(Delivery.user_id == user_id),
+                delete(MemberNotice).where(MemberNotice.user_id == user_id),
+            ):
+                gone += (await s.execute(query)).rowcount  # type: ignore[attr-defined]
+            return gone

@@ -1,0 +1,255 @@
+"""Members' DM reminders through the shared handlers and the real store and announcer (Discord faked at the
+poster): /remind, the Remind me button and its menu, /privacy, delivery through the ledger, closed DMs, downtime."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.commands.registry import REGISTRY, CommandContext, dispatch, dispatch_component
+from bot.console import answer
+from bot.domain.reminders import DmClosed, reminder_key
+from bot.sandbox.limits import message_errors
+from bot.scheduling.announcer import Announcer, Timing
+from bot.scheduling.service import AnnouncementService
+from bot.storage.database import create_engine, upgrade
+from bot.storage.repository import Store, delivery_nonce
+from tests.conftest import upcoming_release
+
+SOON = datetime(2030, 5, 1, 18, 0, tzinfo=UTC)  # "The Lighthouse Keeper", featured
+RELEASE_ID = "the-lighthouse-keeper"
+ALICE, BOB = 111, 222
+
+
+class DmPoster:
+    """Discord's side of a DM: records what each member would receive; a member in `closed` refuses DMs."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str, str]] = []  # (DM channel, text, nonce)
+        self.closed: set[int] = set()
+        self.opened = 0
+
+    async def wait_turn(self, urgent: bool = False) -> None:
+        await asyncio.sleep(0)
+
+    async def open_dm(self, user_id: int) -> int:
+        self.opened += 1
+        return 10_000 + user_id
+
+    async def send(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+    ) -> int:
+        assert role_id is None and remind is None  # a DM pings nobody and carries no button
+        if channel_id - 10_000 in self.closed:
+            raise DmClosed("the member's DMs are closed (Cannot send messages to this user)")
+        self.sent.append((channel_id, content, nonce))
+        return 5000 + len(self.sent)
+
+    async def post(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, urgent: bool = False
+    ) -> int:
+        return await self.send(channel_id, content, nonce, role_id)
+
+    async def find(self, channel_id: int, content: str, since: datetime) -> int | None:
+        return None
+
+    def to(self, user_id: int) -> list[str]:
+        return [text for channel, text, _ in self.sent if channel == 10_000 + user_id]
+
+
+@dataclass
+class World:
+    announcer: Announcer
+    poster: DmPoster
+    clock: list[datetime]
+
+    async def press(self, user_id: int, custom_id: str, *values: str) -> dict:
+        reply = await dispatch_component(custom_id, list(values), self.ctx(user_id))
+        return self.checked(reply.payload())
+
+    async def run(self, user_id: int, command: str, **options: str) -> dict:
+        reply = await dispatch(command, options, self.ctx(user_id))
+        return self.checked(reply.payload())
+
+    def ctx(self, user_id: int) -> CommandContext:
+        service = AnnouncementService(self.announcer)
+        settings, catalogue = self.announcer.settings, self.announcer.catalogue
+        return CommandContext(catalogue, settings, self.clock[0], user_id=user_id, reminders=service, services=service)
+
+    @staticmethod
+    def checked(payload: dict) -> dict:
+        assert message_errors(payload) == {}, payload
+        assert payload["flags"] == 64  # everything about a member's reminders is private
+        return payload
+
+
+@pytest.fixture
+async def world(config, database_url: str):  # type: ignore[no-untyped-def]
+    cfg = upcoming_release(config, SOON)
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    clock = [SOON - timedelta(days=3)]
+    poster = DmPoster()
+    timing = Timing(retry_delays=(0.01,), read_delays=(0.01,), workers=4)
+    announcer = Announcer(Store(engine), cfg.catalogue, cfg.settings, poster, clock=lambda: clock[0], timing=timing)
+    yield World(announcer, poster, clock)
+    await announcer.stop()
+    await engine.dispose()
+
+
+async def deliver(world: World, at: datetime) -> None:
+    """Let the (release, before) timers due by `at` fire, and the workers drain the queue."""
+    world.clock[0] = at
+    for ident, (_, _, due) in sorted(world.announcer._reminder_jobs.items()):
+        if due <= at:
+            await world.announcer._fire_reminders(ident)
+    world.announcer._start_workers()
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        if world.announcer.queued() == 0 and not any(world.announcer._workers.values()):
+            break
+    await world.announcer.stop()
+
+
+def stamp(moment: datetime, style: str) -> str:
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+async def test_button_press_sets_one_hour_and_shows_the_menu(world: World) -> None:
+    reply = await world.press(ALICE, f"remind:{RELEASE_ID}")
+    due = SOON - timedelta(hours=1)
+    assert reply["content"].startswith(
+        f"🔔 I'll send you a direct message **1 hour before** **The Lighthouse Keeper**: {stamp(due, 'F')}"
+    )
+    select, cancel = (row["components"][0] for row in reply["components"])
+    assert select["custom_id"] == f"remind-at:{RELEASE_ID}" and select["type"] == 3
+    assert [(o["value"], o["default"]) for o in select["options"]] == [("1d", False), ("1h", True), ("0m", False)]
+    assert cancel["custom_id"] == f"remind-cancel:{RELEASE_ID}" and cancel["label"] == "Cancel"
+    # One timer for (release, 1h), whoever asks.
+    await world.press(BOB, f"remind:{RELEASE_ID}")
+    assert world.announcer.reminder_job_count() == 1
+    # Choosing "1 day before" in the menu changes Alice's reminder; a second timer, for 1d.
+    changed = await world.press(ALICE, f"remind-at:{RELEASE_ID}", "1d")
+    assert "**1 day before**" in changed["content"] and "replaces your earlier reminder" in changed["content"]
+    assert world.announcer.reminder_job_count() == 2
+    listed = await world.run(ALICE, "remind list")
+    assert "**The Lighthouse Keeper** — 1 day before" in listed["content"]
+    # Pressing the button again keeps the moment she chose.
+    again = await world.press(ALICE, f"remind:{RELEASE_ID}")
+    assert "**1 day before**" in again["content"]
+    cancelled = await world.press(ALICE, f"remind-cancel:{RELEASE_ID}")
+    assert cancelled["content"] == "🔕 Your reminder for **The Lighthouse Keeper** is cancelled."
+    assert (await world.run(ALICE, "remind list"))["content"].startswith("You have no reminders.")
+
+
+async def test_each_member_gets_exactly_one_dm_at_the_chosen_moment(world: World) -> None:
+    await world.run(ALICE, "remind me", before="15m")
+    await world.run(BOB, "remind me")  # 1 hour by default
+    await deliver(world, SOON - timedelta(hours=1))
+    assert world.poster.to(ALICE) == []
+    (bob,) = world.poster.to(BOB)
+    assert bob.startswith("🔔 Reminder: **The Lighthouse Keeper** premieres in 1 hour: ")
+    await deliver(world, SOON - timedelta(minutes=15))
+    (alice,) = world.poster.to(ALICE)
+    assert "premieres in 15 minutes" in alice
+    assert len(world.poster.to(BOB)) == 1  # not again
+    # The ledger has one row per (member, release, before), sent, with its deterministic nonce.
+    rows = [d for d in await world.announcer.store.deliveries() if d.user_id == ALICE]
+    assert [(r.guild_id, r.post_key, r.state, r.channel_id) for r in rows] == [
+        (0, reminder_key(ALICE, "15m"), "sent", 10_000 + ALICE)
+    ]
+    assert world.poster.sent[-1][2] == delivery_nonce(0, RELEASE_ID, reminder_key(ALICE, "15m"))
+    listed = await world.run(ALICE, "remind list")
+    assert "15 minutes before" in listed["content"] and "✅ sent" in listed["content"]
+
+
+async def test_closed_dms_fail_once_and_the_member_is_told_once(world: World) -> None:
+    await world.run(ALICE, "remind me", before="1h")
+    world.poster.closed.add(ALICE)
+    await deliver(world, SOON - timedelta(hours=1))
+    (row,) = [d for d in await world.announcer.store.deliveries() if d.user_id == ALICE]
+    assert row.state == "failed" and "closed" in (row.detail or "")
+    # Never retried: another fire of the same moment, and a restart's catch-up, send nothing.
+    world.poster.closed.clear()
+    await world.announcer.catch_up_reminders(SOON - timedelta(minutes=50))
+    await deliver(world, SOON - timedelta(minutes=50))
+    assert world.poster.to(ALICE) == []
+    notice = await world.announcer.store.take_notice(ALICE)
+    assert notice is not None and notice.startswith("🔕 I could not send you your reminder for **The Lighthouse")
+    assert await world.announcer.store.take_notice(ALICE) is None  # told once
+
+
+async def test_after_downtime_the_grace_and_late_label_of_channel_posts_apply(world: World) -> None:
+    await world.run(ALICE, "remind me", before="1d")
+    await world.run(BOB, "remind me", before="1h")
+    # Down from before both moments until 30 minutes after Bob's: Alice's is past the 1 h grace, Bob's is not.
+    now = SOON - timedelta(minutes=30)
+    world.clock[0] = now
+    await world.announcer.catch_up_reminders(now)
+    await deliver(world, now)
+    (bob,) = world.poster.to(BOB)
+    assert bob.startswith("🔔 Reminder: **The Lighthouse Keeper** premieres in 1 hour") and "sent late" in bob
+    assert world.poster.to(ALICE) == []
+    rows = {d.user_id: d for d in await world.announcer.store.deliveries()}
+    assert rows[ALICE].state == "skipped" and "past its grace window" in (rows[ALICE].detail or "")
+    assert rows[BOB].state == "sent" and rows[BOB].late
+
+
+async def test_typed_reminders_are_checked(world: World) -> None:
+    passed = await world.run(ALICE, "remind me", before="1d")
+    assert "**1 day before**" in passed["content"]
+    world.clock[0] = SOON - timedelta(minutes=30)
+    late = await world.run(ALICE, "remind me", before="1h")
+    assert late["content"].startswith("⚠️ 1 hour before **The Lighthouse Keeper** has already passed.")
+    assert "`15m` (15 minutes before), `0m` (at the premiere)" in late["content"]
+    bad = await world.run(ALICE, "remind me", before="2h")
+    assert bad["content"] == "⚠️ `before` is one of `1d`, `1h`, `15m`, `0m`."
+    out = await world.run(ALICE, "remind me", release="All the Light We Cannot See")
+    assert out["content"] == "⚠️ **All the Light We Cannot See** is already out, so there is nothing to remind you of."
+
+
+async def test_at_most_25_reminders_per_member(world: World) -> None:
+    store = world.announcer.store
+    for n in range(25):
+        await store.save_reminder(ALICE, f"release-{n}", "1h", world.clock[0])
+    refused = await world.run(ALICE, "remind me")
+    assert refused["content"] == (
+        "⚠️ You already have 25 reminders, the most I keep. Cancel one with `/remind cancel` first."
+    )
+    assert len(await store.reminders(ALICE)) == 25
+
+
+async def test_privacy_shows_and_forgets_everything_about_the_member(world: World) -> None:
+    assert (await world.run(ALICE, "privacy show"))["content"] == "🔒 I keep nothing about you."
+    await world.run(ALICE, "remind me", before="1h")
+    await world.run(BOB, "remind me", before="1h")
+    world.poster.closed.add(ALICE)
+    await deliver(world, SOON - timedelta(hours=1))
+    shown = (await world.run(ALICE, "privacy show"))["content"]
+    assert "• 1 reminder(s)" in shown and "• 1 record(s) of reminder DMs" in shown
+    gone = await world.run(ALICE, "privacy forget")
+    assert gone["content"] == "🗑️ Done: I deleted 3 record(s) about you. Nothing about you is left."
+    assert (await world.run(ALICE, "privacy show"))["content"] == "🔒 I keep nothing about you."
+    assert await world.announcer.store.take_notice(ALICE) is None
+    assert len(await world.announcer.store.reminders(BOB)) == 1  # only hers
+
+
+async def test_the_console_presses_buttons_and_says_reminders_need_discord(config) -> None:
+    now = SOON - timedelta(days=3)
+    cfg = upcoming_release(config, SOON)
+    name, reply = await answer(f"!press remind:{RELEASE_ID}", cfg, now)
+    assert name == "remind" and reply.payload()["content"].startswith("⚠️ Reminders come by direct message")
+    _, countdown = await answer("/countdown", cfg, now)
+    assert countdown.payload()["components"][0]["components"][0]["custom_id"] == f"remind:{RELEASE_ID}"
+    _, unknown = await answer("!press nothing:here", cfg, now)
+    assert unknown.payload()["content"] == "⚠️ This button is no longer in use. Run the command again for a fresh one."
+
+
+def test_components_are_declared_once_and_their_ids_fit_discord() -> None:
+    assert set(REGISTRY.components) == {"remind", "remind-at", "remind-cancel"}
+    longest = "r" * 64  # the longest release id the catalogue allows
+    for spec in REGISTRY.components.values():
+        assert len(spec.custom_id(longest)) <= 100
