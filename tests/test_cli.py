@@ -41,9 +41,8 @@ def test_console_json_countdown_before_the_premiere() -> None:
                     "type": 2,
                     "style": 2,
                     "disabled": False,
-                    "label": "Remind me",
+                    "label": "🔔 Remind me",
                     "custom_id": "remind:all-the-light-we-cannot-see",
-                    "emoji": {"id": None, "name": "🔔"},
                 }
             ],
         }

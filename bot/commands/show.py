@@ -25,14 +25,19 @@ def _cast_names(ctx: CommandContext, current: str) -> list[str]:
 
 
 REMIND_COMPONENT = "remind"  # the "🔔 Remind me" button's custom_id is "remind:{release id}" (bot.commands.remind)
-REMIND_LABEL, REMIND_EMOJI = "Remind me", "🔔"
+# The bell is in the label, not an emoji field: the label is plain text every client (and the console) shows.
+REMIND_LABEL = "🔔 Remind me"
+
+
+def remind_button(release_id: str) -> Button:
+    return Button(f"{REMIND_COMPONENT}:{release_id}", REMIND_LABEL)
 
 
 def remind_rows(release: Release, now: datetime) -> list[list[Component]]:
     """The "🔔 Remind me" button under a reply about a release still to come (none once it is out)."""
     if release.release_at <= now:
         return []
-    return [[Button(f"{REMIND_COMPONENT}:{release.id}", REMIND_LABEL, REMIND_EMOJI)]]
+    return [[remind_button(release.id)]]
 
 
 RELEASE = Option("release", "Which release (default: the featured one)", autocomplete=_release_names)

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
-from bot.commands.replies import Button
-from bot.commands.show import REMIND_COMPONENT, REMIND_EMOJI, REMIND_LABEL
+from bot.commands.show import remind_button
 from bot.discord.components import view_for
 from bot.domain.announcements import PostFailed, PostRejected, PostUnverifiable
 from bot.domain.reminders import DmClosed
@@ -98,7 +97,7 @@ class DiscordPoster:
         )
         try:
             # discord.py waits out 429s as told and retries 5xx a few times before raising.
-            view = view_for([[Button(f"{REMIND_COMPONENT}:{remind}", REMIND_LABEL, REMIND_EMOJI)]]) if remind else None
+            view = view_for([[remind_button(remind)]]) if remind else None
             message = await channel.send(
                 content, nonce=nonce, allowed_mentions=mentions, view=view or discord.utils.MISSING
             )
