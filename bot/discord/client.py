@@ -76,13 +76,17 @@ class ReleaseBot(commands.AutoShardedBot):
             await self.announcer.store.engine.dispose()
         await super().close()
 
-    async def command_context(self, interaction: discord.Interaction, now: datetime) -> CommandContext:
+    async def command_context(
+        self, interaction: discord.Interaction, now: datetime, *, with_notice: bool = True
+    ) -> CommandContext:
+        """What a handler knows of the interaction; `with_notice`: take the member's pending notice (shown once
+        with the reply; an autocomplete request shows nothing, so it leaves the notice for the next reply)."""
         guild_zone = None
         if interaction.guild_id and self.announcer is not None:
             name = await self.announcer.guild_zone(interaction.guild_id)
             guild_zone = ZoneInfo(name) if name else None
         user_id = interaction.user.id
-        notice = await self.services.take_notice(user_id) if self.services is not None else None
+        notice = await self.services.take_notice(user_id) if self.services is not None and with_notice else None
         return CommandContext(
             self.config.catalogue,
             self.config.settings,

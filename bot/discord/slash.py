@@ -67,7 +67,7 @@ def _plain(interaction: discord.Interaction, option: Option, value: Any) -> Any:
 
 def _suggest(command: str, option: str) -> Suggest:
     async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        ctx = await client_of(interaction).command_context(interaction, datetime.now(UTC))
+        ctx = await client_of(interaction).command_context(interaction, datetime.now(UTC), with_notice=False)
         return [app_commands.Choice(name=v[:100], value=v[:100]) for v in autocomplete(command, option, ctx, current)]
 
     return complete
