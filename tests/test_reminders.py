@@ -30,13 +30,16 @@ class DmPoster:
     def __init__(self) -> None:
         self.sent: list[tuple[int, str, str]] = []  # (DM channel, text, nonce)
         self.closed: set[int] = set()
-        self.opened = 0
+        self.open: set[int] = set()  # DM channels opened (later ones come from the cache)
 
     async def wait_turn(self, urgent: bool = False) -> None:
         await asyncio.sleep(0)
 
+    def cached_dm(self, user_id: int) -> int | None:
+        return 10_000 + user_id if user_id in self.open else None
+
     async def open_dm(self, user_id: int) -> int:
-        self.opened += 1
+        self.open.add(user_id)
         return 10_000 + user_id
 
     async def send(
@@ -188,7 +191,10 @@ async def test_after_downtime_the_grace_and_late_label_of_channel_posts_apply(wo
     # Down from before both moments until 30 minutes after Bob's: Alice's is past the 1 h grace, Bob's is not.
     now = SOON - timedelta(minutes=30)
     world.clock[0] = now
+    world.announcer._reminder_jobs.clear()  # the process that set the timers died; a new one starts at `now`
     await world.announcer.catch_up_reminders(now)
+    await world.announcer.rebuild_reminders(now)
+    assert world.announcer.reminder_job_count() == 0  # both moments have passed: nothing left to time
     await deliver(world, now)
     (bob,) = world.poster.to(BOB)
     assert bob.startswith("🔔 Reminder: **The Lighthouse Keeper** premieres in 1 hour") and "sent late" in bob

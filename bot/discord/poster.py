@@ -113,12 +113,12 @@ class DiscordPoster:
             raise PostFailed(str(exc) or type(exc).__name__) from exc
         return message.id
 
+    def cached_dm(self, user_id: int) -> int | None:
+        channel = self.client._connection._get_private_channel_by_user(user_id)
+        return channel.id if channel is not None else None
+
     async def open_dm(self, user_id: int) -> int:
-        """The DM channel with a member: from discord.py's cache, or opened (one request, so one pacing slot)."""
-        cached = self.client._connection._get_private_channel_by_user(user_id)
-        if cached is not None:
-            return cached.id
-        await self.pacer.wait()
+        """The DM channel with a member, opened (one request; the caller took a pacing slot)."""
         try:
             channel = await self.client.create_dm(discord.Object(user_id))
         except (discord.Forbidden, discord.NotFound) as exc:

@@ -136,8 +136,12 @@ class Poster(Protocol):
         """The id of the bot's message with exactly this text posted since `since`, if any."""
         ...
 
+    def cached_dm(self, user_id: int) -> int | None:
+        """The id of the DM channel with a member, if it is known without a request."""
+        ...
+
     async def open_dm(self, user_id: int) -> int:
-        """The id of the DM channel with a member (opened if need be; opening takes a pacing slot of its own)."""
+        """Open the DM channel with a member (one request, not paced: the caller holds a slot); its id."""
         ...
 
 
@@ -529,7 +533,9 @@ class Announcer:
         return Outgoing(_dm_sub(reminder.release_id, reminder.created_at), post, reminder=reminder, **fields)  # type: ignore[arg-type]
 
     async def _deliver_reminder(self, item: Outgoing, reminder: Reminder, release: Release) -> None:
-        """Claim, open the DM, send, confirm: the channel posts' rules, to one member."""
+        """Open the DM, claim, send, confirm: the channel posts' rules, to one member. The DM channel is opened
+        before the claim (opening is idempotent, and takes a pacing slot of its own when it is a request), so a
+        claim still means "being sent now", and the claim names the channel a reconciliation reads."""
         post = item.post
         now = self.clock()
         if item.delivery is None:
@@ -538,21 +544,38 @@ class Announcer:
                 if await self.store.claim_reminder(reminder, post.at, now, state="skipped", detail=why):
                     self._outcome("skipped", item.sub, post.key, why)
                 return
+            try:
+                channel_id = self.poster.cached_dm(reminder.user_id)
+                if channel_id is None:
+                    channel_id = await self.poster.open_dm(reminder.user_id)
+                    await self.poster.wait_turn()  # the opening took this worker's slot
+            except PostFailed as exc:
+                await self._retry_or_give_up(item, str(exc))
+                return
+            except PostRejected as exc:
+                if await self.store.claim_reminder(reminder, post.at, now, state="failed", detail=str(exc)):
+                    self._outcome("failed", item.sub, post.key, str(exc))
+                return
+            now = self.clock()
             text = reminder_text(release, reminder.before, late=item.late)
             item.delivery = await self.store.claim_reminder(
-                reminder, post.at, now, late=item.late, content=text, lease_until=now + self.timing.lease
+                reminder,
+                post.at,
+                now,
+                channel_id=channel_id,
+                late=item.late,
+                content=text,
+                lease_until=now + self.timing.lease,
             )
             if item.delivery is None:
                 return  # another path or process has it
             self._mine.add(item.delivery.id)
         delivery = item.delivery
         try:
-            channel_id = delivery.channel_id or await self.poster.open_dm(reminder.user_id)
-            delivery.channel_id = channel_id
             if await self._settled_by_reconciling(item, release):
                 return
             assert delivery.content is not None
-            message_id = await self.poster.send(channel_id, delivery.content, delivery.nonce, None)
+            message_id = await self.poster.send(delivery.channel_id, delivery.content, delivery.nonce, None)
         except DmClosed as exc:  # never retried: the member is told once, the next time they use the bot
             await self._finish(item, "failed", str(exc))
             await self.store.add_notice(reminder.user_id, DM_CLOSED_NOTICE.format(title=release.title), self.clock())
@@ -798,7 +821,7 @@ class Announcer:
         delivery = item.delivery
         assert delivery is not None
         now = self.clock()
-        await self.store.finish(delivery.id, "sent", now, message_id=message_id, channel_id=delivery.channel_id)
+        await self.store.finish(delivery.id, "sent", now, message_id=message_id)
         self._mine.discard(delivery.id)
         DELIVERY_DELAY.observe(max(0.0, (now - item.post.at).total_seconds()))
         self._outcome("late" if delivery.late else "sent", item.sub, item.post.key, how or None)

@@ -5,15 +5,18 @@ slows the answers to commands."""
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.config import Config
 from bot.sandbox.server import Sandbox
 from tests.conftest import upcoming_release
-from tests.e2e.conftest import Launch, Server, join_guild, wait_until
+from tests.e2e.conftest import Launch, Server, join_guild, start_bot, wait_until, write_config
+from tests.e2e.test_restarts import seeded_store
 
 RELEASE_ID = "the-lighthouse-keeper"
 # TEMPORARY (issue 12): until main's sandbox has component presses and DMs, and the adapter sends components.
@@ -136,3 +139,45 @@ async def test_many_members_reminded_at_once_while_countdown_is_answered_promptl
         await asyncio.sleep(0.2)
     assert slowest < 3.0  # Discord's deadline for the first response
     assert all(len(dms_to(sandbox, user)) == 1 for user in people)  # each exactly once
+
+
+async def test_sigkill_mid_fan_out_of_dms_then_restart_gives_each_member_one_dm(
+    sandbox: Sandbox, database_url: str, tmp_path: Path
+) -> None:
+    # "1 hour before" is 6 s away; DMs paced at 2 requests/s (opening a DM and sending it): about one DM a second.
+    release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1, seconds=6)
+    config_dir = write_config(tmp_path, release_at, posts_per_second=2)
+    count = 8
+    ids = await sandbox.create_guild("Readers", ["general"], [{"name": f"m{n}"} for n in range(count)])
+    people = list(ids["members"].values())
+    store = await seeded_store(database_url)
+    for user in people:
+        await store.save_reminder(int(user), RELEASE_ID, "1h", datetime.now(UTC))
+    first = await start_bot(sandbox, config_dir, database_url)
+    try:
+        await wait_until(
+            lambda: asyncio.sleep(0, [m for m in sandbox.messages() if m.get("channel_type") == 1]),
+            lambda dms: len(dms) >= 3,
+            timeout=30,
+        )
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    cut_short = len([m for m in sandbox.messages() if m.get("channel_type") == 1])
+    assert cut_short < count
+    second = await start_bot(sandbox, config_dir, database_url)  # at once: inside Discord's nonce memory
+    try:
+        rows = await wait_until(
+            store.deliveries, lambda r: len(r) == count and all(d.state == "sent" for d in r), timeout=60
+        )
+    finally:
+        second.send_signal(signal.SIGTERM)
+        await second.wait()
+        await store.engine.dispose()
+    by_user = {str(d.user_id): d for d in rows}
+    for user in people:
+        [dm] = dms_to(sandbox, user)  # exactly one each
+        assert dm["id"] == str(by_user[user].message_id)
+        assert dm["content"].startswith("🔔 Reminder: **The Lighthouse Keeper** premieres in 1 hour")
+        assert dm["content"].count("sent late") == int(by_user[user].late)
+    assert any(d.late for d in rows)  # those the killed process never claimed were caught up, labelled late
