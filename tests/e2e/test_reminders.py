@@ -149,7 +149,7 @@ async def test_sigkill_mid_fan_out_of_dms_then_restart_gives_each_member_one_dm(
     config_dir = write_config(tmp_path, release_at, posts_per_second=2)
     count = 8
     ids = await sandbox.create_guild("Readers", ["general"], [{"name": f"m{n}"} for n in range(count)])
-    people = list(ids["members"].values())
+    people = [ids["members"][f"m{n}"] for n in range(count)]
     store = await seeded_store(database_url)
     for user in people:
         await store.save_reminder(int(user), RELEASE_ID, "1h", datetime.now(UTC))
