@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from datetime import UTC, datetime
@@ -26,15 +27,30 @@ UNKNOWN_INTERACTION = 10062  # Discord's code when the 3 s for the first respons
 DEFER_AFTER = 2.0
 
 
+def reply_extras(reply: Reply) -> dict[str, Any]:
+    """The files and link buttons of a reply as discord.py takes them; none when it has neither (so a plain reply's
+    payload has no `attachments` or `components` keys, exactly as `Reply.payload()` says)."""
+    extras: dict[str, Any] = {}
+    if reply.files:
+        extras["files"] = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in reply.files]
+    if reply.links:
+        view = discord.ui.View(timeout=None)  # link buttons need no listener: Discord opens the url itself
+        for link in reply.links:
+            view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label=link.label, url=link.url))
+        extras["view"] = view
+    return extras
+
+
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     payload = reply.payload()
     embeds = [discord.Embed.from_dict(e) for e in payload["embeds"]]
+    extras = reply_extras(reply)
     if interaction.response.is_done():
         await interaction.followup.send(content=reply.content or discord.utils.MISSING, embeds=embeds,
-                                        ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS)
+                                        ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS, **extras)
     else:
         await interaction.response.send_message(content=reply.content, embeds=embeds, ephemeral=reply.ephemeral,
-                                                allowed_mentions=NO_PINGS)
+                                                allowed_mentions=NO_PINGS, **extras)
 
 
 def client_of(interaction: discord.Interaction) -> ReleaseBot:
@@ -106,4 +122,4 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
         log.warning("could not tell the user about an error (the interaction may have expired)")
 
 
-__all__ = ["client_of", "on_app_command_error", "run_command", "send_reply"]
+__all__ = ["client_of", "on_app_command_error", "reply_extras", "run_command", "send_reply"]
