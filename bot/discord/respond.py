@@ -51,6 +51,8 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     else:
         await interaction.response.send_message(content=reply.content, embeds=embeds, ephemeral=reply.ephemeral,
                                                 allowed_mentions=NO_PINGS, **extras)
+    if "view" in extras:  # discord.py keeps a sent view listening (15 min when ephemeral); links need no listener
+        extras["view"].stop()
 
 
 def client_of(interaction: discord.Interaction) -> ReleaseBot:
