@@ -109,8 +109,8 @@ async def run_console(config: Config, at: datetime | None, as_json: bool, stdin:
         # Files travel beside the payload (multipart on Discord): the console names them and says how big they are.
         files = [{"filename": f.filename, "size": len(f.data)} for f in reply.files]
         if as_json:
-            line = {"command": name, "ephemeral": reply.ephemeral, "payload": payload}
-            print(json.dumps({**line, "files": files} if files else line, ensure_ascii=False), flush=True)
+            record: dict[str, Any] = {"command": name, "ephemeral": reply.ephemeral, "payload": payload}
+            print(json.dumps({**record, "files": files} if files else record, ensure_ascii=False), flush=True)
         else:
             attached = "".join(f"\n📎 {f['filename']} ({f['size']:,} bytes)" for f in files)
             print(render_text(payload, now) + attached + "\n", flush=True)

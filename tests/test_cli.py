@@ -147,7 +147,7 @@ def test_every_subcommand_has_help() -> None:
     options = {"console": ["--at", "--json"], "plan": ["--release", "--tz", "--daily", "--at", "--json"],
                "check-config": ["path"], "run": ["--sandbox", "--shard-ids", "--shard-count", "--metrics-port"],
                "sync": ["--guild", "--sandbox"], "sandbox": ["--port", "--latency-ms"],
-               "demo": ["--seconds", "--transcript"], "db upgrade": []}
+               "demo": ["--seconds", "--transcript"], "db upgrade": [], "ics": ["--release", "--out"]}
     for sub, expected in options.items():
         done = release_bot(*sub.split(), "--help")
         assert done.returncode == 0, (sub, done.stderr)

@@ -94,7 +94,8 @@ def build_ics(release: Release, now: datetime) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add_component(event)
-    return calendar.to_ical()
+    data: bytes = calendar.to_ical()
+    return data
 
 
 def _google_stamp(moment: datetime) -> str:
