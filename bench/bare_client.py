@@ -12,7 +12,7 @@ import sys
 import discord
 from discord import app_commands
 
-from bot.discord.runner import point_at_sandbox
+from bot.discord.client import point_at_sandbox
 
 
 async def main(url: str) -> None:

@@ -2,6 +2,10 @@
 
     python -m bench.run all            # every benchmark, then docs/benchmarks.md is rewritten from this run
     python -m bench.run fanout|interactions|startup|soak [--quick]
+    python -m bench.run fanout --servers 500 [--postgres]   # BENCH_PG_PORT picks the throw-away cluster's port
+
+The fan-out counts what arrived in every server's channel: any post missed or doubled prints "MISSED" and the run
+exits 1.
 
 Each compares against a baseline measured in the same run (Discord's own 50 requests/s, a bare discord.py
 client, an empty database) and prints a table. The sandbox runs in this process with Discord's limits on; the bot
@@ -23,7 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,7 +120,7 @@ def postgres() -> Iterator[str | None]:
         return
     folder = Path(tempfile.mkdtemp(prefix="bench-pg-"))
     shutil.chown(folder, "postgres")
-    port = "55499"
+    port = os.environ.get("BENCH_PG_PORT", "55499")
     run = ["runuser", "-u", "postgres", "--"]
     subprocess.run([*run, str(initdb), "-D", f"{folder}/data", "-A", "trust", "-U", "postgres"], check=True,
                    capture_output=True)
@@ -151,39 +155,59 @@ def table(header: list[str], rows: list[list[object]]) -> str:
 
 # ---- the benchmarks ------------------------------------------------------------------------------------------
 
-async def fanout(sizes: list[int]) -> str:
+LOSSES: list[str] = []  # any post missed or doubled by a benchmark: the run fails
+
+
+async def fanout(sizes: list[int], databases: dict[str, str]) -> str:
     rows = []
-    for count in sizes:
-        sandbox = Sandbox()  # Discord's limits on: 50 requests/s global, 5 messages per 5 s per channel
-        url = await sandbox.start()
-        with tempfile.TemporaryDirectory() as tmp:
-            servers = make_servers(sandbox, count)
-            database = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
-            await seed(database, servers, [RELEASE_ID])
-            due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20 + count // 500)
-            write_config(Path(tmp), [(RELEASE_ID, due)], [])
-            child = await Child.start("bench.bot_process", url, tmp, "5", database_url=database)
-            try:
-                await child.event("ready")
-                deadline = time.time() + (due - datetime.now(UTC)).total_seconds() + count / 40 + 120
-                while len(sandbox.world.messages) < count and time.time() < deadline:
-                    await asyncio.sleep(0.5)  # sampling progress; the deadline bounds it
-            finally:
-                await child.stop()
-                await sandbox.stop()
-        stamps = sorted(datetime.fromisoformat(m["timestamp"]) for m in sandbox.world.messages)
-        delivered = len(stamps)
-        first, last = stamps[0], stamps[-1]
-        rate = (delivered - 1) / max((last - first).total_seconds(), 1e-9)
-        spread = (last - due).total_seconds()
-        limit = count / 50 + 2
-        rejected = sum(1 for e in sandbox.log if e.get("status") == 429)
-        rows.append([f"{count:,}", f"{delivered:,}", f"{rate:.1f}/s", f"{rate / 50:.2f}x",
-                     "met" if rate >= 45 else "missed", f"{spread:.1f} s", f"{limit:.0f} s",
-                     "met" if spread <= limit else "missed", rejected])
-        print(f"fan-out {count}: {rows[-1]}", flush=True)
-    return table(["servers", "posts delivered", "posts/s", "vs 50/s floor", "target >= 0.9x",
-                  "last post after due", "target N/50 + 2 s", "met?", "429s"], rows)
+    for label, database_template in databases.items():
+        for count in sizes:
+            rows.append(await fanout_once(label, database_template, count))
+            print(f"fan-out {label} {count}: {rows[-1]}", flush=True)
+    return table(["database", "servers", "posts expected", "posts delivered", "missed", "doubled", "posts/s",
+                  "vs 50/s floor", "target >= 0.9x", "last post after due", "target N/50 + 2 s", "met?", "429s"],
+                 rows)
+
+
+async def fanout_once(label: str, database_template: str, count: int) -> list[object]:
+    sandbox = Sandbox()  # Discord's limits on: 50 requests/s global, 5 messages per 5 s per channel
+    url = await sandbox.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        servers = make_servers(sandbox, count)
+        database = database_template.format(tmp=tmp)
+        if database.startswith("postgresql"):
+            await reset_postgres(database)
+        await seed(database, servers, [RELEASE_ID])
+        due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20 + count // 500)
+        write_config(Path(tmp), [(RELEASE_ID, due)], [])
+        child = await Child.start("bench.bot_process", url, tmp, "5", database_url=database)
+        try:
+            await child.event("ready")
+            deadline = time.time() + (due - datetime.now(UTC)).total_seconds() + count / 40 + 120
+            while len(sandbox.world.messages) < count and time.time() < deadline:
+                await asyncio.sleep(0.5)  # sampling progress; the deadline bounds it
+            await asyncio.sleep(2)  # a post more than expected (a duplicate) would show up now
+        finally:
+            await child.stop()
+            await sandbox.stop()
+    # Count what arrived where: every server's channel must have exactly one premiere post.
+    per_channel: dict[str, int] = {}
+    for message in sandbox.world.messages:
+        per_channel[message["channel_id"]] = per_channel.get(message["channel_id"], 0) + 1
+    missed = sum(1 for s in servers if per_channel.get(s["channel_id"], 0) == 0)
+    doubled = sum(n - 1 for n in per_channel.values() if n > 1)
+    if missed or doubled:
+        LOSSES.append(f"fan-out {label} {count}: {missed} missed, {doubled} doubled")
+    stamps = sorted(datetime.fromisoformat(m["timestamp"]) for m in sandbox.world.messages)
+    delivered = len(stamps)
+    first, last = (stamps[0], stamps[-1]) if stamps else (due, due)
+    rate = (delivered - 1) / max((last - first).total_seconds(), 1e-9) if delivered > 1 else 0.0
+    spread = (last - due).total_seconds()
+    limit = count / 50 + 2
+    rejected = sum(1 for e in sandbox.log if e.get("status") == 429)
+    return [label, f"{count:,}", f"{count:,}", f"{delivered:,}", "MISSED " + str(missed) if missed else "0",
+            doubled, f"{rate:.1f}/s", f"{rate / 50:.2f}x", "met" if rate >= 45 else "missed", f"{spread:.1f} s",
+            f"{limit:.0f} s", "met" if spread <= limit else "missed", rejected]
 
 
 async def interactions(rounds: int) -> str:
@@ -326,11 +350,18 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else "")
     parser.add_argument("which", choices=["all", "fanout", "interactions", "startup", "soak"])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, to try the harness")
+    parser.add_argument("--servers", type=int, nargs="*", help="fan-out sizes (default 1,000 and 10,000)")
+    parser.add_argument("--postgres", action="store_true", help="fan-out on PostgreSQL too (when installed)")
     args = parser.parse_args()
     quick = args.quick
     sections: dict[str, str] = {}
     if args.which in ("all", "fanout"):
-        sections["Fan-out"] = await fanout([100, 300] if quick else [1000, 10000])
+        sizes = args.servers or ([100, 300] if quick else [1000, 10000])
+        with postgres() if args.postgres or args.which == "all" else nullcontext() as pg:
+            databases = {"SQLite": "sqlite+aiosqlite:///{tmp}/bench.sqlite3"}
+            if pg:
+                databases["PostgreSQL"] = pg
+            sections["Fan-out"] = await fanout(sizes, databases)
     if args.which in ("all", "interactions"):
         sections["Interaction overhead"] = await interactions(100 if quick else 400)
     if args.which in ("all", "startup"):
@@ -345,6 +376,9 @@ async def main() -> None:
         print(f"\n## {name}\n\n{text}")
     if args.which == "all" and not quick:
         write_doc(sections)
+    if LOSSES:
+        print("\nMISSED: " + "; ".join(LOSSES), file=sys.stderr)
+        sys.exit(1)
 
 
 def write_doc(sections: dict[str, str]) -> None:

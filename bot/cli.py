@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from bot.config import (
     PACKAGED_CONFIG_DIR,
     RELEASES_FILE,
+    SANDBOX_TOKEN,
     SETTINGS_FILE,
     Config,
     ConfigError,
@@ -30,8 +31,6 @@ from bot.domain.plan import build_plan, post_text
 from bot.domain.releases import UnknownRelease
 from bot.domain.zones import resolve_zone
 
-# A sandbox gets this token, never the operator's real DISCORD_TOKEN: a sandbox URL may be anyone's server.
-SANDBOX_TOKEN = "sandbox-token"
 NO_TOKEN = """\
 DISCORD_TOKEN is not set (or blank), so there is no Discord bot to log in as.
   - To run on Discord: create a bot at https://discord.com/developers/applications, then
@@ -163,9 +162,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise CliError(f"unknown release {exc.wanted!r}; the catalogue has: {ids}") from None
     zone = release.timezone
     if args.tz is not None:
-        zone = resolve_zone(args.tz)
-        if zone is None:
+        typed = resolve_zone(args.tz)
+        if typed is None:
             raise CliError(f"{args.tz!r} is not an IANA time zone such as Europe/Paris")
+        zone = typed
     now = args.at or datetime.now(UTC)
     posts = build_plan(release, zone, args.daily, now, config.settings.milestones)
     rows = [{"at": _zulu(p.at), "local": p.at.astimezone(zone).isoformat(), "kind": p.kind, "label": p.label,
@@ -277,7 +277,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     token = _token(args)
     if token is None:
         return 2
-    from bot.discord.runner import run_bot
+    from bot.app import run_bot
 
     if (args.shard_ids is None) != (args.shard_count is None):
         raise CliError("--shard-ids and --shard-count go together, e.g. --shard-ids 0,1 --shard-count 4")
@@ -304,7 +304,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     token = _token(args)
     if token is None:
         return 2
-    from bot.discord.runner import sync_commands
+    from bot.app import sync_commands
 
     config = _load(args)
     names = _connecting(args, lambda: asyncio.run(sync_commands(config, token, args.guild, sandbox=args.sandbox)))

@@ -28,6 +28,8 @@ OPERATOR_CONFIG_DIR = Path("config")  # the operator's own, in the directory rel
 # Shipped in the package: `bot/defaults` is a link to the checkout's `config/` (one copy), copied into wheels.
 PACKAGED_CONFIG_DIR = Path(__file__).parent / "defaults"
 RELEASES_FILE = "releases.toml"
+# A sandbox gets this token, never the operator's real DISCORD_TOKEN: a sandbox URL may be anyone's server.
+SANDBOX_TOKEN = "sandbox-token"
 SETTINGS_FILE = "settings.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # Bounds that keep every reply inside Discord's limits (choice names <= 100, embed fields <= 1024...).

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.app import start_in_process
 from bot.config import Config
 from bot.console import render_text, render_timestamps
-from bot.discord.runner import start_in_process
 from bot.domain.releases import Catalogue
 from bot.sandbox.server import Sandbox
 

@@ -11,10 +11,12 @@ import pytest
 from bot.commands.announce import ChannelRef, RoleRef
 from bot.commands.registry import REGISTRY, CommandContext, autocomplete, dispatch
 from bot.console import answer
+from bot.domain.announcements import PostFailed, PostRejected
 from bot.domain.releases import Catalogue
 from bot.sandbox.command_line import parse_command_line
 from bot.sandbox.limits import choices_errors, command_errors, message_errors
-from bot.scheduling.announcer import Announcer, PostFailed, PostRejected
+from bot.scheduling.announcer import Announcer
+from bot.scheduling.service import AnnouncementService
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import PREMIERE, upcoming_release
@@ -175,7 +177,7 @@ class Admin:
 
     async def run(self, command: str, **options) -> dict:
         ctx = CommandContext(self.announcer.catalogue, self.announcer.settings, self.now, guild_id=GUILD,
-                             is_admin=True, services=self.announcer)
+                             is_admin=True, services=AnnouncementService(self.announcer))
         reply = await dispatch(command, options, ctx)
         payload = reply.payload()
         assert message_errors(payload) == {}, payload

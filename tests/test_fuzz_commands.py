@@ -23,8 +23,10 @@ from hypothesis import strategies as st
 from bot.commands.announce import ChannelRef, RoleRef
 from bot.commands.registry import REGISTRY, CommandContext, Option, dispatch
 from bot.commands.replies import INTERNAL_ERROR, Reply
+from bot.domain.announcements import PostFailed, PostRejected
 from bot.sandbox.limits import message_errors
-from bot.scheduling.announcer import Announcer, PostFailed, PostRejected
+from bot.scheduling.announcer import Announcer
+from bot.scheduling.service import AnnouncementService
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import upcoming_release
@@ -110,7 +112,7 @@ async def test_no_input_ever_breaks_a_command(admin: Admin, caplog: pytest.LogCa
     admin.now = SOON + now
     admin.poster.fail = fault
     ctx = CommandContext(announcer.catalogue, announcer.settings, admin.now, guild_id=guild_id, is_admin=is_admin,
-                         services=None if console else announcer)
+                         services=None if console else AnnouncementService(announcer))
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         reply = await dispatch(name, options, ctx)
@@ -154,7 +156,7 @@ async def test_a_setup_saves_settings_that_work_or_changes_nothing(admin: Admin,
     store = admin.announcer.store
     before = settings_of(await store.subscriptions(1))
     ctx = CommandContext(admin.announcer.catalogue, admin.announcer.settings, admin.now, guild_id=1, is_admin=True,
-                         services=admin.announcer)
+                         services=AnnouncementService(admin.announcer))
     reply = await dispatch("announce setup", {"channel": channel, **options}, ctx)
 
     assert INTERNAL_ERROR not in (reply.content or "")

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.commands.registry import CommandContext, Option, command, group
 from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
+from bot.commands.services import Announcements
 from bot.commands.show import RELEASE, TIMEZONE, find_release, find_zone
+from bot.domain.announcements import PostFailed, PostOutcome, PostRejected, Subscription
 from bot.domain.countdown import countdown, span_words
 from bot.domain.plan import PlannedPost, post_text, sample_post
 from bot.domain.releases import Release
 from bot.domain.zones import resolve_zone
-from bot.scheduling.announcer import Announcer, PostFailed, PostRejected
-from bot.storage.models import Delivery, Subscription
 
 log = logging.getLogger(__name__)
 # [0-9], not \d: \d also takes "1:5٥" (an Arabic-Indic five), which the scheduler's clock parser cannot read.
@@ -48,12 +47,13 @@ class RoleRef:
     is_everyone: bool = False
 
 
-def _announcer(ctx: CommandContext) -> Announcer:
+def _announcer(ctx: CommandContext) -> tuple[Announcements, int]:
+    """The announcement services and the server, for a member allowed to change them; else a friendly refusal."""
     if ctx.guild_id is None or ctx.services is None:
         raise UserError("Announcements are set up inside a server, with `/announce setup`.")
     if not ctx.is_admin:
         raise UserError("Only members with the **Manage Server** permission can change announcements.")
-    return ctx.services  # type: ignore[no-any-return]
+    return ctx.services, ctx.guild_id
 
 
 def _clock(text: str) -> str | None:
@@ -76,25 +76,25 @@ def _post_line(post: PlannedPost) -> str:
     return f"{timestamp(post.at, 'f')} — {post.label}"
 
 
-def _post_name(delivery: Delivery, release: Release | None) -> str:
-    kind = delivery.post_key.partition(":")[0]
-    if kind == "milestone" and release is not None and delivery.due_at < release.release_at:
-        return f"{span_words(delivery.due_at, release.release_at)} before"
-    return {"premiere": "premiere", "daily": "daily post"}.get(kind, delivery.post_key)
+def _post_name(row: PostOutcome, release: Release | None) -> str:
+    kind = row.post_key.partition(":")[0]
+    if kind == "milestone" and release is not None and row.due_at < release.release_at:
+        return f"{span_words(row.due_at, release.release_at)} before"
+    return {"premiere": "premiere", "daily": "daily post"}.get(kind, row.post_key)
 
 
-def _outcome_line(delivery: Delivery, release: Release | None) -> str:
+def _outcome_line(row: PostOutcome, release: Release | None) -> str:
     """One ledger row as the admin reads it: when, which post, and what became of it (with the reason)."""
-    if delivery.state == "sent":
-        link = f"https://discord.com/channels/{delivery.guild_id}/{delivery.channel_id}/{delivery.message_id}"
-        outcome = f"[sent late]({link}) (the bot was offline)" if delivery.late else f"[sent]({link})"
-        icon = "🕓" if delivery.late else "✅"
-    elif delivery.state == "claimed":
+    if row.state == "sent":
+        link = f"https://discord.com/channels/{row.guild_id}/{row.channel_id}/{row.message_id}"
+        outcome = f"[sent late]({link}) (the bot was offline)" if row.late else f"[sent]({link})"
+        icon = "🕓" if row.late else "✅"
+    elif row.state == "claimed":
         outcome, icon = "being sent", STATE_ICONS["claimed"]
     else:
-        outcome = f"{delivery.state}: {_short(delivery.detail or 'no reason recorded')}"
-        icon = STATE_ICONS.get(delivery.state, "•")
-    return f"{icon} {timestamp(delivery.due_at, 'f')} — {_post_name(delivery, release)} — {outcome}"
+        outcome = f"{row.state}: {_short(row.detail or 'no reason recorded')}"
+        icon = STATE_ICONS.get(row.state, "•")
+    return f"{icon} {timestamp(row.due_at, 'f')} — {_post_name(row, release)} — {outcome}"
 
 
 def _fit(lines: list[str], limit: int = FIELD_LIMIT) -> str:
@@ -104,7 +104,7 @@ def _fit(lines: list[str], limit: int = FIELD_LIMIT) -> str:
     return _short("\n".join(lines), limit)
 
 
-def _plan(announcer: Announcer, sub: Subscription, now: datetime) -> list[PlannedPost] | None:
+def _plan(announcer: Announcements, sub: Subscription, now: datetime) -> list[PlannedPost] | None:
     """The subscription's next posts; None if its stored settings do not read (saved by an older version)."""
     try:
         return announcer.plan(sub, now)
@@ -129,8 +129,8 @@ def _status(sub: Subscription, release: Release | None, posts: list[PlannedPost]
     return "▶️ Active"
 
 
-def _describe(announcer: Announcer, sub: Subscription, ctx: CommandContext,
-              history: Sequence[Delivery] = ()) -> Embed:
+def _describe(announcer: Announcements, sub: Subscription, ctx: CommandContext,
+              history: Sequence[PostOutcome] = ()) -> Embed:
     """A subscription's settings, its state, its next posts and what became of its last ones."""
     release = announcer.release_of(sub)
     title = release.title if release else f"{sub.release_id} (no longer in the catalogue)"
@@ -172,9 +172,10 @@ def _embeds_reply(embeds: list[Embed], content: str | None = None) -> Reply:
     return Reply(content=content, embeds=shown, ephemeral=True)
 
 
-async def _chosen(announcer: Announcer, ctx: CommandContext, release: str | None) -> list[Subscription]:
+async def _chosen(ctx: CommandContext, release: str | None) -> list[Subscription]:
     """The server's subscriptions, or the one for `release`; a friendly error when there is none."""
-    subs = list(await announcer.store.subscriptions(ctx.guild_id))
+    announcer, guild_id = _announcer(ctx)
+    subs = list(await announcer.subscriptions(guild_id))
     if release:
         # By its id, a release since removed from the catalogue can still be named (to turn it off).
         gone = [s for s in subs if s.release_id == release.strip()]
@@ -197,8 +198,7 @@ async def _chosen(announcer: Announcer, ctx: CommandContext, release: str | None
 async def announce_setup(ctx: CommandContext, channel: ChannelRef, role: RoleRef | None = None,
                          timezone: str | None = None, daily_time: str | None = None,
                          release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    assert ctx.guild_id is not None
+    announcer, guild_id = _announcer(ctx)
     if not isinstance(channel, ChannelRef):
         raise UserError("Pick the channel from the list Discord shows for the `channel` option.")
     if role is not None and not isinstance(role, RoleRef):
@@ -218,7 +218,7 @@ async def announce_setup(ctx: CommandContext, channel: ChannelRef, role: RoleRef
         raise UserError("I won't ping @\u200beveryone. Pick a role, or leave `role` empty.")
 
     # Setting up again changes what is given and keeps the rest (a role added must not drop the daily post).
-    before = next(iter(await announcer.store.subscriptions(ctx.guild_id, release_id=found.id)), None)
+    before = next(iter(await announcer.subscriptions(guild_id, release_id=found.id)), None)
     kept: list[str] = []
     if zone is None:
         zone = (resolve_zone(before.timezone) if before else None) or ctx.guild_zone or found.timezone
@@ -229,11 +229,9 @@ async def announce_setup(ctx: CommandContext, channel: ChannelRef, role: RoleRef
     if role is None and role_id:
         kept.append(f"the role ping <@&{role_id}>")
 
-    sub = await announcer.store.save_subscription(ctx.guild_id, found.id, channel.id, role_id, zone.key, clock,
-                                                  ctx.now)
-    await announcer.reschedule_guild(ctx.guild_id)
+    sub = await announcer.subscribe(guild_id, found.id, channel.id, role_id, zone.key, clock, ctx.now)
     log.info("server %s: announcements for %s %s: channel %s, role %s, time zone %s, daily post %s",
-             ctx.guild_id, found.id, "changed" if before else "set up", channel.id, role_id or "none", zone.key,
+             guild_id, found.id, "changed" if before else "set up", channel.id, role_id or "none", zone.key,
              clock or "off")
     embed = _describe(announcer, sub, ctx)
     embed.description = f"✅ Countdown posts for **{found.title}** will go to <#{channel.id}>."
@@ -246,27 +244,27 @@ async def announce_setup(ctx: CommandContext, channel: ChannelRef, role: RoleRef
 @command("announce status", "This server's announcement settings, next and last posts (Manage Server)",
          admin=True, guild_only=True, touches_storage=True, ephemeral=True)
 async def announce_status(ctx: CommandContext) -> Reply:
-    announcer = _announcer(ctx)
-    subs = await announcer.store.subscriptions(ctx.guild_id)
+    announcer, guild_id = _announcer(ctx)
+    subs = await announcer.subscriptions(guild_id)
     if not subs:
         return Reply(content="No announcements are set up in this server yet. Start with `/announce setup`.",
                      ephemeral=True)
-    history = await announcer.store.deliveries(ctx.guild_id)
+    history = await announcer.outcomes(guild_id)
     return _embeds_reply([_describe(announcer, sub, ctx, history) for sub in subs])
 
 
 @command("announce test", "Send a sample announcement now (Manage Server)", RELEASE, admin=True, guild_only=True,
          touches_storage=True, ephemeral=True)
 async def announce_test(ctx: CommandContext, release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    sub = (await _chosen(announcer, ctx, release))[0]
+    announcer, _ = _announcer(ctx)
+    sub = (await _chosen(ctx, release))[0]
     found = announcer.release_of(sub)
     if found is None:
         raise UserError("That release is no longer in the catalogue.")
     # The words of a post sent now, not of the next planned one; and no role mention: a test pings nobody.
     text = "🔔 **Test post** — a post sent now would say:\n" + post_text(found, sample_post(found, ctx.now))
     try:
-        await announcer.poster.post(sub.channel_id, text, "t" + secrets.token_hex(12), None, urgent=True)
+        await announcer.send_test(sub.channel_id, text)
     except PostRejected as exc:
         raise UserError(f"I couldn't post in <#{sub.channel_id}>: {exc}. Give me **View Channel** and "
                         "**Send Messages** there, or pick another channel with `/announce setup`.") from None
@@ -280,16 +278,13 @@ async def announce_test(ctx: CommandContext, release: str | None = None) -> Repl
 @command("announce pause", "Stop posting until resumed; settings are kept (Manage Server)", RELEASE, admin=True,
          guild_only=True, touches_storage=True, ephemeral=True)
 async def announce_pause(ctx: CommandContext, release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    assert ctx.guild_id is not None
-    active = [s for s in await _chosen(announcer, ctx, release) if not s.paused]
+    announcer, guild_id = _announcer(ctx)
+    active = [s for s in await _chosen(ctx, release) if not s.paused]
     if not active:
         return Reply(content="⏸️ Announcements are already paused. `/announce resume` starts them again.",
                      ephemeral=True)
-    for sub in active:  # one by one: a pause a failure made keeps its reason
-        await announcer.store.set_paused(ctx.guild_id, True, None, ctx.now, release_id=sub.release_id)
-    await announcer.reschedule_guild(ctx.guild_id)
-    log.info("server %s: announcements paused by an admin: %s", ctx.guild_id, ", ".join(s.release_id for s in active))
+    await announcer.set_paused(guild_id, [s.release_id for s in active], True, ctx.now)
+    log.info("server %s: announcements paused by an admin: %s", guild_id, ", ".join(s.release_id for s in active))
     return Reply(content="⏸️ Announcements paused. Posts due while paused are not sent later. "
                          "`/announce resume` starts them again.", ephemeral=True)
 
@@ -297,19 +292,16 @@ async def announce_pause(ctx: CommandContext, release: str | None = None) -> Rep
 @command("announce resume", "Start posting again (Manage Server)", RELEASE, admin=True, guild_only=True,
          touches_storage=True, ephemeral=True)
 async def announce_resume(ctx: CommandContext, release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    assert ctx.guild_id is not None
-    chosen = await _chosen(announcer, ctx, release)
+    announcer, guild_id = _announcer(ctx)
+    chosen = await _chosen(ctx, release)
     paused = [s for s in chosen if s.paused]
     if paused:
-        for sub in paused:
-            await announcer.store.set_paused(ctx.guild_id, False, None, ctx.now, release_id=sub.release_id)
-        await announcer.reschedule_guild(ctx.guild_id)
-        log.info("server %s: announcements resumed by an admin: %s", ctx.guild_id,
+        await announcer.set_paused(guild_id, [s.release_id for s in paused], False, ctx.now)
+        log.info("server %s: announcements resumed by an admin: %s", guild_id,
                  ", ".join(s.release_id for s in paused))
     wanted = {s.release_id for s in chosen}
-    subs = [s for s in await announcer.store.subscriptions(ctx.guild_id) if s.release_id in wanted]
-    history = await announcer.store.deliveries(ctx.guild_id)
+    subs = [s for s in await announcer.subscriptions(guild_id) if s.release_id in wanted]
+    history = await announcer.outcomes(guild_id)
     content = "▶️ Announcements resumed." if paused else \
         "▶️ Announcements are already active: there was nothing to resume."
     return _embeds_reply([_describe(announcer, s, ctx, history) for s in subs], content)
@@ -318,11 +310,9 @@ async def announce_resume(ctx: CommandContext, release: str | None = None) -> Re
 @command("announce off", "Turn announcements off and forget their settings (Manage Server)", RELEASE, admin=True,
          guild_only=True, touches_storage=True, ephemeral=True)
 async def announce_off(ctx: CommandContext, release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    assert ctx.guild_id is not None
-    chosen = await _chosen(announcer, ctx, release)
+    announcer, guild_id = _announcer(ctx)
+    chosen = await _chosen(ctx, release)
     release_id = chosen[0].release_id if release else None
-    await announcer.store.delete_subscriptions(ctx.guild_id, release_id)
-    await announcer.reschedule_guild(ctx.guild_id)
-    log.info("server %s: announcements turned off and forgotten: %s", ctx.guild_id, release_id or "every release")
+    await announcer.unsubscribe(guild_id, release_id)
+    log.info("server %s: announcements turned off and forgotten: %s", guild_id, release_id or "every release")
     return Reply(content="🔕 Announcements are off, and their settings are forgotten.", ephemeral=True)

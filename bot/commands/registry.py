@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.commands.replies import INTERNAL_ERROR, Reply, UserError, error_reply, neutralise
+from bot.commands.services import Announcements
 from bot.config import Settings
 from bot.domain.releases import Catalogue
 
@@ -25,7 +26,7 @@ class CommandContext:
     guild_zone: ZoneInfo | None = None  # the server's configured zone, when it has one
     guild_id: int | None = None  # None in DMs and in the console
     is_admin: bool = False  # the member has Manage Server
-    services: Any = None  # the Announcer, for server-side commands; None in the console
+    services: Announcements | None = None  # for server-side commands; None in the console
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ async def _reply_in_time(interaction: discord.Interaction, spec: Command, option
 async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
     """Anything a handler did not turn into a friendly reply: say so privately, log the details for the operator."""
     if expired(getattr(error, "original", error)):
-        log_expired(interaction.command and interaction.command.qualified_name, interaction)
+        log_expired(interaction.command.qualified_name if interaction.command else None, interaction)
         return
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         reply = error_reply("You need the **Manage Server** permission to use this command.")

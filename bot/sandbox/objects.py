@@ -81,7 +81,7 @@ def edited(current: Json, body: Json, timestamp: str, users: dict[int, Json], ro
     if "flags" in body and body["flags"] is not None:
         changes["flags"] = int(body["flags"])
     if "content" in body or "allowed_mentions" in body:
-        content = changes.get("content", current["content"])
+        content = str(changes.get("content", current["content"]) or "")
         mentioned, mentioned_roles, everyone = mentions(content, body.get("allowed_mentions"), users, roles)
         changes.update(mentions=mentioned, mention_roles=mentioned_roles, mention_everyone=everyone)
     return {**current, **changes}

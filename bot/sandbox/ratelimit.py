@@ -42,7 +42,8 @@ class RateLimiter:
     def bucket_hash(method: str, template: str) -> str:
         return hashlib.sha1(f"{method} {template}".encode()).hexdigest()[:16]
 
-    def check(self, method: str, template: str, major: str, exempt: bool) -> tuple[dict[str, str], dict | None]:
+    def check(self, method: str, template: str, major: str, exempt: bool
+              ) -> tuple[dict[str, str], dict[str, object] | None]:
         """Headers for the response, and a 429 body when the request is over a limit."""
         now = time.time()
         limit, per = ROUTE_LIMITS.get((method, template), DEFAULT_LIMIT)
