@@ -39,14 +39,23 @@ def rss_mib() -> float:
 def emit(event: str, bot: ReleaseBot, **extra: object) -> None:
     jobs = bot.announcer.job_count() if bot.announcer else 0
     posts = bot.announcer.post_count() if bot.announcer else 0
-    print(json.dumps({"event": event, "t": time.time(), "jobs": jobs, "posts": posts,
-                      "rss_mib": round(rss_mib(), 1), **extra}), flush=True)
+    print(
+        json.dumps(
+            {"event": event, "t": time.time(), "jobs": jobs, "posts": posts, "rss_mib": round(rss_mib(), 1), **extra}
+        ),
+        flush=True,
+    )
 
 
 async def main(url: str, config_dir: str, every: float) -> None:
     point_at_sandbox(url)
-    bot = await build_bot(load_config(Path(config_dir)), sandbox=True, chunk_guilds_at_startup=False,
-                          guild_ready_timeout=0.05, max_messages=None)
+    bot = await build_bot(
+        load_config(Path(config_dir)),
+        sandbox=True,
+        chunk_guilds_at_startup=False,
+        guild_ready_timeout=0.05,
+        max_messages=None,
+    )
     await bot.login("bench-token")  # build_bot migrated the database; the announcer starts once connected
     runner = asyncio.create_task(bot.connect())
     await bot.wait_until_ready()

@@ -44,11 +44,14 @@ RELEASE_ID = "bench-release"
 
 # ---- helpers -------------------------------------------------------------------------------------------------
 
+
 def write_config(directory: Path, releases: list[tuple[str, datetime]], milestones: list[str]) -> Path:
     text = f'featured = "{releases[0][0]}"\n'
     for ident, at in releases:
-        text += (f'\n[[release]]\nid = "{ident}"\ntitle = "Bench {ident}"\nkind = "film"\nnetwork = "Netflix"\n'
-                 f'release_at = "{at.isoformat()}"\ntimezone = "UTC"\n')
+        text += (
+            f'\n[[release]]\nid = "{ident}"\ntitle = "Bench {ident}"\nkind = "film"\nnetwork = "Netflix"\n'
+            f'release_at = "{at.isoformat()}"\ntimezone = "UTC"\n'
+        )
     (directory / "releases.toml").write_text(text)
     quoted = ", ".join(f'"{m}"' for m in milestones)
     (directory / "settings.toml").write_text(f"[announcements]\nmilestones = [{quoted}]\n")
@@ -60,12 +63,25 @@ async def seed(database_url: str, servers: list[dict], release_ids: list[str]) -
     engine = create_engine(database_url)
     await upgrade(engine)
     now = datetime.now(UTC)
-    rows = [{"guild_id": int(s["guild_id"]), "release_id": r, "channel_id": int(s["channel_id"]), "role_id": None,
-             "timezone": "UTC", "daily_time": None, "paused": False, "pause_reason": None, "created_at": now,
-             "updated_at": now} for s in servers for r in release_ids]
+    rows = [
+        {
+            "guild_id": int(s["guild_id"]),
+            "release_id": r,
+            "channel_id": int(s["channel_id"]),
+            "role_id": None,
+            "timezone": "UTC",
+            "daily_time": None,
+            "paused": False,
+            "pause_reason": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for s in servers
+        for r in release_ids
+    ]
     async with engine.begin() as connection:
         for start in range(0, len(rows), 5000):
-            await connection.execute(insert(Subscription), rows[start:start + 5000])
+            await connection.execute(insert(Subscription), rows[start : start + 5000])
     await engine.dispose()
 
 
@@ -89,9 +105,17 @@ class Child:
         env = {**os.environ, "DATABASE_URL": database_url} if database_url else dict(os.environ)
         env.pop("DISCORD_TOKEN", None)
         started = time.time()
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", module, *args, cwd=ROOT, env=env,
-                                                        stdout=asyncio.subprocess.PIPE,
-                                                        stderr=asyncio.subprocess.DEVNULL, limit=2**20)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            module,
+            *args,
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            limit=2**20,
+        )
         return cls(process, started)
 
     async def event(self, name: str, timeout: float = 600) -> dict:
@@ -112,8 +136,11 @@ class Child:
 @contextmanager
 def postgres() -> Iterator[str | None]:
     """A throw-away PostgreSQL cluster on loopback, or None where PostgreSQL is not installed."""
-    bindir = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip() \
-        if shutil.which("pg_config") else ""
+    bindir = (
+        subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True).stdout.strip()
+        if shutil.which("pg_config")
+        else ""
+    )
     initdb = Path(bindir) / "initdb"
     if not initdb.exists():
         yield None
@@ -122,18 +149,36 @@ def postgres() -> Iterator[str | None]:
     shutil.chown(folder, "postgres")
     port = os.environ.get("BENCH_PG_PORT", "55499")
     run = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*run, str(initdb), "-D", f"{folder}/data", "-A", "trust", "-U", "postgres"], check=True,
-                   capture_output=True)
-    subprocess.run([*run, f"{bindir}/pg_ctl", "-D", f"{folder}/data", "-l", f"{folder}/log", "-o",
-                    f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "-w", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*run, str(initdb), "-D", f"{folder}/data", "-A", "trust", "-U", "postgres"], check=True, capture_output=True
+    )
+    subprocess.run(
+        [
+            *run,
+            f"{bindir}/pg_ctl",
+            "-D",
+            f"{folder}/data",
+            "-l",
+            f"{folder}/log",
+            "-o",
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
-        subprocess.run([*run, f"{bindir}/createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "bench"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [*run, f"{bindir}/createdb", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "bench"],
+            check=True,
+            capture_output=True,
+        )
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}/bench"
     finally:
-        subprocess.run([*run, f"{bindir}/pg_ctl", "-D", f"{folder}/data", "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*run, f"{bindir}/pg_ctl", "-D", f"{folder}/data", "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -164,9 +209,24 @@ async def fanout(sizes: list[int], databases: dict[str, str]) -> str:
         for count in sizes:
             rows.append(await fanout_once(label, database_template, count))
             print(f"fan-out {label} {count}: {rows[-1]}", flush=True)
-    return table(["database", "servers", "posts expected", "posts delivered", "missed", "doubled", "posts/s",
-                  "vs 50/s floor", "target >= 0.9x", "last post after due", "target N/50 + 2 s", "met?", "429s"],
-                 rows)
+    return table(
+        [
+            "database",
+            "servers",
+            "posts expected",
+            "posts delivered",
+            "missed",
+            "doubled",
+            "posts/s",
+            "vs 50/s floor",
+            "target >= 0.9x",
+            "last post after due",
+            "target N/50 + 2 s",
+            "met?",
+            "429s",
+        ],
+        rows,
+    )
 
 
 async def fanout_once(label: str, database_template: str, count: int) -> list[object]:
@@ -205,9 +265,21 @@ async def fanout_once(label: str, database_template: str, count: int) -> list[ob
     spread = (last - due).total_seconds()
     limit = count / 50 + 2
     rejected = sum(1 for e in sandbox.log if e.get("status") == 429)
-    return [label, f"{count:,}", f"{count:,}", f"{delivered:,}", "MISSED " + str(missed) if missed else "0",
-            doubled, f"{rate:.1f}/s", f"{rate / 50:.2f}x", "met" if rate >= 45 else "missed", f"{spread:.1f} s",
-            f"{limit:.0f} s", "met" if spread <= limit else "missed", rejected]
+    return [
+        label,
+        f"{count:,}",
+        f"{count:,}",
+        f"{delivered:,}",
+        "MISSED " + str(missed) if missed else "0",
+        doubled,
+        f"{rate:.1f}/s",
+        f"{rate / 50:.2f}x",
+        "met" if rate >= 45 else "missed",
+        f"{spread:.1f} s",
+        f"{limit:.0f} s",
+        "met" if spread <= limit else "missed",
+        rejected,
+    ]
 
 
 async def interactions(rounds: int) -> str:
@@ -218,13 +290,25 @@ async def interactions(rounds: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         database = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
         write_config(Path(tmp), [(RELEASE_ID, datetime.now(UTC) + timedelta(days=3))], ["1d"])
-        sync = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "sync", "--sandbox", url,
-                                                    "--config", tmp, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL)
+        sync = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "sync",
+            "--sandbox",
+            url,
+            "--config",
+            tmp,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL,
+        )
         await sync.wait()
         # Alternate the two clients in blocks, so drift on the machine hits both alike.
         for block in range(4):
-            for name, module, args in (("bare discord.py client", "bench.bare_client", [url]),
-                                       ("release-bot /countdown", "bench.bot_process", [url, tmp, "60"])):
+            for name, module, args in (
+                ("bare discord.py client", "bench.bare_client", [url]),
+                ("release-bot /countdown", "bench.bot_process", [url, tmp, "60"]),
+            ):
                 child = await Child.start(module, *args, database_url=database)
                 try:
                     await child.event("ready")
@@ -234,8 +318,9 @@ async def interactions(rounds: int) -> str:
                     gc.disable()
                     for i in range(rounds // 4 + 10):
                         began = time.perf_counter()
-                        await sandbox.interact(ids["guild_id"], ids["channels"]["general"], ids["members"]["ada"],
-                                               "/countdown")
+                        await sandbox.interact(
+                            ids["guild_id"], ids["channels"]["general"], ids["members"]["ada"], "/countdown"
+                        )
                         if i >= 10:  # the first few warm caches up
                             samples[name].append((time.perf_counter() - began) * 1000)
                 finally:
@@ -250,8 +335,9 @@ async def interactions(rounds: int) -> str:
     base, ours = samples["bare discord.py client"], samples["release-bot /countdown"]
     rows = [[name, len(v), f"{pct(v, 50):.2f} ms", f"{pct(v, 99):.2f} ms"] for name, v in samples.items()]
     ratio50, ratio99 = pct(ours, 50) / pct(base, 50), pct(ours, 99) / pct(base, 99)
-    rows.append(["ratio", "", f"{ratio50:.2f}x", f"{ratio99:.2f}x ({'met' if ratio99 <= 1.2 else 'missed'}: "
-                 "target <= 1.2x)"])
+    rows.append(
+        ["ratio", "", f"{ratio50:.2f}x", f"{ratio99:.2f}x ({'met' if ratio99 <= 1.2 else 'missed'}: target <= 1.2x)"]
+    )
     return table(["client", "interactions", "p50", "p99"], rows)
 
 
@@ -275,21 +361,38 @@ async def startup(count: int, database_urls: dict[str, str]) -> str:
                     ready = await child.event("ready")
                 finally:
                     await child.stop()
-            rows.append([label, f"{configured:,}", f"{scheduled['posts']:,} in {scheduled['jobs']:,} jobs",
-                         f"{scheduled['seconds']:.2f} s",
-                         f"{scheduled['rss_mib']:.0f} MiB", f"{ready['rss_mib']:.0f} MiB ({ready['guilds']:,})"])
+            rows.append(
+                [
+                    label,
+                    f"{configured:,}",
+                    f"{scheduled['posts']:,} in {scheduled['jobs']:,} jobs",
+                    f"{scheduled['seconds']:.2f} s",
+                    f"{scheduled['rss_mib']:.0f} MiB",
+                    f"{ready['rss_mib']:.0f} MiB ({ready['guilds']:,})",
+                ]
+            )
             print(f"startup: {rows[-1]}", flush=True)
     await sandbox.stop()
-    return table(["database", "servers configured", "posts scheduled", "process start to all jobs scheduled",
-                  "RSS then", "RSS with the gateway up (guilds cached)"], rows)
+    return table(
+        [
+            "database",
+            "servers configured",
+            "posts scheduled",
+            "process start to all jobs scheduled",
+            "RSS then",
+            "RSS with the gateway up (guilds cached)",
+        ],
+        rows,
+    )
 
 
 async def soak(minutes: float) -> str:
     sandbox = Sandbox()
     url = await sandbox.start()
     servers = 20
-    ids = [await sandbox.create_guild(f"Soak {n}", ["general"], [{"name": "admin", "admin": True}])
-           for n in range(servers)]
+    ids = [
+        await sandbox.create_guild(f"Soak {n}", ["general"], [{"name": "admin", "admin": True}]) for n in range(servers)
+    ]
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=40)
     count = int(minutes * 60 / 2)
     releases = [(f"soak-{k}", start + timedelta(seconds=2 * k)) for k in range(count)]
@@ -297,8 +400,18 @@ async def soak(minutes: float) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         database = f"sqlite+aiosqlite:///{tmp}/bench.sqlite3"
         write_config(Path(tmp), releases, ["4s", "2s"])
-        sync = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "sync", "--sandbox", url,
-                                                    "--config", tmp, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL)
+        sync = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "sync",
+            "--sandbox",
+            url,
+            "--config",
+            tmp,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL,
+        )
         await sync.wait()
         child = await Child.start("bench.bot_process", url, tmp, "10", database_url=database)
 
@@ -310,9 +423,13 @@ async def soak(minutes: float) -> str:
                 if wait > 0:
                     await asyncio.sleep(wait)  # pacing the simulated admins, not waiting for a result
                 for server in ids:
-                    await sandbox.interact(server["guild_id"], server["channels"]["general"],
-                                           server["members"]["admin"],
-                                           f"/announce setup channel:#general release:{ident}", wait=10)
+                    await sandbox.interact(
+                        server["guild_id"],
+                        server["channels"]["general"],
+                        server["members"]["admin"],
+                        f"/announce setup channel:#general release:{ident}",
+                        wait=10,
+                    )
 
         try:
             await child.event("ready")
@@ -324,24 +441,34 @@ async def soak(minutes: float) -> str:
             await child.stop()
     await sandbox.stop()
     posts = sum(1 for m in sandbox.world.messages if m["type"] == 0)
-    steady = samples[len(samples) // 4:]  # after the first jobs are in place
+    steady = samples[len(samples) // 4 :]  # after the first jobs are in place
     quarter = max(len(steady) // 4, 1)
     first, last = steady[:quarter], steady[-quarter:]
     rss_first, rss_last = statistics.mean(s["rss_mib"] for s in first), statistics.mean(s["rss_mib"] for s in last)
     jobs_first, jobs_last = statistics.mean(s["jobs"] for s in first), statistics.mean(s["jobs"] for s in last)
     posts_first = statistics.mean(s["posts"] for s in first)
     posts_last = statistics.mean(s["posts"] for s in last)
-    rows = [["RSS (MiB)", f"{rss_first:.1f}", f"{rss_last:.1f}", f"{rss_last / rss_first:.2f}x"],
-            ["post jobs", f"{jobs_first:.0f}", f"{jobs_last:.0f}", f"{jobs_last / max(jobs_first, 1):.2f}x"],
-            ["posts scheduled", f"{posts_first:.0f}", f"{posts_last:.0f}", f"{posts_last / max(posts_first, 1):.2f}x"]]
-    return (f"{minutes:g} minutes, {servers} servers, {count} releases set up by slash command one every 2 s, "
-            f"{posts:,} posts delivered; samples every 10 s.\n\n"
-            + table(["measure", "first quarter (mean)", "last quarter (mean)", "ratio"], rows))
+    rows = [
+        ["RSS (MiB)", f"{rss_first:.1f}", f"{rss_last:.1f}", f"{rss_last / rss_first:.2f}x"],
+        ["post jobs", f"{jobs_first:.0f}", f"{jobs_last:.0f}", f"{jobs_last / max(jobs_first, 1):.2f}x"],
+        ["posts scheduled", f"{posts_first:.0f}", f"{posts_last:.0f}", f"{posts_last / max(posts_first, 1):.2f}x"],
+    ]
+    return (
+        f"{minutes:g} minutes, {servers} servers, {count} releases set up by slash command one every 2 s, "
+        f"{posts:,} posts delivered; samples every 10 s.\n\n"
+        + table(["measure", "first quarter (mean)", "last quarter (mean)", "ratio"], rows)
+    )
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
     return f"{os.cpu_count()} cores ({cpu}), {memory} GiB, Python {platform.python_version()}, {platform.system()}"
 
@@ -382,8 +509,9 @@ async def main() -> None:
 
 
 def write_doc(sections: dict[str, str]) -> None:
-    notes = (DOC.read_text().split("<!-- notes -->", 1)[1] if DOC.exists() and "<!-- notes -->" in DOC.read_text()
-             else "\n")
+    notes = (
+        DOC.read_text().split("<!-- notes -->", 1)[1] if DOC.exists() and "<!-- notes -->" in DOC.read_text() else "\n"
+    )
     body = "\n\n".join(f"## {name}\n\n{text}" for name, text in sections.items())
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(f"""# Benchmarks

@@ -44,9 +44,15 @@ def shard_filter(shard_ids: list[int], shard_count: int) -> Callable[[int], bool
     return lambda guild_id: (guild_id >> 22) % shard_count in owned
 
 
-async def build_bot(config: Config, *, services: bool = True, sandbox: bool = False,
-                    shard_ids: list[int] | None = None, shard_count: int | None = None,
-                    **options: Any) -> ReleaseBot:
+async def build_bot(
+    config: Config,
+    *,
+    services: bool = True,
+    sandbox: bool = False,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+    **options: Any,
+) -> ReleaseBot:
     """The bot, ready to log in; with `services`, its storage (migrated) and announcer attached, which the client
     starts once connected. Without them (`release-bot sync`) it only knows its commands."""
     bot = ReleaseBot(config, sandbox=sandbox, shard_ids=shard_ids, shard_count=shard_count, **options)
@@ -62,8 +68,13 @@ async def build_bot(config: Config, *, services: bool = True, sandbox: bool = Fa
     return bot
 
 
-async def run_bot(config: Config, token: str, sandbox: str | None = None, shard_ids: list[int] | None = None,
-                  shard_count: int | None = None) -> int:
+async def run_bot(
+    config: Config,
+    token: str,
+    sandbox: str | None = None,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+) -> int:
     """Run until the bot is closed; SIGTERM (systemd, docker stop) and Ctrl-C both close it cleanly."""
     if sandbox:
         point_at_sandbox(sandbox)

@@ -127,8 +127,9 @@ def test_a_url_goes_in_the_file_when_the_release_has_one(config: Config) -> None
         url: str = ""
 
     featured = config.catalogue.featured
-    release = ServerRelease(**{f.name: getattr(featured, f.name) for f in fields(Release)},
-                            url="https://example.org/premiere")
+    release = ServerRelease(
+        **{f.name: getattr(featured, f.name) for f in fields(Release)}, url="https://example.org/premiere"
+    )
     _, event = event_of(build_ics(release, BEFORE))
     assert str(event["URL"]) == "https://example.org/premiere"
     assert "https://example.org/premiere" in str(event["DESCRIPTION"])
@@ -170,8 +171,9 @@ async def test_calendar_command_attaches_the_file_and_the_google_button(config: 
 
 
 async def test_calendar_names_a_release_and_the_file_follows_it(config: Config) -> None:
-    far = at(config.catalogue.featured, "2027-01-01T00:00", "Pacific/Kiritimati", id="new-year",
-             title="New Year Special")
+    far = at(
+        config.catalogue.featured, "2027-01-01T00:00", "Pacific/Kiritimati", id="new-year", title="New Year Special"
+    )
     config = replace(config, catalogue=Catalogue((*config.catalogue.releases, far), config.catalogue.featured_id))
     reply = await dispatch("calendar", {"release": "New Year Special"}, context(config, AFTER))
     [ics] = reply.files
@@ -209,11 +211,20 @@ async def test_discord_py_sends_exactly_the_payload_beside_the_file() -> None:
     (the same function discord.py's send_message uses; the sandbox e2e test checks the wire once it takes files)."""
     from bot.commands.replies import FileAttachment, LinkButton, Reply
 
-    reply = Reply(content="hi", ephemeral=True, files=[FileAttachment("a.ics", b"BEGIN:VCALENDAR\r\n")],
-                  links=[LinkButton("Open", "https://example.org/")])
+    reply = Reply(
+        content="hi",
+        ephemeral=True,
+        files=[FileAttachment("a.ics", b"BEGIN:VCALENDAR\r\n")],
+        links=[LinkButton("Open", "https://example.org/")],
+    )
     params = interaction_message_response_params(
-        type=4, content=reply.content, embeds=[], flags=discord.MessageFlags(ephemeral=True),
-        allowed_mentions=NO_PINGS, **reply_extras(reply))
+        type=4,
+        content=reply.content,
+        embeds=[],
+        flags=discord.MessageFlags(ephemeral=True),
+        allowed_mentions=NO_PINGS,
+        **reply_extras(reply),
+    )
     first, part = params.multipart
     assert first["name"] == "payload_json"
     assert json.loads(first["value"]) == {"type": 4, "data": reply.payload()}
@@ -239,8 +250,9 @@ def test_console_json_lists_the_files_beside_the_payload(capsys, monkeypatch) ->
     monkeypatch.setattr(sys, "stdin", io.StringIO("/calendar\n/countdown\n"))
     assert main(["console", "--json", "--at", "2023-10-26T07:00:00Z"]) == 0
     calendar, countdown = (json.loads(line) for line in capsys.readouterr().out.splitlines())
-    assert calendar["files"] == [{"filename": "all-the-light-we-cannot-see.ics",
-                                  "size": len(build_ics(_featured(), BEFORE))}]
+    assert calendar["files"] == [
+        {"filename": "all-the-light-we-cannot-see.ics", "size": len(build_ics(_featured(), BEFORE))}
+    ]
     assert calendar["payload"]["attachments"] == [{"id": 0, "filename": "all-the-light-we-cannot-see.ics"}]
     assert "files" not in countdown  # replies without attachments keep their shape
 
@@ -271,17 +283,24 @@ def test_ics_to_stdout_is_the_same_file_as_calendar_sends(capsys) -> None:
 
 
 def test_ics_without_out_writes_the_bytes_to_stdout() -> None:
-    done = subprocess.run([sys.executable, "-m", "bot", "ics", "--release", "all-the-light-we-cannot-see"],
-                          capture_output=True, cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "ics", "--release", "all-the-light-we-cannot-see"],
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.startswith(b"BEGIN:VCALENDAR\r\n") and done.stdout.endswith(b"END:VCALENDAR\r\n")
     assert event_of(done.stdout)[1].decoded("DTSTART") == PREMIERE
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--release", "nope"], "release-bot: unknown release 'nope'; the catalogue has: all-the-light-we-cannot-see"),
-    (["--out", "/nonexistent-dir/x.ics"], "release-bot: cannot write /nonexistent-dir/x.ics: No such file"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--release", "nope"], "release-bot: unknown release 'nope'; the catalogue has: all-the-light-we-cannot-see"),
+        (["--out", "/nonexistent-dir/x.ics"], "release-bot: cannot write /nonexistent-dir/x.ics: No such file"),
+    ],
+)
 def test_ics_refusals_are_one_line_and_exit_1(args: list[str], message: str, capsys) -> None:
     assert main(["ics", *args]) == 1
     captured = capsys.readouterr()

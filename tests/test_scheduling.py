@@ -111,8 +111,9 @@ class HeldPoster:
         self.sent.append((channel_id, content, nonce))
         return 1000 + len(self.sent)
 
-    async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None, *,
-                   urgent: bool = False) -> int:
+    async def post(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, urgent: bool = False
+    ) -> int:
         return await self.send(channel_id, content, nonce, role_id)
 
     async def find(self, channel_id: int, content: str, since: datetime) -> int | None:
@@ -142,8 +143,14 @@ async def test_a_fan_out_holds_no_more_claims_than_workers(store: Store, config,
     now = datetime.now(UTC)
     release, catalogue = soon_catalogue(config, now + timedelta(hours=2))
     poster = HeldPoster()
-    announcer = Announcer(store, catalogue, replace(config.settings, milestones=(timedelta(hours=1),)), poster,
-                          clock=lambda: now + timedelta(hours=1), timing=Timing(workers=4))
+    announcer = Announcer(
+        store,
+        catalogue,
+        replace(config.settings, milestones=(timedelta(hours=1),)),
+        poster,
+        clock=lambda: now + timedelta(hours=1),
+        timing=Timing(workers=4),
+    )
     for guild in range(1, 121):
         await store.save_subscription(guild, release.id, 10_000 + guild, None, "UTC", None, now)
     await announcer.rebuild(now)
@@ -170,14 +177,21 @@ async def test_a_fan_out_holds_no_more_claims_than_workers(store: Store, config,
     assert len(lines) == 120 and f"post sent: server 7, release {release.id}, post milestone:1h" in lines
 
 
-async def test_a_storage_error_when_a_timer_fires_delays_its_posts_and_loses_none(store: Store, config,
-                                                                                   monkeypatch) -> None:
+async def test_a_storage_error_when_a_timer_fires_delays_its_posts_and_loses_none(
+    store: Store, config, monkeypatch
+) -> None:
     now = datetime.now(UTC)
     release, catalogue = soon_catalogue(config, now + timedelta(hours=2))
     poster = HeldPoster()
     poster.gate.set()
-    announcer = Announcer(store, catalogue, replace(config.settings, milestones=(timedelta(hours=1),)), poster,
-                          clock=lambda: now + timedelta(hours=1), timing=Timing(workers=2, read_delays=(0.0,)))
+    announcer = Announcer(
+        store,
+        catalogue,
+        replace(config.settings, milestones=(timedelta(hours=1),)),
+        poster,
+        clock=lambda: now + timedelta(hours=1),
+        timing=Timing(workers=2, read_delays=(0.0,)),
+    )
     for guild in (1, 2):
         await store.save_subscription(guild, release.id, 500 + guild, None, "UTC", None, now)
     await announcer.rebuild(now)
@@ -220,13 +234,17 @@ async def test_rebuild_keeps_the_old_timers_when_storage_fails(store: Store, con
     assert announcer.scheduled(1) == before
 
 
-@pytest.mark.parametrize(("zone", "daily", "reason"), [
-    ("UTC", "1:5٥", "the stored daily time '1:5٥' is not a time like 20:00"),
-    ("UTC", "9:5５", "the stored daily time '9:5５' is not a time like 20:00"),
-    ("Mars/Olympus", None, "the stored time zone 'Mars/Olympus' is not one I know"),
-])
+@pytest.mark.parametrize(
+    ("zone", "daily", "reason"),
+    [
+        ("UTC", "1:5٥", "the stored daily time '1:5٥' is not a time like 20:00"),
+        ("UTC", "9:5５", "the stored daily time '9:5５' is not a time like 20:00"),
+        ("Mars/Olympus", None, "the stored time zone 'Mars/Olympus' is not one I know"),
+    ],
+)
 async def test_a_row_that_does_not_parse_pauses_that_subscription_only(
-        store: Store, config, zone: str, daily: str | None, reason: str) -> None:
+    store: Store, config, zone: str, daily: str | None, reason: str
+) -> None:
     release, catalogue = soon_catalogue(config, RELEASE)
     now = datetime(2023, 11, 1, tzinfo=UTC)
     announcer = Announcer(store, catalogue, config.settings, NoPoster(), clock=lambda: now)
@@ -258,8 +276,9 @@ async def test_a_post_job_re_added_while_its_predecessor_runs_still_runs(store: 
     try:
         announcer.scheduler.add_job(job, DateTrigger(datetime.now(UTC)), id="post:x:premiere@1", args=("first",))
         await asyncio.wait_for(first_running.wait(), 10)
-        announcer.scheduler.add_job(job, DateTrigger(datetime.now(UTC)), id="post:x:premiere@1", args=("second",),
-                                    replace_existing=True)
+        announcer.scheduler.add_job(
+            job, DateTrigger(datetime.now(UTC)), id="post:x:premiere@1", args=("second",), replace_existing=True
+        )
         await until(lambda: "second" in ran)
     finally:
         release_first.set()
@@ -298,16 +317,29 @@ async def test_a_claim_left_before_the_upgrade_is_recovered_after_it(database_ur
     sub = await store.save_subscription(1, release.id, 77, None, "UTC", None, now - timedelta(days=1))
     nonce = delivery_nonce(1, release.id, "milestone:1h")
     async with engine.begin() as connection:
-        await connection.execute(text(
-            "INSERT INTO deliveries (guild_id, release_id, post_key, channel_id, due_at, state, nonce, late, "
-            "claimed_at) VALUES (1, :release, 'milestone:1h', 77, :due, 'claimed', :nonce, false, :claimed)"),
-            {"release": release.id, "due": (now - timedelta(minutes=1)).replace(tzinfo=None), "nonce": nonce,
-             "claimed": (now - timedelta(seconds=30)).replace(tzinfo=None)})
+        await connection.execute(
+            text(
+                "INSERT INTO deliveries (guild_id, release_id, post_key, channel_id, due_at, state, nonce, late, "
+                "claimed_at) VALUES (1, :release, 'milestone:1h', 77, :due, 'claimed', :nonce, false, :claimed)"
+            ),
+            {
+                "release": release.id,
+                "due": (now - timedelta(minutes=1)).replace(tzinfo=None),
+                "nonce": nonce,
+                "claimed": (now - timedelta(seconds=30)).replace(tzinfo=None),
+            },
+        )
     await upgrade(engine)
     poster = HeldPoster()
     poster.gate.set()
-    announcer = Announcer(store, catalogue, replace(config.settings, milestones=(timedelta(hours=1),)), poster,
-                          clock=lambda: now, timing=Timing(workers=1))
+    announcer = Announcer(
+        store,
+        catalogue,
+        replace(config.settings, milestones=(timedelta(hours=1),)),
+        poster,
+        clock=lambda: now,
+        timing=Timing(workers=1),
+    )
     try:
         announcer._start_workers()
         await announcer.recover(now)
@@ -329,11 +361,23 @@ async def test_an_old_claim_that_cannot_be_checked_is_not_sent_blind(store: Stor
     now = datetime.now(UTC)
     release, catalogue = soon_catalogue(config, now + timedelta(minutes=55))
     sub = await store.save_subscription(1, release.id, 77, None, "UTC", None, now - timedelta(days=1))
-    await store.claim(sub, "milestone:1h", now - timedelta(minutes=5), now - timedelta(minutes=5),
-                      content="📣 text", lease_until=now - timedelta(minutes=4))
+    await store.claim(
+        sub,
+        "milestone:1h",
+        now - timedelta(minutes=5),
+        now - timedelta(minutes=5),
+        content="📣 text",
+        lease_until=now - timedelta(minutes=4),
+    )
     poster = BlindPoster()
-    announcer = Announcer(store, catalogue, replace(config.settings, milestones=(timedelta(hours=1),)), poster,
-                          clock=lambda: now, timing=Timing(workers=1))
+    announcer = Announcer(
+        store,
+        catalogue,
+        replace(config.settings, milestones=(timedelta(hours=1),)),
+        poster,
+        clock=lambda: now,
+        timing=Timing(workers=1),
+    )
     try:
         announcer._start_workers()
         await announcer.recover(now)
@@ -345,5 +389,7 @@ async def test_an_old_claim_that_cannot_be_checked_is_not_sent_blind(store: Stor
     finally:
         await announcer.stop()
     assert poster.sent == []
-    assert (row.state, row.detail) == ("skipped", "I may not read the message history of <#77>; not sent again, "
-                                                  "so it cannot appear twice")
+    assert (row.state, row.detail) == (
+        "skipped",
+        "I may not read the message history of <#77>; not sent again, so it cannot appear twice",
+    )

@@ -90,8 +90,9 @@ class Reply:
             "allowed_mentions": dict(NO_PINGS),
         }
         if self.links:  # one action row holds up to 5 buttons
-            buttons = [{"type": 2, "style": 5, "disabled": False, "label": link.label, "url": link.url}
-                       for link in self.links]
+            buttons = [
+                {"type": 2, "style": 5, "disabled": False, "label": link.label, "url": link.url} for link in self.links
+            ]
             data["components"] = [{"type": 1, "components": buttons}]
         if self.files:  # metadata only; the bytes are the multipart parts files[0], files[1]…
             data["attachments"] = [{"id": index, "filename": f.filename} for index, f in enumerate(self.files)]

@@ -25,8 +25,16 @@ class Announcements(Protocol):
 
     async def subscriptions(self, guild_id: int, release_id: str | None = None) -> Sequence[Subscription]: ...
 
-    async def subscribe(self, guild_id: int, release_id: str, channel_id: int, role_id: int | None, timezone: str,
-                        daily_time: str | None, now: datetime) -> Subscription:
+    async def subscribe(
+        self,
+        guild_id: int,
+        release_id: str,
+        channel_id: int,
+        role_id: int | None,
+        timezone: str,
+        daily_time: str | None,
+        now: datetime,
+    ) -> Subscription:
         """Create or replace a server's announcements for a release (un-paused), and schedule them."""
         ...
 

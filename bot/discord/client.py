@@ -54,8 +54,7 @@ class ReleaseBot(commands.AutoShardedBot):
         if self.announcer is not None:
             # Connect first: recovery and catch-up run in the background once the gateway is up, so commands are
             # answered from the first second after a crash (`announcer.ready` tells when they are done).
-            self._announcer_start = asyncio.create_task(self._start_announcer(self.announcer),
-                                                        name="announcer start")
+            self._announcer_start = asyncio.create_task(self._start_announcer(self.announcer), name="announcer start")
 
     async def _start_announcer(self, announcer: Announcer) -> None:
         await self.wait_until_ready()
@@ -79,9 +78,15 @@ class ReleaseBot(commands.AutoShardedBot):
         if interaction.guild_id and self.announcer is not None:
             name = await self.announcer.guild_zone(interaction.guild_id)
             guild_zone = ZoneInfo(name) if name else None
-        return CommandContext(self.config.catalogue, self.config.settings, now, guild_zone=guild_zone,
-                              guild_id=interaction.guild_id, is_admin=interaction.permissions.manage_guild,
-                              services=self.services)
+        return CommandContext(
+            self.config.catalogue,
+            self.config.settings,
+            now,
+            guild_zone=guild_zone,
+            guild_id=interaction.guild_id,
+            is_admin=interaction.permissions.manage_guild,
+            services=self.services,
+        )
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server (not an outage): its settings and ledger are deleted."""
@@ -93,8 +98,9 @@ class ReleaseBot(commands.AutoShardedBot):
         if self.announcer is None:
             return
         reason = f"the channel #{channel.name} was deleted"
-        if await self.announcer.store.set_paused(channel.guild.id, True, reason, datetime.now(UTC),
-                                                 channel_id=channel.id):
+        if await self.announcer.store.set_paused(
+            channel.guild.id, True, reason, datetime.now(UTC), channel_id=channel.id
+        ):
             await self.announcer.reschedule_guild(channel.guild.id)
 
     async def on_ready(self) -> None:

@@ -75,8 +75,9 @@ class DiscordPoster:
     async def wait_turn(self, urgent: bool = False) -> None:
         await self.pacer.wait(urgent)
 
-    async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None, *,
-                   urgent: bool = False) -> int:
+    async def post(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, urgent: bool = False
+    ) -> int:
         await self.pacer.wait(urgent)
         return await self.send(channel_id, content, nonce, role_id)
 
@@ -84,14 +85,16 @@ class DiscordPoster:
         # A partial messageable needs no cache: posts go out even before the gateway has sent the guilds.
         channel = self.client.get_partial_messageable(channel_id)
         # Only the configured role may be pinged; names and titles in the text can never ping anyone.
-        mentions = discord.AllowedMentions(everyone=False, users=False,
-                                           roles=[discord.Object(role_id)] if role_id else False)
+        mentions = discord.AllowedMentions(
+            everyone=False, users=False, roles=[discord.Object(role_id)] if role_id else False
+        )
         try:
             # discord.py waits out 429s as told and retries 5xx a few times before raising.
             message = await channel.send(content, nonce=nonce, allowed_mentions=mentions)
         except discord.Forbidden as exc:
-            raise PostRejected(f"I lost permission to post in <#{channel_id}> ({exc.text or 'Missing Permissions'})"
-                               ) from exc
+            raise PostRejected(
+                f"I lost permission to post in <#{channel_id}> ({exc.text or 'Missing Permissions'})"
+            ) from exc
         except discord.NotFound as exc:
             raise PostRejected(f"the channel <#{channel_id}> no longer exists") from exc
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
@@ -107,8 +110,9 @@ class DiscordPoster:
         me_there = cached.guild.me if isinstance(cached, discord.abc.GuildChannel) else None
         if me_there is not None and not cached.permissions_for(me_there).read_message_history:  # type: ignore[union-attr]
             # Discord would answer an empty list: "not found" would be a guess, and a wrong one a second copy.
-            raise PostUnverifiable(f"I may not read the message history of <#{channel_id}> to check whether the "
-                                   "post arrived")
+            raise PostUnverifiable(
+                f"I may not read the message history of <#{channel_id}> to check whether the post arrived"
+            )
         channel = self.client.get_partial_messageable(channel_id)
         me = self.client.user.id if self.client.user else self.client.application_id
         try:

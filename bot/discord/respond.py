@@ -46,11 +46,17 @@ async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     embeds = [discord.Embed.from_dict(e) for e in payload["embeds"]]
     extras = reply_extras(reply)
     if interaction.response.is_done():
-        await interaction.followup.send(content=reply.content or discord.utils.MISSING, embeds=embeds,
-                                        ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS, **extras)
+        await interaction.followup.send(
+            content=reply.content or discord.utils.MISSING,
+            embeds=embeds,
+            ephemeral=reply.ephemeral,
+            allowed_mentions=NO_PINGS,
+            **extras,
+        )
     else:
-        await interaction.response.send_message(content=reply.content, embeds=embeds, ephemeral=reply.ephemeral,
-                                                allowed_mentions=NO_PINGS, **extras)
+        await interaction.response.send_message(
+            content=reply.content, embeds=embeds, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS, **extras
+        )
     if "view" in extras:  # discord.py keeps a sent view listening (15 min when ephemeral); links need no listener
         extras["view"].stop()
 
@@ -66,8 +72,9 @@ def expired(error: BaseException) -> bool:
 
 def log_expired(name: str | None, interaction: discord.Interaction) -> None:
     # One line, no traceback: the member already saw "The application did not respond", nothing is left to do.
-    log.warning("/%s in server %s: the interaction expired before I answered (Discord allows 3 s)", name,
-                interaction.guild_id)
+    log.warning(
+        "/%s in server %s: the interaction expired before I answered (Discord allows 3 s)", name, interaction.guild_id
+    )
 
 
 async def run_command(interaction: discord.Interaction, name: str, /, **options: Any) -> None:
@@ -115,8 +122,7 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
     elif isinstance(error, app_commands.NoPrivateMessage):
         reply = error_reply("This command works only inside a server.")
     else:
-        log.exception("command %s failed", interaction.command and interaction.command.qualified_name,
-                      exc_info=error)
+        log.exception("command %s failed", interaction.command and interaction.command.qualified_name, exc_info=error)
         reply = error_reply(INTERNAL_ERROR)
     try:
         await send_reply(interaction, reply)

@@ -40,14 +40,20 @@ class WorldActions:
 
     # ---- servers --------------------------------------------------------------------------------------------
 
-    async def create_guild(self, name: str, channels: list[str] | None = None,
-                           members: list[Json] | None = None) -> Json:
+    async def create_guild(
+        self, name: str, channels: list[str] | None = None, members: list[Json] | None = None
+    ) -> Json:
         guild = self.world.create_guild(name, channels or ["general"], members or [])
         await self.events.guild_joined(guild)
         users = {self.world.users[uid]["username"]: str(uid) for uid in guild.members}
-        return {"guild_id": str(guild.id), "channels": {c.name: str(c.id) for c in guild.channels.values()},
-                "members": users, "bot": str(self.world.bot_id), "owner": str(guild.owner_id),
-                "roles": {r.name: str(r.id) for r in guild.roles.values()}}
+        return {
+            "guild_id": str(guild.id),
+            "channels": {c.name: str(c.id) for c in guild.channels.values()},
+            "members": users,
+            "bot": str(self.world.bot_id),
+            "owner": str(guild.owner_id),
+            "roles": {r.name: str(r.id) for r in guild.roles.values()},
+        }
 
     async def update_guild(self, guild_id: int | str, name: str) -> None:
         guild = self.guild(guild_id)
@@ -120,15 +126,17 @@ class WorldActions:
             guild.channels.pop(channel.id, None)
             await self.events.channel(channel, "CHANNEL_DELETE")
 
-    async def set_channel_permissions(self, channel_id: int | str, target_id: int, allow: list[str],
-                                      deny: list[str]) -> None:
+    async def set_channel_permissions(
+        self, channel_id: int | str, target_id: int, allow: list[str], deny: list[str]
+    ) -> None:
         channel = self.channel(channel_id)
         guild = self.world.guild_of(channel)
         if guild is None:
             raise ActionError("a DM channel has no permission overwrites")
         kind = 0 if target_id in guild.roles else 1
-        channel.overwrites[target_id] = Overwrite(target_id, kind, sum(PERMISSIONS[p] for p in allow),
-                                                  sum(PERMISSIONS[p] for p in deny))
+        channel.overwrites[target_id] = Overwrite(
+            target_id, kind, sum(PERMISSIONS[p] for p in allow), sum(PERMISSIONS[p] for p in deny)
+        )
         await self.events.channel(channel, "CHANNEL_UPDATE")
 
     async def post_message(self, channel_id: int | str, user_id: int | str, content: str) -> Json:

@@ -27,19 +27,29 @@ class Controlled(Protocol):
     def enable_privileged_intents(self, names: list[str]) -> None: ...
     def application(self) -> Json: ...
 
-    async def create_guild(self, name: str, channels: list[str] | None = None,
-                           members: list[Json] | None = None) -> Json: ...
+    async def create_guild(
+        self, name: str, channels: list[str] | None = None, members: list[Json] | None = None
+    ) -> Json: ...
     async def remove_guild(self, guild_id: int) -> None: ...
-    async def interact(self, guild_id: int | str, channel_id: int | str, user_id: int | str, command: str,
-                       focused: str | None = None, wait: float | None = None) -> Json: ...
+    async def interact(
+        self,
+        guild_id: int | str,
+        channel_id: int | str,
+        user_id: int | str,
+        command: str,
+        focused: str | None = None,
+        wait: float | None = None,
+    ) -> Json: ...
     def messages(self, channel_id: int | str | None = None) -> list[Json]: ...
-    def add_fault(self, route: str, status: int = 500, count: int = 1, retry_after: float = 1.0,
-                  latency_ms: int = 0) -> None: ...
+    def add_fault(
+        self, route: str, status: int = 500, count: int = 1, retry_after: float = 1.0, latency_ms: int = 0
+    ) -> None: ...
     async def drop_gateway(self) -> int: ...
     async def invalidate_session(self) -> int: ...
     async def delete_channel(self, channel_id: int) -> None: ...
-    async def set_channel_permissions(self, channel_id: int, target_id: int, allow: list[str],
-                                      deny: list[str]) -> None: ...
+    async def set_channel_permissions(
+        self, channel_id: int, target_id: int, allow: list[str], deny: list[str]
+    ) -> None: ...
     async def set_member(self, guild_id: int, user_id: int, admin: bool) -> None: ...
 
 
@@ -63,20 +73,41 @@ class ControlApi:
         acts = self.sandbox.actions
         routes: list[tuple[str, str, Callable[[Json, dict[str, str]], Awaitable[object]]]] = [
             ("PATCH", "/_sandbox/guilds/{guild_id}", lambda b, m: acts.update_guild(m["guild_id"], b["name"])),
-            ("POST", "/_sandbox/guilds/{guild_id}/members",
-             lambda b, m: _id("user_id", acts.add_member(m["guild_id"], b["name"]))),
-            ("DELETE", "/_sandbox/guilds/{guild_id}/members/{user_id}",
-             lambda b, m: acts.remove_member(m["guild_id"], m["user_id"])),
-            ("POST", "/_sandbox/guilds/{guild_id}/roles",
-             lambda b, m: _id("role_id", acts.add_role(m["guild_id"], b["name"], b.get("permissions")))),
-            ("PATCH", "/_sandbox/guilds/{guild_id}/roles/{role_id}",
-             lambda b, m: acts.update_role(m["guild_id"], m["role_id"], b["name"])),
-            ("DELETE", "/_sandbox/guilds/{guild_id}/roles/{role_id}",
-             lambda b, m: acts.delete_role(m["guild_id"], m["role_id"])),
-            ("POST", "/_sandbox/guilds/{guild_id}/channels",
-             lambda b, m: _id("channel_id", acts.create_channel(m["guild_id"], b["name"]))),
-            ("POST", "/_sandbox/channels/{channel_id}/messages",
-             lambda b, m: acts.post_message(m["channel_id"], b["user_id"], b["content"])),
+            (
+                "POST",
+                "/_sandbox/guilds/{guild_id}/members",
+                lambda b, m: _id("user_id", acts.add_member(m["guild_id"], b["name"])),
+            ),
+            (
+                "DELETE",
+                "/_sandbox/guilds/{guild_id}/members/{user_id}",
+                lambda b, m: acts.remove_member(m["guild_id"], m["user_id"]),
+            ),
+            (
+                "POST",
+                "/_sandbox/guilds/{guild_id}/roles",
+                lambda b, m: _id("role_id", acts.add_role(m["guild_id"], b["name"], b.get("permissions"))),
+            ),
+            (
+                "PATCH",
+                "/_sandbox/guilds/{guild_id}/roles/{role_id}",
+                lambda b, m: acts.update_role(m["guild_id"], m["role_id"], b["name"]),
+            ),
+            (
+                "DELETE",
+                "/_sandbox/guilds/{guild_id}/roles/{role_id}",
+                lambda b, m: acts.delete_role(m["guild_id"], m["role_id"]),
+            ),
+            (
+                "POST",
+                "/_sandbox/guilds/{guild_id}/channels",
+                lambda b, m: _id("channel_id", acts.create_channel(m["guild_id"], b["name"])),
+            ),
+            (
+                "POST",
+                "/_sandbox/channels/{channel_id}/messages",
+                lambda b, m: acts.post_message(m["channel_id"], b["user_id"], b["content"]),
+            ),
             ("PATCH", "/_sandbox/messages/{message_id}", lambda b, m: acts.edit_message(m["message_id"], b["content"])),
             ("DELETE", "/_sandbox/messages/{message_id}", lambda b, m: acts.delete_message(m["message_id"])),
         ]
@@ -85,8 +116,11 @@ class ControlApi:
 
     async def _create_guild(self, request: web.Request) -> web.Response:
         body = await request.json()
-        return web.json_response(await self.sandbox.create_guild(body.get("name", "Sandbox server"),
-                                                                 body.get("channels"), body.get("members")))
+        return web.json_response(
+            await self.sandbox.create_guild(
+                body.get("name", "Sandbox server"), body.get("channels"), body.get("members")
+            )
+        )
 
     async def _remove_guild(self, request: web.Request) -> web.Response:
         await self.sandbox.remove_guild(int(request.match_info["guild_id"]))
@@ -95,8 +129,9 @@ class ControlApi:
     async def _interact(self, request: web.Request) -> web.Response:
         body = await request.json()
         try:
-            response = await self.sandbox.interact(body["guild_id"], body["channel_id"], body["user_id"],
-                                                   body["command"], body.get("focused"))
+            response = await self.sandbox.interact(
+                body["guild_id"], body["channel_id"], body["user_id"], body["command"], body.get("focused")
+            )
         except InteractionError as exc:
             return web.json_response({"error": str(exc)}, status=400)
         except TimeoutError as exc:
@@ -112,13 +147,23 @@ class ControlApi:
             return web.json_response({"dropped": await self.sandbox.drop_gateway()})
         if body.get("gateway") == "invalid_session":
             return web.json_response({"invalidated": await self.sandbox.invalidate_session()})
-        self.sandbox.add_fault(body["route"], int(body.get("status", 500)), int(body.get("count", 1)),
-                               float(body.get("retry_after", 1.0)), int(body.get("latency_ms", 0)))
+        self.sandbox.add_fault(
+            body["route"],
+            int(body.get("status", 500)),
+            int(body.get("count", 1)),
+            float(body.get("retry_after", 1.0)),
+            int(body.get("latency_ms", 0)),
+        )
         return _ok()
 
     async def _log(self, request: web.Request) -> web.Response:
-        return web.json_response({"requests": self.sandbox.log, "violations": self.sandbox.violations,
-                                  "not_implemented": self.sandbox.not_implemented})
+        return web.json_response(
+            {
+                "requests": self.sandbox.log,
+                "violations": self.sandbox.violations,
+                "not_implemented": self.sandbox.not_implemented,
+            }
+        )
 
     async def _application(self, request: web.Request) -> web.Response:
         return web.json_response(self.sandbox.application())
@@ -138,14 +183,16 @@ class ControlApi:
     async def _channel_permissions(self, request: web.Request) -> web.Response:
         body = await request.json()
         target = int(body.get("target") or self.sandbox.world.bot_id)
-        await self.sandbox.set_channel_permissions(int(request.match_info["channel_id"]), target,
-                                                   body.get("allow", []), body.get("deny", []))
+        await self.sandbox.set_channel_permissions(
+            int(request.match_info["channel_id"]), target, body.get("allow", []), body.get("deny", [])
+        )
         return _ok()
 
     async def _member(self, request: web.Request) -> web.Response:
         body = await request.json()
-        await self.sandbox.set_member(int(request.match_info["guild_id"]), int(request.match_info["user_id"]),
-                                      bool(body.get("admin")))
+        await self.sandbox.set_member(
+            int(request.match_info["guild_id"]), int(request.match_info["user_id"]), bool(body.get("admin"))
+        )
         return _ok()
 
 
@@ -157,8 +204,9 @@ async def _id(name: str, created: Awaitable[str]) -> Json:
     return {name: await created}
 
 
-def _acting(act: Callable[[Json, dict[str, str]], Awaitable[object]]) -> Callable[[web.Request],
-                                                                                    Awaitable[web.Response]]:
+def _acting(
+    act: Callable[[Json, dict[str, str]], Awaitable[object]],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else {}
         try:
@@ -168,5 +216,5 @@ def _acting(act: Callable[[Json, dict[str, str]], Awaitable[object]]) -> Callabl
         except KeyError as exc:
             return web.json_response({"error": f"missing {exc}"}, status=400)
         return web.json_response(result) if isinstance(result, dict) else _ok()
-    return handle
 
+    return handle

@@ -56,8 +56,10 @@ class InteractionResponses:
         try:
             answer = await asyncio.wait_for(asyncio.shield(pending.answered), wait or self.deadline)
         except TimeoutError:
-            raise TimeoutError(f"the bot did not respond to {command!r} within {self.deadline:g} s (Discord shows "
-                               "'The application did not respond')") from None
+            raise TimeoutError(
+                f"the bot did not respond to {command!r} within {self.deadline:g} s (Discord shows "
+                "'The application did not respond')"
+            ) from None
         if answer["type"] == 5:  # deferred: the real answer comes as a follow-up or an edit of the original
             answer = {**await asyncio.wait_for(asyncio.shield(pending.followed_up), FOLLOW_UP_WAIT), "deferred": True}
         return answer
@@ -88,9 +90,12 @@ class InteractionResponses:
             pending.answered.set_result(call.body)
         if call.query.get("with_response", "").lower() not in ("true", "1"):
             return 204, None
-        interaction = {"id": pending.payload["id"], "type": pending.payload["type"],
-                       "response_message_loading": kind == 5,
-                       "response_message_ephemeral": bool((data.get("flags") or 0) & 64)}
+        interaction = {
+            "id": pending.payload["id"],
+            "type": pending.payload["type"],
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+        }
         if pending.message is None:  # autocomplete results and deferrals create no message (yet)
             return 200, {"interaction": interaction}
         interaction["response_message_id"] = pending.message["id"]
@@ -99,12 +104,23 @@ class InteractionResponses:
     async def _message(self, pending: Pending, data: Json) -> Json:
         """A message the bot's answer creates in the channel: type 20, sent by the application's webhook."""
         user = pending.payload["member"]["user"]
-        metadata = {"id": pending.payload["id"], "type": 2, "user": user,
-                    "authorizing_integration_owners": pending.payload["authorizing_integration_owners"],
-                    "name": pending.payload["data"]["name"]}
-        message = self.world.message(int(pending.payload["channel_id"]), data, extra={
-            "type": 20, "webhook_id": str(self.world.application_id), "application_id": str(self.world.application_id),
-            "interaction_metadata": metadata})
+        metadata = {
+            "id": pending.payload["id"],
+            "type": 2,
+            "user": user,
+            "authorizing_integration_owners": pending.payload["authorizing_integration_owners"],
+            "name": pending.payload["data"]["name"],
+        }
+        message = self.world.message(
+            int(pending.payload["channel_id"]),
+            data,
+            extra={
+                "type": 20,
+                "webhook_id": str(self.world.application_id),
+                "application_id": str(self.world.application_id),
+                "interaction_metadata": metadata,
+            },
+        )
         await self.events.message_created(message)
         return message
 
@@ -133,8 +149,14 @@ class InteractionResponses:
         wanted = pending.message["id"] if pending.message else None
         if not call.template.endswith("/@original"):
             wanted = call.params["message_id"]
-        record = next((m for m in self.world.messages if m["id"] == wanted
-                       and (m.get("interaction_metadata") or {}).get("id") == pending.payload["id"]), None)
+        record = next(
+            (
+                m
+                for m in self.world.messages
+                if m["id"] == wanted and (m.get("interaction_metadata") or {}).get("id") == pending.payload["id"]
+            ),
+            None,
+        )
         if record is None:
             raise ApiError(404, 10008, "Unknown Message")
         return pending, {k: v for k, v in record.items() if k != "allowed_mentions"}

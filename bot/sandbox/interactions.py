@@ -28,8 +28,9 @@ def _resolve(world: World, guild: Guild, option: dict[str, Any], raw: str, resol
     if kind == STRING:
         low, high = option.get("min_length", 0), option.get("max_length", 6000)
         if not low <= len(raw) <= high:
-            raise InteractionError(f"{option['name']} must be {low} to {high} characters long (Discord's client "
-                                   "enforces this)")
+            raise InteractionError(
+                f"{option['name']} must be {low} to {high} characters long (Discord's client enforces this)"
+            )
         return raw
     if kind == INTEGER:
         try:
@@ -45,11 +46,20 @@ def _resolve(world: World, guild: Guild, option: dict[str, Any], raw: str, resol
         for channel in guild.channels.values():
             if channel.name == wanted or str(channel.id) == wanted:
                 resolved.setdefault("channels", {})[str(channel.id)] = {
-                    "id": str(channel.id), "name": channel.name, "type": channel.type, "guild_id": str(guild.id),
-                    "permissions": str(guild.permissions(world.bot_id, channel)), "flags": 0,
-                    "parent_id": None, "nsfw": False, "position": channel.position, "rate_limit_per_user": 0,
-                    "permission_overwrites": [o.to_dict() for o in channel.overwrites.values()], "topic": None,
-                    "last_message_id": None}
+                    "id": str(channel.id),
+                    "name": channel.name,
+                    "type": channel.type,
+                    "guild_id": str(guild.id),
+                    "permissions": str(guild.permissions(world.bot_id, channel)),
+                    "flags": 0,
+                    "parent_id": None,
+                    "nsfw": False,
+                    "position": channel.position,
+                    "rate_limit_per_user": 0,
+                    "permission_overwrites": [o.to_dict() for o in channel.overwrites.values()],
+                    "topic": None,
+                    "last_message_id": None,
+                }
                 return str(channel.id)
         raise InteractionError(f"no channel #{wanted} in this server")
     wanted = raw.removeprefix("@")
@@ -70,8 +80,9 @@ def _resolve(world: World, guild: Guild, option: dict[str, Any], raw: str, resol
     raise InteractionError(f"nobody and no role called @{wanted} in this server")
 
 
-def build_interaction(world: World, guild: Guild, channel: Channel, user_id: int, line: str,
-                      focused: str | None = None) -> dict[str, Any]:
+def build_interaction(
+    world: World, guild: Guild, channel: Channel, user_id: int, line: str, focused: str | None = None
+) -> dict[str, Any]:
     """The INTERACTION_CREATE payload for `/name [sub] option:value...` typed by `user_id` in `channel`."""
     try:
         path, values = parse_command_line(line)
@@ -84,8 +95,9 @@ def build_interaction(world: World, guild: Guild, channel: Channel, user_id: int
     data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": 1, "guild_id": str(guild.id)}
     top = container
     for word in words[1:]:  # sub-command (group) names
-        sub = next((o for o in options_def if o["name"] == word and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)),
-                   None)
+        sub = next(
+            (o for o in options_def if o["name"] == word and o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)), None
+        )
         if sub is None:
             raise InteractionError(f"/{command['name']} has no sub-command {word}")
         nested: list[dict[str, Any]] = []
@@ -101,8 +113,7 @@ def build_interaction(world: World, guild: Guild, channel: Channel, user_id: int
         if name == focused:  # autocomplete: the partial text goes as typed
             container.append({"name": name, "type": option["type"], "value": raw, "focused": True})
             continue
-        container.append({"name": name, "type": option["type"], "value": _resolve(world, guild, option, raw,
-                                                                                    resolved)})
+        container.append({"name": name, "type": option["type"], "value": _resolve(world, guild, option, raw, resolved)})
     for option in options_def:
         if option.get("required") and option["name"] not in values:
             raise InteractionError(f"/{path} needs the option {option['name']}")
@@ -118,13 +129,22 @@ def build_interaction(world: World, guild: Guild, channel: Channel, user_id: int
     member = guild.members[user_id]
     permissions = guild.permissions(user_id, channel)
     return {
-        "id": str(world.snowflake()), "application_id": str(world.application_id),
-        "type": 4 if focused else 2, "token": secrets.token_urlsafe(32), "version": 1,
-        "guild_id": str(guild.id), "channel_id": str(channel.id),
+        "id": str(world.snowflake()),
+        "application_id": str(world.application_id),
+        "type": 4 if focused else 2,
+        "token": secrets.token_urlsafe(32),
+        "version": 1,
+        "guild_id": str(guild.id),
+        "channel_id": str(channel.id),
         "channel": {**channel.to_dict(world), "permissions": str(permissions)},
         "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
         "member": {**member.to_dict(world), "permissions": str(permissions)},
-        "data": data, "app_permissions": str(guild.permissions(world.bot_id, channel)),
-        "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "context": 0,
-        "authorizing_integration_owners": {"0": str(guild.id)}, "attachment_size_limit": 10485760,
+        "data": data,
+        "app_permissions": str(guild.permissions(world.bot_id, channel)),
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "context": 0,
+        "authorizing_integration_owners": {"0": str(guild.id)},
+        "attachment_size_limit": 10485760,
     }

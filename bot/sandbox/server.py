@@ -57,8 +57,9 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> web.
 
 
 class Sandbox:
-    def __init__(self, *, latency_ms: int = 0, rate_limits: bool = True,
-                 interaction_deadline: float = INTERACTION_DEADLINE) -> None:
+    def __init__(
+        self, *, latency_ms: int = 0, rate_limits: bool = True, interaction_deadline: float = INTERACTION_DEADLINE
+    ) -> None:
         self.world = World()
         self.spec = load_spec()
         self.limiter = RateLimiter(rate_limits)
@@ -75,11 +76,14 @@ class Sandbox:
         self.responses = InteractionResponses(self.world, self.events, interaction_deadline)
         self.pending = self.responses.pending
         self.actions = WorldActions(self.world, self.events)
-        self.rest = RestRoutes(self.world, self._gateway_url, self.remove_guild, self.events,
-                               lambda: self.privileged_intents)
+        self.rest = RestRoutes(
+            self.world, self._gateway_url, self.remove_guild, self.events, lambda: self.privileged_intents
+        )
         self.routes: Routes = {**self.rest.routes(), **CommandRoutes(self.world).routes(), **self.responses.routes()}
-        self._patterns = {key: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(key[1])) + "$")
-                          for key in self.routes}
+        self._patterns = {
+            key: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(key[1])) + "$")
+            for key in self.routes
+        }
 
     # ---- life cycle ---------------------------------------------------------------------------------------
 
@@ -129,8 +133,9 @@ class Sandbox:
         entry["response"] = payload
         return _json(status, payload, headers)
 
-    async def _handle(self, method: str, path: str, query: dict[str, str], body: Any, request: web.Request,
-                      entry: Json) -> tuple[int, Any, dict[str, str]]:
+    async def _handle(
+        self, method: str, path: str, query: dict[str, str], body: Any, request: web.Request, entry: Json
+    ) -> tuple[int, Any, dict[str, str]]:
         op = self.spec.find(method, path)
         route_key = next((k for k in self.routes if k[0] == method and self._patterns[k].match(path)), None)
         if op is None:
@@ -149,8 +154,12 @@ class Sandbox:
             return 401, {"message": "401: Unauthorized", "code": 0}, {}
         invalid = check_request(self.spec, op, template, query, body)
         if invalid is not None:
-            self._violation(entry, f"invalid {invalid.where()} for {method} {template}",
-                            problems=invalid.query + invalid.body, limits=invalid.limits)
+            self._violation(
+                entry,
+                f"invalid {invalid.where()} for {method} {template}",
+                problems=invalid.query + invalid.body,
+                limits=invalid.limits,
+            )
             return 400, {"message": "Invalid Form Body", "code": 50035, "errors": invalid.errors()}, {}
         fault = self._take_fault(f"{method} {template}")
         delay = self.latency_ms + (fault.latency_ms if fault else 0)
@@ -159,13 +168,20 @@ class Sandbox:
         if fault and fault.status:
             entry["fault"] = fault.status
             if fault.status == 429:
-                body429 = {"message": "You are being rate limited.", "retry_after": fault.retry_after,
-                           "global": False}
-                return 429, body429, {"Retry-After": str(max(1, round(fault.retry_after))),
-                                      "X-RateLimit-Scope": "user", "X-RateLimit-Limit": "5",
-                                      "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": str(fault.retry_after),
-                                      "X-RateLimit-Reset": f"{time.time() + fault.retry_after:.3f}",
-                                      "X-RateLimit-Bucket": RateLimiter.bucket_hash(method, template)}
+                body429 = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False}
+                return (
+                    429,
+                    body429,
+                    {
+                        "Retry-After": str(max(1, round(fault.retry_after))),
+                        "X-RateLimit-Scope": "user",
+                        "X-RateLimit-Limit": "5",
+                        "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset-After": str(fault.retry_after),
+                        "X-RateLimit-Reset": f"{time.time() + fault.retry_after:.3f}",
+                        "X-RateLimit-Bucket": RateLimiter.bucket_hash(method, template),
+                    },
+                )
             return fault.status, {"message": f"{fault.status}: sandbox fault", "code": 0}, {}
         headers: dict[str, str] = {}
         if not template.startswith("/interactions/"):  # interaction responses are not rate limited
@@ -180,14 +196,26 @@ class Sandbox:
         if status < 300 and payload is not None:
             wrong = self.spec.response_errors(op, status, payload)
             if wrong:  # the sandbox itself strayed from Discord: just as much a test failure
-                self._violation(entry, f"sandbox response for {method} {template} does not match the spec",
-                                direction="sent", problems=wrong)
+                self._violation(
+                    entry,
+                    f"sandbox response for {method} {template} does not match the spec",
+                    direction="sent",
+                    problems=wrong,
+                )
         return status, payload, headers
 
     def _violation(self, entry: Json, what: str, direction: str = "received", **details: Any) -> None:
         entry["problems"].append(what)
-        self.violations.append({"what": what, "direction": direction, "method": entry["method"],
-                                "path": entry["path"], "body": entry["body"], **details})
+        self.violations.append(
+            {
+                "what": what,
+                "direction": direction,
+                "method": entry["method"],
+                "path": entry["path"],
+                "body": entry["body"],
+                **details,
+            }
+        )
         log.warning("sandbox: %s", what)
 
     def _check_event(self, event: str, data: Any) -> None:
@@ -195,8 +223,7 @@ class Sandbox:
         wrong = event_errors(self.spec, event, data)
         if wrong:
             what = f"sandbox gateway event {event} does not match Discord's docs"
-            self.violations.append({"what": what, "direction": "sent", "event": event, "problems": wrong,
-                                    "body": data})
+            self.violations.append({"what": what, "direction": "sent", "event": event, "problems": wrong, "body": data})
             log.warning("sandbox: %s: %s", what, wrong[:3])
 
     def _take_fault(self, route: str) -> Fault | None:
@@ -208,15 +235,23 @@ class Sandbox:
 
     # ---- the in-process API (the control API in `control` is a thin JSON layer over it) ---------------------
 
-    async def create_guild(self, name: str, channels: list[str] | None = None,
-                           members: list[Json] | None = None) -> Json:
+    async def create_guild(
+        self, name: str, channels: list[str] | None = None, members: list[Json] | None = None
+    ) -> Json:
         return await self.actions.create_guild(name, channels, members)
 
     async def add_role(self, guild_id: int, name: str) -> str:
         return await self.actions.add_role(guild_id, name)
 
-    async def interact(self, guild_id: int | str, channel_id: int | str, user_id: int | str, command: str,
-                       focused: str | None = None, wait: float | None = None) -> Json:
+    async def interact(
+        self,
+        guild_id: int | str,
+        channel_id: int | str,
+        user_id: int | str,
+        command: str,
+        focused: str | None = None,
+        wait: float | None = None,
+    ) -> Json:
         """Send a slash command (or an autocomplete request) as a user; the bot's response, as Discord got it."""
         guild = self.world.guilds.get(int(guild_id))
         channel = self.world.channels.get(int(channel_id))
@@ -238,8 +273,9 @@ class Sandbox:
         self.rest.listeners.append(queue)
         return queue
 
-    def add_fault(self, route: str, status: int = 500, count: int = 1, retry_after: float = 1.0,
-                  latency_ms: int = 0) -> None:
+    def add_fault(
+        self, route: str, status: int = 500, count: int = 1, retry_after: float = 1.0, latency_ms: int = 0
+    ) -> None:
         self.faults.append(Fault(route, status, count, retry_after, latency_ms))
 
     async def drop_gateway(self) -> int:
@@ -253,8 +289,7 @@ class Sandbox:
     async def delete_channel(self, channel_id: int) -> None:
         await self.actions.delete_channel(channel_id)
 
-    async def set_channel_permissions(self, channel_id: int, target_id: int, allow: list[str],
-                                      deny: list[str]) -> None:
+    async def set_channel_permissions(self, channel_id: int, target_id: int, allow: list[str], deny: list[str]) -> None:
         await self.actions.set_channel_permissions(channel_id, target_id, allow, deny)
 
     async def set_member(self, guild_id: int, user_id: int, admin: bool) -> None:
@@ -273,8 +308,11 @@ class Sandbox:
             self.gateway.privileged_intents = self.privileged_intents
 
     def application(self) -> Json:
-        return {"id": str(self.world.application_id), "token": self.world.token,
-                "privileged_intents": [n for n, bit in PRIVILEGED.items() if self.privileged_intents & bit]}
+        return {
+            "id": str(self.world.application_id),
+            "token": self.world.token,
+            "privileged_intents": [n for n, bit in PRIVILEGED.items() if self.privileged_intents & bit],
+        }
 
     # ---- the gateway, for `events` (the gateway exists once the server has started) ------------------------
 

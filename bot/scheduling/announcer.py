@@ -111,8 +111,9 @@ class Poster(Protocol):
         """Send now, without pacing (the caller took a slot); the new message's id."""
         ...
 
-    async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None, *,
-                   urgent: bool = False) -> int:
+    async def post(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, urgent: bool = False
+    ) -> int:
         """A slot, then the send: a one-off post."""
         ...
 
@@ -162,8 +163,15 @@ class BadSubscription(Exception):
 
 
 class Announcer:
-    def __init__(self, store: Store, catalogue: Catalogue, settings: Settings, poster: Poster,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), timing: Timing | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        settings: Settings,
+        poster: Poster,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timing: Timing | None = None,
+    ) -> None:
         self.store = store
         self.catalogue = catalogue
         self.settings = settings
@@ -174,8 +182,9 @@ class Announcer:
         # misfire_grace_time=None: a job that fires late still runs, and the workers apply our own grace rules.
         # Several instances of one job id may run: a server re-scheduled while its job runs gets a new job with
         # the same id, which APScheduler would otherwise skip ("maximum number of running instances reached").
-        self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None,
-                                                                      "coalesce": True, "max_instances": 1000})
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1000}
+        )
         self.guild_filter: Callable[[int], bool] = lambda guild_id: True  # shards: only the servers we own
         self.ready = asyncio.Event()  # set once recovery, catch-up and scheduling are done after `start()`
         self._queue: asyncio.Queue[Outgoing] = asyncio.Queue()
@@ -272,13 +281,24 @@ class Announcer:
         await self._with_retries("start-up", self.recover, now)
         await self._with_retries("catch-up", self.catch_up, now)
         await self._with_retries("scheduling", self.rebuild, now)
-        log.info("scheduled %d posts in %d timers in %.2f s", self.post_count(), self.job_count(),
-                 time_module.perf_counter() - began)
-        self.scheduler.add_job(self._refresh, "interval", hours=24, id="refresh", replace_existing=True,
-                               max_instances=1)
+        log.info(
+            "scheduled %d posts in %d timers in %.2f s",
+            self.post_count(),
+            self.job_count(),
+            time_module.perf_counter() - began,
+        )
+        self.scheduler.add_job(
+            self._refresh, "interval", hours=24, id="refresh", replace_existing=True, max_instances=1
+        )
         # Another process (an old one in a rolling restart, or one that was killed) may leave claims behind.
-        self.scheduler.add_job(self._sweep, "interval", seconds=self.timing.sweep_seconds, id="sweep",
-                               replace_existing=True, max_instances=1)
+        self.scheduler.add_job(
+            self._sweep,
+            "interval",
+            seconds=self.timing.sweep_seconds,
+            id="sweep",
+            replace_existing=True,
+            max_instances=1,
+        )
         if not self.scheduler.running:
             self.scheduler.start()
         self.ready.set()
@@ -326,9 +346,11 @@ class Announcer:
 
     async def rebuild(self, now: datetime) -> None:
         """Derive every post job from storage again; the new timers are built before any old one is dropped."""
-        subs = [s for s in await self.store.subscriptions(active_only=True,
-                                                           release_ids=self.upcoming_release_ids(now))
-                if self.guild_filter(s.guild_id)]
+        subs = [
+            s
+            for s in await self.store.subscriptions(active_only=True, release_ids=self.upcoming_release_ids(now))
+            if self.guild_filter(s.guild_id)
+        ]
         settled = await self.store.settled_keys(due_after=now) if subs else set()
         fresh: dict[str, Group] = {}
         for sub in subs:
@@ -371,16 +393,18 @@ class Announcer:
 
     def _add_job(self, ident: str, group: Group) -> None:
         self._groups[ident] = group
-        self.scheduler.add_job(self._fire, DateTrigger(group.at, timezone=UTC), id=ident, args=(ident,),
-                               replace_existing=True)
+        self.scheduler.add_job(
+            self._fire, DateTrigger(group.at, timezone=UTC), id=ident, args=(ident,), replace_existing=True
+        )
 
     def _remove_job(self, job_id_: str) -> None:
         self._groups.pop(job_id_, None)
         if self.scheduler.get_job(job_id_) is not None:
             self.scheduler.remove_job(job_id_)
 
-    def _plan_into(self, groups: dict[str, Group], sub: Subscription, now: datetime,
-                   settled: set[tuple[int, str, str]]) -> None:
+    def _plan_into(
+        self, groups: dict[str, Group], sub: Subscription, now: datetime, settled: set[tuple[int, str, str]]
+    ) -> None:
         for post in self.plan(sub, now):
             if post.at > now + HORIZON:
                 break
@@ -431,15 +455,25 @@ class Announcer:
                 break
             except Exception as exc:
                 if self.clock() - group.at > self.grace(group.key.partition(":")[0]):
-                    log.error("posts %s of %s: storage unreadable until past their grace window (%s); "
-                              "the next start records them as skipped", group.key, group.release_id, exc)
+                    log.error(
+                        "posts %s of %s: storage unreadable until past their grace window (%s); "
+                        "the next start records them as skipped",
+                        group.key,
+                        group.release_id,
+                        exc,
+                    )
                     if self._groups.get(ident) is group:
                         del self._groups[ident]
                     return
                 delay = delays[min(attempt, len(delays) - 1)]
                 attempt += 1
-                log.warning("posts %s of %s: reading storage failed (%s); trying again in %s s",
-                            group.key, group.release_id, exc or type(exc).__name__, delay)
+                log.warning(
+                    "posts %s of %s: reading storage failed (%s); trying again in %s s",
+                    group.key,
+                    group.release_id,
+                    exc or type(exc).__name__,
+                    delay,
+                )
                 await asyncio.sleep(delay)
         if self._groups.get(ident) is group:
             del self._groups[ident]
@@ -471,8 +505,9 @@ class Announcer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # storage down, a bug: this post is retried, the other posts go on
-                log.exception("server %s: post %s of %s: unexpected error", item.sub.guild_id, item.post.key,
-                              item.sub.release_id)
+                log.exception(
+                    "server %s: post %s of %s: unexpected error", item.sub.guild_id, item.post.key, item.sub.release_id
+                )
                 await self._retry_or_give_up(item, f"{type(exc).__name__}: {exc}")
             finally:
                 self._workers[me] = False
@@ -495,8 +530,9 @@ class Announcer:
                     self._outcome("skipped", sub, post.key, why)
                 return
             text = self._text(sub, release, post, item.late)
-            item.delivery = await self.store.claim(sub, post.key, post.at, now, late=item.late, content=text,
-                                                   lease_until=now + self.timing.lease)
+            item.delivery = await self.store.claim(
+                sub, post.key, post.at, now, late=item.late, content=text, lease_until=now + self.timing.lease
+            )
             if item.delivery is None:
                 return  # another path or process has it
             self._mine.add(item.delivery.id)
@@ -537,8 +573,9 @@ class Announcer:
             return True
         now = self.clock()
         if now - item.post.at > self.grace(item.post.kind):
-            await self._finish(item, "skipped", f"never arrived, and is now {_ago(now - item.post.at)} late: "
-                                                "past its grace window")
+            await self._finish(
+                item, "skipped", f"never arrived, and is now {_ago(now - item.post.at)} late: past its grace window"
+            )
             return True
         if item.late and not delivery.late:  # sent only now, after the bot was down: say so
             delivery.content, delivery.late = self._text(item.sub, release, item.post, True), True
@@ -556,13 +593,22 @@ class Announcer:
                 item.attempt += 1
                 try:
                     if item.delivery is not None:  # no sweep takes it while we wait
-                        await self.store.extend_lease(item.delivery.id, now + timedelta(seconds=delay)
-                                                      + self.timing.lease)
+                        await self.store.extend_lease(
+                            item.delivery.id, now + timedelta(seconds=delay) + self.timing.lease
+                        )
                 except Exception as exc:  # the sweep may take it over then, and reconcile it
-                    log.warning("server %s: could not extend the claim of post %s: %s", item.sub.guild_id,
-                                item.post.key, exc)
-                log.info("server %s: post %s of %s failed (%s); retry %d in %s s", item.sub.guild_id,
-                         item.post.key, item.sub.release_id, error, item.attempt, delay)
+                    log.warning(
+                        "server %s: could not extend the claim of post %s: %s", item.sub.guild_id, item.post.key, exc
+                    )
+                log.info(
+                    "server %s: post %s of %s failed (%s); retry %d in %s s",
+                    item.sub.guild_id,
+                    item.post.key,
+                    item.sub.release_id,
+                    error,
+                    item.attempt,
+                    delay,
+                )
                 self._later(delay, item)
                 return
         reason = f"gave up after {item.attempt + 1} tries: {error}"
@@ -605,8 +651,15 @@ class Announcer:
         """One log line and one count per post outcome: sent | late | skipped | failed."""
         POSTS.labels(outcome=outcome).inc()
         level = logging.WARNING if outcome == "failed" else logging.INFO
-        log.log(level, "post %s: server %s, release %s, post %s%s", outcome, sub.guild_id, sub.release_id, key,
-                f": {why}" if why else "")
+        log.log(
+            level,
+            "post %s: server %s, release %s, post %s%s",
+            outcome,
+            sub.guild_id,
+            sub.release_id,
+            key,
+            f": {why}" if why else "",
+        )
 
     # ---- after a restart ----------------------------------------------------------------------------------
 
@@ -614,8 +667,11 @@ class Announcer:
         """Claims whose sender's lease ran out (a process died mid-send): take each over and reconcile it.
 
         Claims of a live process (its lease still running, or this process's own) are left alone."""
-        claims = [d for d in await self.store.unfinished_claims(lease_expired_at=now)
-                  if self.guild_filter(d.guild_id) and d.id not in self._mine]
+        claims = [
+            d
+            for d in await self.store.unfinished_claims(lease_expired_at=now)
+            if self.guild_filter(d.guild_id) and d.id not in self._mine
+        ]
         if not claims:
             return
         subs = {(s.guild_id, s.release_id): s for s in await self.store.subscriptions()}
@@ -624,8 +680,11 @@ class Announcer:
             post = self.post(sub, delivery.post_key) if sub is not None and not sub.paused else None
             if sub is None or post is None:
                 if await self.store.take_over(delivery, now + self.timing.lease):
-                    why = ("announcements were turned off" if sub is None or sub.paused else
-                           self._bad.get((sub.guild_id, sub.release_id), "no longer in the plan"))
+                    why = (
+                        "announcements were turned off"
+                        if sub is None or sub.paused
+                        else self._bad.get((sub.guild_id, sub.release_id), "no longer in the plan")
+                    )
                     await self.store.finish(delivery.id, "skipped", now, detail=why)
                     if sub is not None:
                         self._outcome("skipped", sub, delivery.post_key, why)
@@ -643,8 +702,11 @@ class Announcer:
             return
         settled = await self.store.settled_keys(due_after=min(s.created_at for s in subs))
         for sub in subs:
-            missed = [p for p in self.plan(sub, sub.created_at) if p.at <= now
-                      and (sub.guild_id, sub.release_id, p.key) not in settled]
+            missed = [
+                p
+                for p in self.plan(sub, sub.created_at)
+                if p.at <= now and (sub.guild_id, sub.release_id, p.key) not in settled
+            ]
             if not missed:
                 continue
             in_grace = [p for p in missed if now - p.at <= self.grace(p.kind)]
@@ -652,8 +714,11 @@ class Announcer:
             for post in missed:
                 if post is send:
                     continue
-                why = "superseded by a later post" if now - post.at <= self.grace(post.kind) else \
-                    f"missed while the bot was offline ({_ago(now - post.at)} ago, past its grace window)"
+                why = (
+                    "superseded by a later post"
+                    if now - post.at <= self.grace(post.kind)
+                    else f"missed while the bot was offline ({_ago(now - post.at)} ago, past its grace window)"
+                )
                 if await self.store.claim(sub, post.key, post.at, now, state="skipped", detail=why):
                     self._outcome("skipped", sub, post.key, why)
             if send is not None:

@@ -28,10 +28,17 @@ class AnnouncementService:
     async def subscriptions(self, guild_id: int, release_id: str | None = None) -> Sequence[Subscription]:
         return await self.store.subscriptions(guild_id, release_id=release_id)
 
-    async def subscribe(self, guild_id: int, release_id: str, channel_id: int, role_id: int | None, timezone: str,
-                        daily_time: str | None, now: datetime) -> Subscription:
-        sub = await self.store.save_subscription(guild_id, release_id, channel_id, role_id, timezone, daily_time,
-                                                 now)
+    async def subscribe(
+        self,
+        guild_id: int,
+        release_id: str,
+        channel_id: int,
+        role_id: int | None,
+        timezone: str,
+        daily_time: str | None,
+        now: datetime,
+    ) -> Subscription:
+        sub = await self.store.save_subscription(guild_id, release_id, channel_id, role_id, timezone, daily_time, now)
         await self.announcer.reschedule_guild(guild_id)
         return sub
 

@@ -66,8 +66,9 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 @pytest.fixture
 def bot_config(config: Config, tmp_path) -> Config:
     """The shipped catalogue, with a database of the test's own."""
-    return replace(config, settings=replace(config.settings,
-                                            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"))
+    return replace(
+        config, settings=replace(config.settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    )
 
 
 Launch = Callable[[Config], Awaitable[ReleaseBot]]
@@ -98,17 +99,25 @@ async def running_bot(launch: Launch, bot_config: Config) -> ReleaseBot:
 
 @pytest.fixture
 async def server(sandbox: Sandbox, running_bot: ReleaseBot) -> Server:
-    ids = await join_guild(sandbox, running_bot, "Lamplight Readers", channels=["general", "announcements"],
-                           members=[{"name": "ada", "admin": False}, {"name": "grace", "admin": True}])
+    ids = await join_guild(
+        sandbox,
+        running_bot,
+        "Lamplight Readers",
+        channels=["general", "announcements"],
+        members=[{"name": "ada", "admin": False}, {"name": "grace", "admin": True}],
+    )
     return Server(sandbox, running_bot, ids)
 
 
-def write_config(directory: Path, release_at: datetime, milestones: tuple[str, ...] = ("2s",),
-                 posts_per_second: float | None = None) -> Path:
+def write_config(
+    directory: Path, release_at: datetime, milestones: tuple[str, ...] = ("2s",), posts_per_second: float | None = None
+) -> Path:
     catalogue = (PACKAGED_CONFIG_DIR / "releases.toml").read_text()
     catalogue = catalogue.replace('featured = "all-the-light-we-cannot-see"', 'featured = "the-lighthouse-keeper"')
-    catalogue += (f'\n[[release]]\nid = "the-lighthouse-keeper"\ntitle = "The Lighthouse Keeper"\nkind = "film"\n'
-                  f'network = "Netflix"\nrelease_at = "{release_at.isoformat()}"\ntimezone = "UTC"\n')
+    catalogue += (
+        f'\n[[release]]\nid = "the-lighthouse-keeper"\ntitle = "The Lighthouse Keeper"\nkind = "film"\n'
+        f'network = "Netflix"\nrelease_at = "{release_at.isoformat()}"\ntimezone = "UTC"\n'
+    )
     (directory / "releases.toml").write_text(catalogue)
     settings = f'[announcements]\nmilestones = {json.dumps(list(milestones))}\ngrace = "1h"\n'
     if posts_per_second is not None:
@@ -122,8 +131,9 @@ def write_config(directory: Path, release_at: datetime, milestones: tuple[str, .
 FAST_TIMING = "lease=1,sweep=0.2,retry=0.2/0.4/0.8,read=0.1/0.5"
 
 
-async def start_bot(sandbox: Sandbox, config_dir: Path, database_url: str, *args: str,
-                    timing: str = FAST_TIMING) -> asyncio.subprocess.Process:
+async def start_bot(
+    sandbox: Sandbox, config_dir: Path, database_url: str, *args: str, timing: str = FAST_TIMING
+) -> asyncio.subprocess.Process:
     """`release-bot run --sandbox URL [args]` as its own process, as an operator would start it.
 
     Its stderr goes to `config_dir/bot-N.stderr` (shown when the test fails). Returns once it has identified on
@@ -135,13 +145,26 @@ async def start_bot(sandbox: Sandbox, config_dir: Path, database_url: str, *args
     stderr = (config_dir / f"bot-{len(list(config_dir.glob('bot-*.stderr')))}.stderr").open("wb")
     try:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--sandbox", sandbox.url, "--config", str(config_dir), *args,
-            env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=stderr)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--sandbox",
+            sandbox.url,
+            "--config",
+            str(config_dir),
+            *args,
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
+        )
     finally:
         stderr.close()
     async with sandbox.gateway.identified:
-        await asyncio.wait_for(sandbox.gateway.identified.wait_for(
-            lambda: sandbox.gateway.identifies >= identified + shards), 30)
+        await asyncio.wait_for(
+            sandbox.gateway.identified.wait_for(lambda: sandbox.gateway.identifies >= identified + shards), 30
+        )
     return process
 
 

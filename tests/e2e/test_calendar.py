@@ -38,13 +38,15 @@ async def test_calendar_unknown_release_and_autocomplete(server: Server) -> None
     assert response["data"]["flags"] == 64
     assert response["data"]["content"].startswith("⚠️ I don't know a release called “Lighthuose”")
     suggestions = await server.slash("/calendar release:light", focused="release")
-    assert suggestions["data"]["choices"] == [{"name": "All the Light We Cannot See",
-                                               "value": "All the Light We Cannot See"}]
+    assert suggestions["data"]["choices"] == [
+        {"name": "All the Light We Cannot See", "value": "All the Light We Cannot See"}
+    ]
 
 
 @pytest.mark.skip(reason="needs the sandbox's multipart support (merged by the lead)")
-async def test_calendar_sends_the_ics_file_and_the_google_button(sandbox: Sandbox, launch: Launch,
-                                                                 bot_config: Config) -> None:
+async def test_calendar_sends_the_ics_file_and_the_google_button(
+    sandbox: Sandbox, launch: Launch, bot_config: Config
+) -> None:
     """Written against Discord's documented behaviour: the callback is multipart/form-data with `payload_json`
     and the file as `files[0]`; the message it creates lists the attachment (id, filename, size, url, content_type),
     and its url serves the bytes."""

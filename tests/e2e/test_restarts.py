@@ -30,28 +30,46 @@ async def seeded_store(database_url: str) -> Store:
 
 
 async def test_after_downtime_only_the_latest_post_in_grace_is_sent_late(
-        sandbox: Sandbox, launch: Launch, config: Config, database_url: str) -> None:
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     # Milestones 1 day, 2 h, 1 h, 45 min and 40 min before a release 30 minutes away; the bot was off for 3 days.
-    soon = upcoming_release(config, now + 30 * MINUTE, database_url=database_url,
-                            milestones=(timedelta(days=1), 120 * MINUTE, 60 * MINUTE, 45 * MINUTE, 40 * MINUTE))
+    soon = upcoming_release(
+        config,
+        now + 30 * MINUTE,
+        database_url=database_url,
+        milestones=(timedelta(days=1), 120 * MINUTE, 60 * MINUTE, 45 * MINUTE, 40 * MINUTE),
+    )
     ids = await sandbox.create_guild("Offline server", ["general"], [{"name": "admin", "admin": True}])
     store = await seeded_store(database_url)
-    await store.save_subscription(int(ids["guild_id"]), "the-lighthouse-keeper", int(ids["channels"]["general"]),
-                                  None, "UTC", None, now - timedelta(days=3))
+    await store.save_subscription(
+        int(ids["guild_id"]),
+        "the-lighthouse-keeper",
+        int(ids["channels"]["general"]),
+        None,
+        "UTC",
+        None,
+        now - timedelta(days=3),
+    )
     await store.engine.dispose()
     queue = sandbox.listen()
     bot = await launch(soon)
     [late] = await next_posts(queue, 1)
-    assert late["content"] == ("📣 **The Lighthouse Keeper** premieres on Netflix in 40 minutes: "
-                               f"<t:{int((now + 30 * MINUTE).timestamp())}:F> "
-                               f"(<t:{int((now + 30 * MINUTE).timestamp())}:R>)\n"
-                               "-# posted late: the bot was offline")
+    assert late["content"] == (
+        "📣 **The Lighthouse Keeper** premieres on Netflix in 40 minutes: "
+        f"<t:{int((now + 30 * MINUTE).timestamp())}:F> "
+        f"(<t:{int((now + 30 * MINUTE).timestamp())}:R>)\n"
+        "-# posted late: the bot was offline"
+    )
     rows = await wait_until(lambda: bot.announcer.store.deliveries(), lambda r: all(d.state != "claimed" for d in r))
     states = {d.post_key: (d.state, d.late) for d in rows}
-    assert states == {"milestone:1d": ("skipped", False), "milestone:2h": ("skipped", False),
-                      "milestone:1h": ("skipped", False), "milestone:45m": ("skipped", False),
-                      "milestone:40m": ("sent", True)}
+    assert states == {
+        "milestone:1d": ("skipped", False),
+        "milestone:2h": ("skipped", False),
+        "milestone:1h": ("skipped", False),
+        "milestone:45m": ("skipped", False),
+        "milestone:40m": ("sent", True),
+    }
     details = {d.post_key: d.detail for d in rows}
     assert "past its grace window" in details["milestone:1d"] and "past its grace window" in details["milestone:2h"]
     assert details["milestone:1h"] == "superseded by a later post"
@@ -59,7 +77,8 @@ async def test_after_downtime_only_the_latest_post_in_grace_is_sent_late(
 
 
 async def test_a_premiere_is_announced_late_within_a_day_and_skipped_after(
-        sandbox: Sandbox, launch: Launch, config: Config, database_url: str) -> None:
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     soon = upcoming_release(config, now - 2 * 60 * MINUTE, database_url=database_url, milestones=(60 * MINUTE,))
     recent = soon.catalogue.featured
@@ -69,8 +88,9 @@ async def test_a_premiere_is_announced_late_within_a_day_and_skipped_after(
     store = await seeded_store(database_url)
     guild = int(ids["guild_id"])
     for release_id, channel in ((recent.id, "general"), (older.id, "old")):
-        await store.save_subscription(guild, release_id, int(ids["channels"][channel]), None, "UTC", None,
-                                      now - timedelta(days=3))
+        await store.save_subscription(
+            guild, release_id, int(ids["channels"][channel]), None, "UTC", None, now - timedelta(days=3)
+        )
     await store.engine.dispose()
     queue = sandbox.listen()
     bot = await launch(soon)
@@ -80,8 +100,12 @@ async def test_a_premiere_is_announced_late_within_a_day_and_skipped_after(
     assert late["content"].endswith("posted late: the bot was offline")
     rows = await wait_until(lambda: bot.announcer.store.deliveries(), lambda r: all(d.state != "claimed" for d in r))
     states = {(d.release_id, d.post_key): d.state for d in rows}
-    assert states == {(recent.id, "milestone:1h"): "skipped", (recent.id, "premiere"): "sent",
-                      (older.id, "milestone:1h"): "skipped", (older.id, "premiere"): "skipped"}
+    assert states == {
+        (recent.id, "milestone:1h"): "skipped",
+        (recent.id, "premiere"): "sent",
+        (older.id, "milestone:1h"): "skipped",
+        (older.id, "premiere"): "skipped",
+    }
     assert sandbox.messages(ids["channels"]["old"]) == []  # 25 h late is past the 24 h premiere grace
 
 
@@ -93,8 +117,15 @@ async def seed_servers(sandbox: Sandbox, database_url: str, count: int) -> list[
     ids = [await sandbox.create_guild(f"Server {n}", ["general"], []) for n in range(count)]
     store = await seeded_store(database_url)
     for server in ids:
-        await store.save_subscription(int(server["guild_id"]), "the-lighthouse-keeper",
-                                      int(server["channels"]["general"]), None, "UTC", None, datetime.now(UTC))
+        await store.save_subscription(
+            int(server["guild_id"]),
+            "the-lighthouse-keeper",
+            int(server["channels"]["general"]),
+            None,
+            "UTC",
+            None,
+            datetime.now(UTC),
+        )
     await store.engine.dispose()
     return ids
 
@@ -129,8 +160,9 @@ async def every_post_once(sandbox: Sandbox, database_url: str, ids: list[dict]) 
     ledger row names the message that arrived, labelled late exactly when the ledger says so."""
     store = await seeded_store(database_url)
     try:
-        rows = await wait_until(store.deliveries, lambda r: len(r) == len(ids) and
-                                all(d.state == "sent" for d in r), timeout=60)
+        rows = await wait_until(
+            store.deliveries, lambda r: len(r) == len(ids) and all(d.state == "sent" for d in r), timeout=60
+        )
     finally:
         await store.engine.dispose()
     by_channel = {str(d.channel_id): d for d in rows}
@@ -145,7 +177,8 @@ async def every_post_once(sandbox: Sandbox, database_url: str, ids: list[dict]) 
 
 
 async def test_sigkill_mid_fan_out_then_restart_gives_exactly_one_copy(
-        sandbox: Sandbox, database_url: str, tmp_path: Path) -> None:
+    sandbox: Sandbox, database_url: str, tmp_path: Path
+) -> None:
     # The premiere is an hour away, so a restart never supersedes the milestone being fanned out.
     release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1, seconds=8)
     config_dir = write_config(tmp_path, release_at, milestones=("1h",), posts_per_second=2)
@@ -169,7 +202,8 @@ async def test_sigkill_mid_fan_out_then_restart_gives_exactly_one_copy(
 
 
 async def test_long_fan_out_killed_and_restarted_after_the_nonce_window(
-        sandbox: Sandbox, database_url: str, tmp_path: Path) -> None:
+    sandbox: Sandbox, database_url: str, tmp_path: Path
+) -> None:
     release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1, seconds=8)
     config_dir = write_config(tmp_path, release_at, milestones=("1h",), posts_per_second=2)
     ids = await seed_servers(sandbox, database_url, 10)
@@ -194,7 +228,8 @@ async def test_long_fan_out_killed_and_restarted_after_the_nonce_window(
 
 
 async def test_a_5xx_late_in_a_long_fan_out_is_retried_and_delivered(
-        sandbox: Sandbox, database_url: str, tmp_path: Path) -> None:
+    sandbox: Sandbox, database_url: str, tmp_path: Path
+) -> None:
     release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1, seconds=8)
     config_dir = write_config(tmp_path, release_at, milestones=("1h",), posts_per_second=4)
     ids = await seed_servers(sandbox, database_url, 10)
@@ -217,7 +252,8 @@ async def test_a_5xx_late_in_a_long_fan_out_is_retried_and_delivered(
 
 
 async def test_a_stored_row_that_does_not_parse_pauses_that_server_only(
-        sandbox: Sandbox, launch: Launch, config: Config, database_url: str) -> None:
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     soon = upcoming_release(config, now + timedelta(seconds=3), database_url=database_url, milestones=())
     good = await sandbox.create_guild("Good server", ["general"], [])
@@ -225,8 +261,15 @@ async def test_a_stored_row_that_does_not_parse_pauses_that_server_only(
     store = await seeded_store(database_url)
     # Saved before input was validated: a non-ASCII digit in the daily time, a time zone that does not exist.
     for ids, zone, daily in ((good, "UTC", "20:00"), (bad[0], "UTC", "1:5٥"), (bad[1], "Mars/Olympus", None)):
-        await store.save_subscription(int(ids["guild_id"]), "the-lighthouse-keeper", int(ids["channels"]["general"]),
-                                      None, zone, daily, now - timedelta(days=1))
+        await store.save_subscription(
+            int(ids["guild_id"]),
+            "the-lighthouse-keeper",
+            int(ids["channels"]["general"]),
+            None,
+            zone,
+            daily,
+            now - timedelta(days=1),
+        )
     await store.engine.dispose()
     queue = sandbox.listen()
     bot = await launch(soon)  # it starts
@@ -236,26 +279,35 @@ async def test_a_stored_row_that_does_not_parse_pauses_that_server_only(
     subs = {s.guild_id: s for s in await bot.announcer.store.subscriptions()}
     assert not subs[int(good["guild_id"])].paused
     assert subs[int(bad[0]["guild_id"])].pause_reason == (
-        "the stored daily time '1:5٥' is not a time like 20:00; run /announce setup again")
+        "the stored daily time '1:5٥' is not a time like 20:00; run /announce setup again"
+    )
     assert subs[int(bad[1]["guild_id"])].pause_reason == (
-        "the stored time zone 'Mars/Olympus' is not one I know; run /announce setup again")
+        "the stored time zone 'Mars/Olympus' is not one I know; run /announce setup again"
+    )
     assert all(sandbox.messages(b["channels"]["general"]) == [] for b in bad)
 
 
 async def test_commands_are_answered_while_catch_up_posts_are_still_being_sent(
-        sandbox: Sandbox, launch: Launch, config: Config, database_url: str) -> None:
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     soon = upcoming_release(config, now + 30 * MINUTE, database_url=database_url, milestones=(40 * MINUTE,))
     ids = await sandbox.create_guild("Offline server", ["general"], [{"name": "ada"}])
     store = await seeded_store(database_url)
-    await store.save_subscription(int(ids["guild_id"]), "the-lighthouse-keeper", int(ids["channels"]["general"]),
-                                  None, "UTC", None, now - timedelta(days=1))
+    await store.save_subscription(
+        int(ids["guild_id"]),
+        "the-lighthouse-keeper",
+        int(ids["channels"]["general"]),
+        None,
+        "UTC",
+        None,
+        now - timedelta(days=1),
+    )
     await store.engine.dispose()
     sandbox.add_fault(MESSAGES, status=0, count=1, latency_ms=4000)  # Discord is slow to take the late post
     queue = sandbox.listen()
     await launch(soon)
-    answer = await sandbox.interact(ids["guild_id"], ids["channels"]["general"], ids["members"]["ada"],
-                                    "/countdown")
+    answer = await sandbox.interact(ids["guild_id"], ids["channels"]["general"], ids["members"]["ada"], "/countdown")
     assert answer["data"]["embeds"][0]["title"] == "The Lighthouse Keeper"
     # answered while the late post is still on its way (before, start-up sent it before connecting)
     assert not any("premieres on Netflix" in m["content"] for m in sandbox.messages(ids["channels"]["general"]))
@@ -264,7 +316,8 @@ async def test_commands_are_answered_while_catch_up_posts_are_still_being_sent(
 
 
 async def test_a_one_off_urgent_post_does_not_wait_behind_a_fan_out(
-        sandbox: Sandbox, launch: Launch, config: Config, database_url: str) -> None:
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     """What `/announce test` uses: `poster.post(..., urgent=True)` takes the next pacing slot, before the fan-out
     posts still waiting (a 10,000-server fan-out would otherwise hold it ~200 s, past the interaction's life)."""
     now = datetime.now(UTC).replace(microsecond=0)
@@ -276,8 +329,7 @@ async def test_a_one_off_urgent_post_does_not_wait_behind_a_fan_out(
     assert bot.announcer is not None
     await next_posts(queue, 1)  # the fan-out has begun; five posts wait for their slot
     channel = ids[0]["channels"]["general"]
-    test_post = asyncio.create_task(bot.announcer.poster.post(int(channel), "Test post", "t-urgent", None,
-                                                              urgent=True))
+    test_post = asyncio.create_task(bot.announcer.poster.post(int(channel), "Test post", "t-urgent", None, urgent=True))
     rest = [m["content"] for m in await next_posts(queue, 6)]
     await test_post
     assert rest.index("Test post") <= 1, rest
@@ -298,7 +350,9 @@ async def test_an_old_claim_is_looked_for_in_its_channel_by_author_text_and_time
     # Without Read Message History, Discord would answer an empty list: the bot says it cannot check.
     await server.sandbox.set_channel_permissions(channel, server.sandbox.world.bot_id, [], ["read_message_history"])
     guild_channel = server.bot.get_channel(channel)
-    await wait_until(lambda: asyncio.sleep(0, guild_channel.permissions_for(guild_channel.guild.me)),
-                     lambda permissions: not permissions.read_message_history)
+    await wait_until(
+        lambda: asyncio.sleep(0, guild_channel.permissions_for(guild_channel.guild.me)),
+        lambda permissions: not permissions.read_message_history,
+    )
     with pytest.raises(PostUnverifiable):
         await poster.find(channel, "📣 The Lighthouse Keeper premieres in 1 hour", since)
