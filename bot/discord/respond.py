@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.commands.registry import REGISTRY, Command, dispatch
-from bot.commands.replies import INTERNAL_ERROR, Reply, error_reply
+from bot.commands.replies import COLOUR, INTERNAL_ERROR, Embed, Reply, error_reply
 from bot.metrics import INTERACTION_LATENCY
 
 if TYPE_CHECKING:
@@ -25,6 +25,18 @@ UNKNOWN_INTERACTION = 10062  # Discord's code when the 3 s for the first respons
 # A command not marked as touching storage is still deferred if its answer is not ready by then (the guild's
 # time zone is read for every command, and a database can be slow): inside Discord's 3 s, with room for the trip.
 DEFER_AFTER = 2.0
+
+
+def discord_embed(embed: Embed) -> discord.Embed:
+    """The handler's embed as discord.py's, built directly (what Discord receives equals `Reply.payload()`)."""
+    built = discord.Embed(
+        title=embed.title, description=embed.description or None, colour=COLOUR, timestamp=embed.moment
+    )
+    for name, value, inline in embed.fields:
+        built.add_field(name=name, value=value, inline=inline)
+    if embed.footer:
+        built.set_footer(text=embed.footer)
+    return built
 
 
 def reply_extras(reply: Reply) -> dict[str, Any]:
@@ -42,8 +54,7 @@ def reply_extras(reply: Reply) -> dict[str, Any]:
 
 
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
-    payload = reply.payload()
-    embeds = [discord.Embed.from_dict(e) for e in payload["embeds"]]
+    embeds = [discord_embed(e) for e in reply.embeds]
     extras = reply_extras(reply)
     if interaction.response.is_done():
         await interaction.followup.send(
