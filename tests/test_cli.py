@@ -162,6 +162,7 @@ def test_every_subcommand_has_help() -> None:
         "sandbox": ["--port", "--latency-ms"],
         "demo": ["--seconds", "--transcript"],
         "db upgrade": [],
+        "ics": ["--release", "--out"],
     }
     for sub, expected in options.items():
         done = release_bot(*sub.split(), "--help")
