@@ -291,7 +291,10 @@ async def test_the_world_dispatches_what_discord_documents(sandbox: Sandbox, htt
     await acts.update_guild(guild, "Busier")
     assert (await gateway.dispatch("GUILD_UPDATE"))["name"] == "Busier"
     role = await acts.add_role(guild, "fans")
-    assert (await gateway.dispatch("GUILD_ROLE_CREATE"))["role"]["name"] == "fans"
+    created_role = (await gateway.dispatch("GUILD_ROLE_CREATE"))["role"]
+    assert (created_role["name"], created_role["position"]) == ("fans", 1)  # just above @everyone, as on Discord
+    pushed_up = [(await gateway.dispatch("GUILD_ROLE_UPDATE"))["role"] for _ in range(2)]
+    assert sorted((r["name"], r["position"]) for r in pushed_up) == [("Admin", 3), ("release-bot", 2)]
     await acts.update_role(guild, role, "superfans")
     assert (await gateway.dispatch("GUILD_ROLE_UPDATE"))["role"]["name"] == "superfans"
     await acts.delete_role(guild, role)
@@ -350,4 +353,5 @@ async def test_resume_replays_missed_events_on_a_new_compressed_stream(sandbox: 
                                                          "seq": last}}))
     replayed = await resumed.receive()
     assert (replayed["t"], replayed["s"], replayed["d"]["role"]["name"]) == ("GUILD_ROLE_CREATE", last + 1, "missed")
+    assert [(await resumed.receive())["t"] for _ in range(2)] == ["GUILD_ROLE_UPDATE"] * 2  # the roles pushed up
     assert (await resumed.receive())["t"] == "RESUMED"

@@ -11,6 +11,13 @@ from bot.sandbox.world import PERMISSIONS, Channel, Guild, Member, Overwrite, Wo
 Json = dict[str, Any]
 
 
+def _bits(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(PERMISSIONS))
+    if unknown:
+        raise ActionError(f"unknown permissions {unknown} (known: {', '.join(PERMISSIONS)})")
+    return sum(PERMISSIONS[n] for n in set(names))
+
+
 class ActionError(ValueError):
     """An action on something that does not exist (unknown guild, channel, member or role)."""
 
@@ -64,18 +71,49 @@ class WorldActions:
     # ---- roles and members ----------------------------------------------------------------------------------
 
     async def add_role(self, guild_id: int | str, name: str, permissions: list[str] | None = None) -> str:
+        """A new role, just above @everyone: the roles it pushed up are updated too (GUILD_ROLE_UPDATE each)."""
         guild = self.guild(guild_id)
-        role = self.world.add_role(guild, name, sum(PERMISSIONS[p] for p in permissions or []))
+        role = self.world.add_role(guild, name, _bits(permissions or []))
         await self.events.role(guild, role, "GUILD_ROLE_CREATE")
+        for other in guild.roles.values():
+            if other.id not in (role.id, guild.id):
+                await self.events.role(guild, other, "GUILD_ROLE_UPDATE")
         return str(role.id)
 
-    async def update_role(self, guild_id: int | str, role_id: int | str, name: str) -> None:
+    async def update_role(self, guild_id: int | str, role_id: int | str, name: str | None = None,
+                          position: int | None = None, permissions: list[str] | None = None) -> None:
+        """Rename a role, move it (the role hierarchy: e.g. above the bot's role), or set its permissions."""
         guild = self.guild(guild_id)
         role = guild.roles.get(int(role_id))
         if role is None:
             raise ActionError(f"no role {role_id}")
-        role.name = name
+        role.name = name if name is not None else role.name
+        role.position = int(position) if position is not None else role.position
+        role.permissions = _bits(permissions) if permissions is not None else role.permissions
         await self.events.role(guild, role, "GUILD_ROLE_UPDATE")
+
+    async def set_guild_permissions(self, guild_id: int | str, role_id: int | str | None, allow: list[str],
+                                    deny: list[str]) -> None:
+        """Server-wide permissions of a role (default: the bot's own role), e.g. deny the bot Create Events."""
+        guild = self.guild(guild_id)
+        if role_id is None:
+            bot = self.member(guild, self.world.bot_id)
+            role_id = next(r for r in bot.roles if guild.roles[r].name == "release-bot")
+        role = guild.roles.get(int(role_id))
+        if role is None:
+            raise ActionError(f"no role {role_id}")
+        role.permissions = (role.permissions & ~_bits(deny)) | _bits(allow)
+        await self.events.role(guild, role, "GUILD_ROLE_UPDATE")
+
+    async def set_dms(self, user_id: int | str, open_: bool) -> Json:
+        """A member opens or closes their DMs to the bot (closed: Discord answers the bot 50007)."""
+        if int(user_id) not in self.world.users:
+            raise ActionError(f"no user {user_id}")
+        if open_:
+            self.world.dms_closed.discard(int(user_id))
+        else:
+            self.world.dms_closed.add(int(user_id))
+        return {"user_id": str(user_id), "open": open_}
 
     async def delete_role(self, guild_id: int | str, role_id: int | str) -> None:
         guild = self.guild(guild_id)

@@ -13,7 +13,8 @@ GUILD_CHANNEL, PRIVATE_CHANNEL = "GuildChannelResponse", "PrivateChannelResponse
 OBJECTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
     "READY": [(("user",), "UserResponse")],
     "GUILD_CREATE": [((), "GuildResponse"), (("channels", "*"), GUILD_CHANNEL),
-                     (("members", "*"), "GuildMemberResponse")],
+                     (("members", "*"), "GuildMemberResponse"),
+                     (("guild_scheduled_events", "*"), "ScheduledEventResponse")],
     "GUILD_UPDATE": [((), "GuildResponse")],
     "GUILD_ROLE_CREATE": [(("role",), "GuildRoleResponse")],
     "GUILD_ROLE_UPDATE": [(("role",), "GuildRoleResponse")],
@@ -25,7 +26,10 @@ OBJECTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
     "CHANNEL_DELETE": [((), GUILD_CHANNEL)],
     "MESSAGE_CREATE": [((), "MessageResponse")],
     "MESSAGE_UPDATE": [((), "MessageResponse")],
+    **{f"GUILD_SCHEDULED_EVENT_{change}": [((), "ScheduledEventResponse")]
+       for change in ("CREATE", "UPDATE", "DELETE")},
     "INTERACTION_CREATE": [(("member",), "GuildMemberResponse"), (("channel",), GUILD_CHANNEL),
+                           (("user",), "UserResponse"), (("message",), "MessageResponse"),
                            (("data", "resolved", "roles", "*"), "GuildRoleResponse"),
                            (("data", "resolved", "users", "*"), "UserResponse")],
 }

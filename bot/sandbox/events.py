@@ -86,3 +86,7 @@ class WorldEvents:
 
     async def channel(self, channel: Channel, event: str) -> None:
         await self._send(channel.guild_id, event, channel.to_dict(self.world))
+
+    async def scheduled_event(self, guild: Guild, event: Json, name: str) -> None:
+        """GUILD_SCHEDULED_EVENT_CREATE / UPDATE / DELETE: the event object (intent GUILD_SCHEDULED_EVENTS)."""
+        await self._send(guild.id, name, event)

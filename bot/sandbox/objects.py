@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.sandbox import components
+
 Json = dict[str, Any]
 
 # A guild's settings the sandbox never changes, at the values a new community-less server has on Discord.
@@ -60,7 +62,7 @@ def message(*, message_id: int, channel_id: int, guild_id: int | None, author: J
         "timestamp": timestamp, "edited_timestamp": None, "tts": bool(body.get("tts")),
         "mention_everyone": everyone, "mentions": mentioned, "mention_roles": mentioned_roles, "attachments": [],
         "embeds": [embed(e) for e in body.get("embeds") or []], "pinned": False, "type": 0,
-        "flags": int(body.get("flags") or 0), "components": list(body.get("components") or []),
+        "flags": int(body.get("flags") or 0), "components": components.stored(body.get("components")),
     }
     if body.get("nonce") is not None:
         created["nonce"] = body["nonce"]
@@ -77,7 +79,7 @@ def edited(current: Json, body: Json, timestamp: str, users: dict[int, Json], ro
     if "embeds" in body:
         changes["embeds"] = [embed(e) for e in body["embeds"] or []]
     if "components" in body:
-        changes["components"] = list(body["components"] or [])
+        changes["components"] = components.stored(body["components"])
     if "flags" in body and body["flags"] is not None:
         changes["flags"] = int(body["flags"])
     if "content" in body or "allowed_mentions" in body:
