@@ -99,7 +99,7 @@ class InteractionResponses:
         interaction = {"id": pending.payload["id"], "type": pending.payload["type"],
                        "response_message_loading": kind == 5,
                        "response_message_ephemeral": bool((data.get("flags") or 0) & 64)}
-        if pending.message is None:  # autocomplete results and deferrals create no message (yet)
+        if pending.message is None or kind not in (4, 7):  # autocomplete results and deferrals: no message (yet)
             return 200, {"interaction": interaction}
         interaction["response_message_id"] = pending.message["id"]
         return 200, {"interaction": interaction, "resource": {"type": kind, "message": pending.message}}
