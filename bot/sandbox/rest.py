@@ -41,6 +41,7 @@ class RestRoutes:
         return {
             ("GET", "/users/@me"): self._me,
             ("GET", "/users/@me/guilds"): self._my_guilds,
+            ("GET", "/users/{user_id}"): self._user,
             ("GET", "/applications/@me"): self._application,
             ("GET", "/oauth2/applications/@me"): self._application,
             ("GET", "/gateway"): self._gateway,
@@ -67,6 +68,12 @@ class RestRoutes:
     async def _me(self, call: Call) -> tuple[int, Any]:
         return 200, {**self.world.bot_user, "verified": True, "mfa_enabled": False, "locale": "en-US",
                      "premium_type": 0, "email": None, "banner": None, "accent_color": None}
+
+    async def _user(self, call: Call) -> tuple[int, Any]:
+        user = self.world.users.get(int(call.params["user_id"])) if call.params["user_id"].isdigit() else None
+        if user is None:
+            raise ApiError(404, 10013, "Unknown User")
+        return 200, user
 
     async def _application(self, call: Call) -> tuple[int, Any]:
         owner = self.world.users[min(u for u in self.world.users if u != self.world.bot_id)] \
