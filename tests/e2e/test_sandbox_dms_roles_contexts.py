@@ -53,6 +53,7 @@ async def test_roles_are_added_and_removed_below_the_bots_highest_role(server: S
     role_created = bot.loop.create_task(bot.wait_for("guild_role_create", timeout=5))
     status, created = await _control(server, "POST", f"/guilds/{guild.id}/roles", {"name": "premiere-pings"})
     role = await role_created
+    assert status == 200
     assert (role.id, role.position) == (int(created["role_id"]), 1)  # new roles start just above @everyone
     ada = await guild.fetch_member(int(server.member("ada")))
     await ada.add_roles(role)

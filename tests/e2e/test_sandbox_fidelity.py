@@ -287,4 +287,9 @@ async def test_message_edits_are_rate_limited_per_channel_and_only_the_author_ed
     status, _, body = await rest(sandbox, "PATCH", f"/channels/{server.channel()}/messages/{ada['id']}",
                                  {"content": "not yours"})
     assert (status, body["code"], body["message"]) == (403, 50005, "Cannot edit a message authored by another user")
+    status, _, body = await rest(sandbox, "PATCH", path, {"content": "x" * 2001})  # the limits apply to edits
+    assert (status, list(body["errors"])) == (400, ["content"])
+    assert [v["what"] for v in sandbox.violations] == [
+        "invalid body for PATCH /channels/{channel_id}/messages/{message_id}"]
+    sandbox.violations.clear()  # seen and asserted
     assert [m["content"] for m in sandbox.messages(server.channel())] == ["T-4 hours", "mine"]
