@@ -123,18 +123,7 @@ class ControlApi:
         return web.json_response({"response": response})
 
     async def _messages(self, request: web.Request) -> web.Response:
-        return web.json_response([self._where(m) for m in self.sandbox.messages(request.query.get("channel_id"))])
-
-    def _where(self, message: Json) -> Json:
-        """A message with its channel's type (0 server text, 1 DM) and, in a DM, the recipient's id."""
-        world = self.sandbox.world
-        channel = world.channels.get(int(message["channel_id"])) or world.private_channels.get(
-            int(message["channel_id"]))
-        kind = channel.type if channel else (0 if "guild_id" in message else 1)
-        extra: Json = {"channel_type": kind}
-        if channel is not None and channel.type == 1:
-            extra["recipient_id"] = str(channel.recipient_id)
-        return {**message, **extra}
+        return web.json_response(self.sandbox.messages(request.query.get("channel_id")))
 
     async def _scheduled_events(self, request: web.Request) -> web.Response:
         guild = self.sandbox.world.guilds.get(int(request.match_info["guild_id"]))

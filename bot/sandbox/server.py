@@ -274,7 +274,18 @@ class Sandbox:
         return await self.responses.answer(pending, what, wait)
 
     def messages(self, channel_id: int | str | None = None) -> list[Json]:
-        return [m for m in self.world.messages if channel_id is None or m["channel_id"] == str(channel_id)]
+        """Every message (or a channel's), in order, each with its channel's type (`channel_type`: 0 a server's
+        text channel, 1 a DM) and, in a DM, the recipient's id (`recipient_id`)."""
+        return [self._where(m) for m in self.world.messages if channel_id is None or m["channel_id"] == str(channel_id)]
+
+    def _where(self, message: Json) -> Json:
+        channel_id = int(message["channel_id"])
+        channel = self.world.channels.get(channel_id) or self.world.private_channels.get(channel_id)
+        kind = channel.type if channel else (0 if "guild_id" in message else 1)
+        extra: Json = {"channel_type": kind}
+        if channel is not None and channel.type == 1:
+            extra["recipient_id"] = str(channel.recipient_id)
+        return {**message, **extra}
 
     def listen(self) -> asyncio.Queue[Json]:
         """A queue that receives every channel message created from now on: await posts instead of sleeping."""
