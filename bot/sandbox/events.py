@@ -21,6 +21,8 @@ class WorldEvents:
         self.gateway = gateway
 
     async def _send(self, guild_id: int | None, event: str, data: Json) -> None:
+        if int(data.get("channel_id") or 0) in self.world.private_channels:
+            return  # a DM between users: the bot is not in it, so it hears nothing of it
         if guild_id is None:
             await self.gateway.dispatch_direct(event, data)
         else:

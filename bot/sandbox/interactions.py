@@ -181,6 +181,9 @@ def build_press(world: World, message: dict[str, Any], user_id: int, custom_id: 
                 locale: str = "en-US", guild_locale: str = "en-US") -> dict[str, Any]:
     """The MESSAGE_COMPONENT interaction (type 3) for `user_id` pressing the component `custom_id` of `message`
     (choosing `values` in a select), as Discord's client sends it."""
+    if message["author"]["id"] != str(world.bot_id) and message.get("application_id") != str(world.application_id):
+        raise InteractionError(f"message {message['id']} is not the bot's: Discord sends its components' "
+                               "interactions to the app that sent it")
     component = components.find(message.get("components") or [], custom_id)
     if component is None:
         raise InteractionError(f"message {message['id']} has no component with custom_id {custom_id!r}")

@@ -122,6 +122,9 @@ async def test_a_response_with_a_file_and_components_is_pressed_through_the_cont
     status, refused = await _control(server, "POST", "/interactions", {
         "user_id": ada, "message_id": followup["id"], "custom_id": "nothing"})
     assert status == 400 and "no component" in refused["error"]
+    someone = await server.sandbox.actions.post_message(server.channel(), ada, "a member's message")
+    with pytest.raises(InteractionError, match="not the bot's"):
+        await server.sandbox.press(ada, someone["id"], "test:update")
 
 
 async def test_components_are_validated_as_discord_does(server: Server) -> None:
