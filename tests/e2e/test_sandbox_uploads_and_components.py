@@ -75,7 +75,13 @@ class Choices(discord.ui.View):
     @discord.ui.select(custom_id="test:when", options=[discord.SelectOption(label="1 day", value="1d"),
                                                         discord.SelectOption(label="1 hour", value="1h")])
     async def when(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
-        await interaction.response.send_message(f"chose {select.values[0]}", ephemeral=True)
+        await interaction.response.send_message(f"chose {select.values[0]}", ephemeral=True, view=Cancel())
+
+
+class Cancel(discord.ui.View):
+    @discord.ui.button(label="Cancel", custom_id="test:cancel", style=discord.ButtonStyle.danger)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.edit_message(content="cancelled", view=None)
 
 
 async def _add_command(server: Server, command: app_commands.Command) -> None:
@@ -109,6 +115,10 @@ async def test_a_response_with_a_file_and_components_is_pressed_through_the_cont
     ada = server.member("ada")
     chose = await server.sandbox.press(ada, original["id"], "test:when", ["1h"], locale="fr")
     assert chose["type"] == 4 and chose["data"]["content"] == "chose 1h" and chose["data"]["flags"] & 64
+    [ephemeral] = [m for m in server.sandbox.messages() if m["content"] == "chose 1h"]
+    cancelled = await server.sandbox.press(ada, ephemeral["id"], "test:cancel")  # on a message only ada sees
+    assert (cancelled["type"], cancelled["data"]["content"]) == (7, "cancelled")
+    assert [m["content"] for m in server.sandbox.messages() if m["id"] == ephemeral["id"]] == ["cancelled"]
     assert (await server.sandbox.press(ada, original["id"], "test:defer"))["type"] == 6
     status, answered = await _control(server, "POST", "/interactions", {
         "user_id": ada, "message_id": original["id"], "custom_id": "test:update", "locale": "de"})
