@@ -21,6 +21,12 @@ DM_PERMISSIONS = sum(PERMISSIONS[p] for p in ("view_channel", "send_messages", "
                                               "read_message_history", "mention_everyone"))
 
 
+# Discord's locales (docs: reference#locales): what a client sends as `locale` and a server has as `preferred_locale`
+LOCALES = ("id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl",
+           "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW",
+           "ko")
+
+
 class InteractionError(ValueError):
     """What Discord's own client would refuse to send (unknown command or option, a value of the wrong kind)."""
 
@@ -155,6 +161,9 @@ def envelope(world: World, guild: Guild | None, channel: Channel, user_id: int, 
              context: int, locale: str, guild_locale: str) -> dict[str, Any]:
     """An INTERACTION_CREATE payload: in a server with the member and the server's fields; in a DM or a private
     channel (a user-installed app) with the user instead, and no guild."""
+    for name, value in (("locale", locale), ("guild_locale", guild_locale)):
+        if value not in LOCALES:
+            raise InteractionError(f"{name} {value!r} is not one of Discord's locales: {', '.join(LOCALES)}")
     payload: dict[str, Any] = {
         "id": str(world.snowflake()), "application_id": str(world.application_id), "type": kind,
         "token": secrets.token_urlsafe(32), "version": 1, "channel_id": str(channel.id), "data": data,

@@ -115,3 +115,5 @@ async def test_interactions_in_a_dm_and_a_private_channel_carry_their_context(se
         "user_id": ada, "command": "/sandbox-server-only", "context": 2})
     assert status == 400 and "Discord would not show it" in refused["error"]
     assert (await server.slash("/sandbox-server-only"))["type"] == 4
+    with pytest.raises(InteractionError, match="not one of Discord's locales"):
+        await server.sandbox.interact(None, None, ada, "/sandbox-anywhere", context=1, locale="fr-FR")  # it is "fr"
