@@ -6,20 +6,25 @@ from __future__ import annotations
 from typing import Any
 
 from bot.sandbox.events import WorldEvents
+from bot.sandbox.interactions import LOCALES
 from bot.sandbox.world import PERMISSIONS, Channel, Guild, Member, Overwrite, World
 
 Json = dict[str, Any]
 
 
+class ActionError(ValueError):
+    """An action on something that does not exist (unknown guild, channel, member or role)."""
+
+
+class InvalidValue(ActionError):
+    """An action with a value Discord would not accept (an unknown permission name or locale)."""
+
+
 def _bits(names: list[str]) -> int:
     unknown = sorted(set(names) - set(PERMISSIONS))
     if unknown:
-        raise ActionError(f"unknown permissions {unknown} (known: {', '.join(PERMISSIONS)})")
+        raise InvalidValue(f"unknown permissions {unknown} (known: {', '.join(PERMISSIONS)})")
     return sum(PERMISSIONS[n] for n in set(names))
-
-
-class ActionError(ValueError):
-    """An action on something that does not exist (unknown guild, channel, member or role)."""
 
 
 class WorldActions:
@@ -56,9 +61,14 @@ class WorldActions:
                 "members": users, "bot": str(self.world.bot_id), "owner": str(guild.owner_id),
                 "roles": {r.name: str(r.id) for r in guild.roles.values()}}
 
-    async def update_guild(self, guild_id: int | str, name: str) -> None:
+    async def update_guild(self, guild_id: int | str, name: str | None = None,
+                           preferred_locale: str | None = None) -> None:
+        """Rename a server or change its language (`preferred_locale`, one of Discord's locale codes)."""
         guild = self.guild(guild_id)
-        guild.name = name
+        if preferred_locale is not None and preferred_locale not in LOCALES:
+            raise InvalidValue(f"{preferred_locale!r} is not one of Discord's locales: {', '.join(LOCALES)}")
+        guild.name = name if name is not None else guild.name
+        guild.preferred_locale = preferred_locale or guild.preferred_locale
         await self.events.guild_updated(guild)
 
     async def remove_guild(self, guild_id: int | str) -> None:

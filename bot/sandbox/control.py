@@ -9,7 +9,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.sandbox.actions import ActionError, WorldActions
+from bot.sandbox.actions import ActionError, InvalidValue, WorldActions
 from bot.sandbox.interactions import InteractionError
 from bot.sandbox.route_types import Json
 from bot.sandbox.world import World
@@ -32,9 +32,9 @@ class Controlled(Protocol):
     async def remove_guild(self, guild_id: int) -> None: ...
     async def interact(self, guild_id: int | str | None, channel_id: int | str | None, user_id: int | str,
                        command: str, focused: str | None = None, wait: float | None = None, *, context: int = 0,
-                       locale: str = "en-US", guild_locale: str = "en-US") -> Json: ...
+                       locale: str = "en-US", guild_locale: str | None = None) -> Json: ...
     async def press(self, user_id: int | str, message_id: int | str, custom_id: str, values: list[str] | None = None,
-                    wait: float | None = None, *, locale: str = "en-US", guild_locale: str = "en-US") -> Json: ...
+                    wait: float | None = None, *, locale: str = "en-US", guild_locale: str | None = None) -> Json: ...
     def messages(self, channel_id: int | str | None = None) -> list[Json]: ...
     def add_fault(self, route: str, status: int = 500, count: int = 1, retry_after: float = 1.0,
                   latency_ms: int = 0) -> None: ...
@@ -68,7 +68,8 @@ class ControlApi:
         # Users and admins acting in the world; each sends the gateway events Discord sends for it.
         acts = self.sandbox.actions
         routes: list[tuple[str, str, Callable[[Json, dict[str, str]], Awaitable[object]]]] = [
-            ("PATCH", "/_sandbox/guilds/{guild_id}", lambda b, m: acts.update_guild(m["guild_id"], b["name"])),
+            ("PATCH", "/_sandbox/guilds/{guild_id}", lambda b, m: acts.update_guild(m["guild_id"], b.get("name"),
+                                                                                 b.get("preferred_locale"))),
             ("POST", "/_sandbox/guilds/{guild_id}/members",
              lambda b, m: _id("user_id", acts.add_member(m["guild_id"], b["name"]))),
             ("DELETE", "/_sandbox/guilds/{guild_id}/members/{user_id}",
@@ -105,7 +106,7 @@ class ControlApi:
 
     async def _interact(self, request: web.Request) -> web.Response:
         body = await request.json()
-        languages = {"locale": body.get("locale", "en-US"), "guild_locale": body.get("guild_locale", "en-US")}
+        languages = {"locale": body.get("locale", "en-US"), "guild_locale": body.get("guild_locale")}
         try:
             if "custom_id" in body:  # a member presses a button or chooses in a select of a message
                 response = await self.sandbox.press(body["user_id"], body["message_id"], body["custom_id"],
@@ -197,8 +198,8 @@ def _acting(act: Callable[[Json, dict[str, str]], Awaitable[object]]) -> Callabl
         body = await request.json() if request.can_read_body else {}
         try:
             result = await act(body, dict(request.match_info))
-        except ActionError as exc:
-            return web.json_response({"error": str(exc)}, status=404)
+        except ActionError as exc:  # nothing of that name (404), or a value Discord would refuse (400)
+            return web.json_response({"error": str(exc)}, status=400 if isinstance(exc, InvalidValue) else 404)
         except KeyError as exc:
             return web.json_response({"error": f"missing {exc}"}, status=400)
         return web.json_response(result) if isinstance(result, dict) else _ok()

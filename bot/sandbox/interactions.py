@@ -108,7 +108,7 @@ def _resolve(world: World, guild: Guild | None, option: dict[str, Any], raw: str
 
 def build_interaction(world: World, guild: Guild | None, channel: Channel, user_id: int, line: str,
                       focused: str | None = None, context: int = GUILD, locale: str = "en-US",
-                      guild_locale: str = "en-US") -> dict[str, Any]:
+                      guild_locale: str | None = None) -> dict[str, Any]:
     """The INTERACTION_CREATE payload for `/name [sub] option:value...` typed by `user_id` in `channel`."""
     try:
         path, values = parse_command_line(line)
@@ -158,9 +158,10 @@ def build_interaction(world: World, guild: Guild | None, channel: Channel, user_
 
 
 def envelope(world: World, guild: Guild | None, channel: Channel, user_id: int, kind: int, data: dict[str, Any],
-             context: int, locale: str, guild_locale: str) -> dict[str, Any]:
+             context: int, locale: str, guild_locale: str | None) -> dict[str, Any]:
     """An INTERACTION_CREATE payload: in a server with the member and the server's fields; in a DM or a private
     channel (a user-installed app) with the user instead, and no guild."""
+    guild_locale = guild_locale or (guild.preferred_locale if guild else "en-US")  # default: the server's
     for name, value in (("locale", locale), ("guild_locale", guild_locale)):
         if value not in LOCALES:
             raise InteractionError(f"{name} {value!r} is not one of Discord's locales: {', '.join(LOCALES)}")
@@ -187,7 +188,7 @@ def envelope(world: World, guild: Guild | None, channel: Channel, user_id: int, 
 
 
 def build_press(world: World, message: dict[str, Any], user_id: int, custom_id: str, values: list[str] | None,
-                locale: str = "en-US", guild_locale: str = "en-US") -> dict[str, Any]:
+                locale: str = "en-US", guild_locale: str | None = None) -> dict[str, Any]:
     """The MESSAGE_COMPONENT interaction (type 3) for `user_id` pressing the component `custom_id` of `message`
     (choosing `values` in a select), as Discord's client sends it."""
     if message["author"]["id"] != str(world.bot_id) and message.get("application_id") != str(world.application_id):

@@ -230,7 +230,7 @@ class Sandbox:
 
     async def interact(self, guild_id: int | str | None, channel_id: int | str | None, user_id: int | str,
                        command: str, focused: str | None = None, wait: float | None = None, *, context: int = 0,
-                       locale: str = "en-US", guild_locale: str = "en-US") -> Json:
+                       locale: str = "en-US", guild_locale: str | None = None) -> Json:
         """Send a slash command (or an autocomplete request) as a user; the bot's response, as Discord got it.
 
         Context 0 is a server (guild_id, channel_id); 1 the user's DM with the bot; 2 a DM between users, where only
@@ -254,7 +254,7 @@ class Sandbox:
         return await self._send_interaction(payload, guild.id if guild else None, command, wait)
 
     async def press(self, user_id: int | str, message_id: int | str, custom_id: str, values: list[str] | None = None,
-                    wait: float | None = None, *, locale: str = "en-US", guild_locale: str = "en-US") -> Json:
+                    wait: float | None = None, *, locale: str = "en-US", guild_locale: str | None = None) -> Json:
         """A user presses a button (or chooses `values` in a select) of a message: the bot's response."""
         message = next((m for m in self.world.messages if m["id"] == str(message_id)), None)
         if message is None:

@@ -103,6 +103,7 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
     scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)  # by id, as Discord returns them
+    preferred_locale: str = "en-US"  # the server's language ("Server Primary Language")
 
     def top_role_position(self, user_id: int) -> int:
         """The position of a member's highest role (the role hierarchy); the owner is above every role."""
@@ -141,7 +142,7 @@ class Guild:
     def to_dict(self, world: World) -> dict[str, Any]:
         """The guild object (REST: GET /guilds/{guild_id})."""
         return {**objects.GUILD_DEFAULTS, "id": str(self.id), "name": self.name, "owner_id": str(self.owner_id),
-                "roles": [r.to_dict() for r in self.roles.values()]}
+                "roles": [r.to_dict() for r in self.roles.values()], "preferred_locale": self.preferred_locale}
 
     def create_event(self, world: World) -> dict[str, Any]:
         """The GUILD_CREATE payload: the guild object and the extra fields only this event has."""

@@ -117,3 +117,27 @@ async def test_interactions_in_a_dm_and_a_private_channel_carry_their_context(se
     assert (await server.slash("/sandbox-server-only"))["type"] == 4
     with pytest.raises(InteractionError, match="not one of Discord's locales"):
         await server.sandbox.interact(None, None, ada, "/sandbox-anywhere", context=1, locale="fr-FR")  # it is "fr"
+
+
+async def test_a_servers_language_is_its_interactions_guild_locale(server: Server) -> None:
+    seen: list[discord.Interaction] = []
+
+    @app_commands.command(name="sandbox-language", description="Which language")
+    async def language(interaction: discord.Interaction) -> None:
+        seen.append(interaction)
+        await interaction.response.send_message("ok", ephemeral=True)
+
+    server.bot.tree.add_command(language)
+    await server.bot.tree.sync()
+    updated = server.bot.loop.create_task(server.bot.wait_for("guild_update", timeout=5))
+    status, _ = await _control(server, "PATCH", f"/guilds/{server.guild_id}", {"preferred_locale": "de"})
+    assert status == 200
+    _, after = await updated
+    assert after.preferred_locale == discord.Locale.german
+    await server.slash("/sandbox-language")
+    await server.sandbox.interact(server.guild_id, server.channel(), server.member("ada"), "/sandbox-language",
+                                  locale="fr", guild_locale="it")
+    assert [(i.locale, i.guild_locale) for i in seen] == [(discord.Locale.american_english, discord.Locale.german),
+                                                         (discord.Locale.french, discord.Locale.italian)]
+    status, refused = await _control(server, "PATCH", f"/guilds/{server.guild_id}", {"preferred_locale": "xx"})
+    assert status == 400 and "not one of Discord's locales" in refused["error"]
