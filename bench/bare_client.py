@@ -1,6 +1,6 @@
 """The baseline for the interaction benchmark: a bare discord.py client answering /countdown with a fixed string.
 
-    python -m bench.bare_client SANDBOX_URL
+python -m bench.bare_client SANDBOX_URL
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import sys
 import discord
 from discord import app_commands
 
-from bot.discord.runner import point_at_sandbox
+from bot.discord.client import point_at_sandbox
 
 
 async def main(url: str) -> None:
     point_at_sandbox(url)
-    client = discord.Client(intents=discord.Intents(guilds=True), chunk_guilds_at_startup=False,
-                            guild_ready_timeout=0.05, max_messages=None)
+    client = discord.Client(
+        intents=discord.Intents(guilds=True), chunk_guilds_at_startup=False, guild_ready_timeout=0.05, max_messages=None
+    )
     tree = app_commands.CommandTree(client)
 
     @tree.command(name="countdown", description="A fixed answer")

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from bot.config import (
     PACKAGED_CONFIG_DIR,
     RELEASES_FILE,
+    SANDBOX_TOKEN,
     SETTINGS_FILE,
     Config,
     ConfigError,
@@ -30,8 +31,6 @@ from bot.domain.plan import build_plan, post_text
 from bot.domain.releases import UnknownRelease
 from bot.domain.zones import resolve_zone
 
-# A sandbox gets this token, never the operator's real DISCORD_TOKEN: a sandbox URL may be anyone's server.
-SANDBOX_TOKEN = "sandbox-token"
 NO_TOKEN = """\
 DISCORD_TOKEN is not set (or blank), so there is no Discord bot to log in as.
   - To run on Discord: create a bot at https://discord.com/developers/applications, then
@@ -53,8 +52,7 @@ def _instant(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time such as 2023-10-26T07:00:00Z") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time such as 2023-10-26T07:00:00Z") from None
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} has no time zone: add Z for UTC or an offset like +02:00")
     try:
@@ -91,7 +89,8 @@ def _sandbox_url(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a sandbox URL such as http://127.0.0.1:8080 (`release-bot sandbox` prints it)")
+            f"{text!r} is not a sandbox URL such as http://127.0.0.1:8080 (`release-bot sandbox` prints it)"
+        )
     return text
 
 
@@ -130,8 +129,10 @@ def _load(args: argparse.Namespace) -> Config:
     try:
         return load_config(directory)
     except ConfigError as exc:
-        raise CliError(f"the configuration in {_describe(directory)} has problems "
-                       f"(run `release-bot check-config {directory}`):\n{exc}") from None
+        raise CliError(
+            f"the configuration in {_describe(directory)} has problems "
+            f"(run `release-bot check-config {directory}`):\n{exc}"
+        ) from None
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -143,8 +144,10 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         print(f"{len(problems)} problem(s) found.", file=sys.stderr)
         return 1
     config = load_config(directory)
-    print(f"{directory}: OK — {len(config.catalogue.releases)} release(s), featured: {config.catalogue.featured.id}"
-          f"; database: {_safe_url(config.settings.database_url)}")
+    print(
+        f"{directory}: OK — {len(config.catalogue.releases)} release(s), featured: {config.catalogue.featured.id}"
+        f"; database: {_safe_url(config.settings.database_url)}"
+    )
     return 0
 
 
@@ -163,13 +166,22 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise CliError(f"unknown release {exc.wanted!r}; the catalogue has: {ids}") from None
     zone = release.timezone
     if args.tz is not None:
-        zone = resolve_zone(args.tz)
-        if zone is None:
+        typed = resolve_zone(args.tz)
+        if typed is None:
             raise CliError(f"{args.tz!r} is not an IANA time zone such as Europe/Paris")
+        zone = typed
     now = args.at or datetime.now(UTC)
     posts = build_plan(release, zone, args.daily, now, config.settings.milestones)
-    rows = [{"at": _zulu(p.at), "local": p.at.astimezone(zone).isoformat(), "kind": p.kind, "label": p.label,
-             "text": post_text(release, p)} for p in posts]
+    rows = [
+        {
+            "at": _zulu(p.at),
+            "local": p.at.astimezone(zone).isoformat(),
+            "kind": p.kind,
+            "label": p.label,
+            "text": post_text(release, p),
+        }
+        for p in posts
+    ]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -251,7 +263,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     token = _token(args)
     if token is None:
         return 2
-    from bot.discord.runner import run_bot
+    from bot.app import run_bot
 
     if (args.shard_ids is None) != (args.shard_count is None):
         raise CliError("--shard-ids and --shard-count go together, e.g. --shard-ids 0,1 --shard-count 4")
@@ -260,8 +272,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args)
     configure_logging(verbose=args.verbose)
     log = logging.getLogger("bot.cli")
-    log.info("release-bot %s; configuration: %s; database: %s", _version(), _describe(config.directory),
-             _safe_url(config.settings.database_url))
+    log.info(
+        "release-bot %s; configuration: %s; database: %s",
+        _version(),
+        _describe(config.directory),
+        _safe_url(config.settings.database_url),
+    )
     if args.metrics_port is not None:
         from bot import metrics
 
@@ -270,15 +286,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot serve metrics on port {args.metrics_port}: {exc.strerror or exc}") from None
         log.info("metrics at http://127.0.0.1:%d/metrics", args.metrics_port)
-    return _connecting(args, lambda: asyncio.run(run_bot(
-        config, token, sandbox=args.sandbox, shard_ids=args.shard_ids, shard_count=args.shard_count)))
+    return _connecting(
+        args,
+        lambda: asyncio.run(
+            run_bot(config, token, sandbox=args.sandbox, shard_ids=args.shard_ids, shard_count=args.shard_count)
+        ),
+    )
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
     token = _token(args)
     if token is None:
         return 2
-    from bot.discord.runner import sync_commands
+    from bot.app import sync_commands
 
     config = _load(args)
     names = _connecting(args, lambda: asyncio.run(sync_commands(config, token, args.guild, sandbox=args.sandbox)))
@@ -324,8 +344,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         try:
             url = await sandbox.start(port=args.port)
         except OSError as exc:
-            raise CliError(f"cannot listen on port {args.port}: {exc.strerror or exc} "
-                           "(leave --port out to take any free port)") from None
+            raise CliError(
+                f"cannot listen on port {args.port}: {exc.strerror or exc} (leave --port out to take any free port)"
+            ) from None
         print(f"SANDBOX_URL={url}", flush=True)
         print(f"Point the bot at it: release-bot run --sandbox {url}", file=sys.stderr, flush=True)
         try:
@@ -366,7 +387,8 @@ def _version() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="release-bot", description="A Discord bot that counts a community down to a release date.")
+        prog="release-bot", description="A Discord bot that counts a community down to a release date."
+    )
     parser.add_argument("--version", action="version", version=f"release-bot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_help = "the configuration directory (default: config/ if it exists here, else the packaged defaults)"
@@ -394,20 +416,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plan)
 
     p = add("run", "Run the bot on Discord (needs DISCORD_TOKEN) or on a sandbox.")
-    p.add_argument("--sandbox", type=_sandbox_url, metavar="URL",
-                   help="connect to a release-bot sandbox instead of Discord")
+    p.add_argument(
+        "--sandbox", type=_sandbox_url, metavar="URL", help="connect to a release-bot sandbox instead of Discord"
+    )
     p.add_argument("--shard-ids", type=_shard_ids, metavar="0,1", help="the shards this process runs")
     p.add_argument("--shard-count", type=int, metavar="N", help="how many shards all processes run together")
-    p.add_argument("--metrics-port", type=_port, metavar="N",
-                   help="serve Prometheus metrics at http://127.0.0.1:N/metrics")
-    p.add_argument("--verbose", action="store_true",
-                   help="also log debug lines and the scheduler's and migrations' routine lines")
+    p.add_argument(
+        "--metrics-port", type=_port, metavar="N", help="serve Prometheus metrics at http://127.0.0.1:N/metrics"
+    )
+    p.add_argument(
+        "--verbose", action="store_true", help="also log debug lines and the scheduler's and migrations' routine lines"
+    )
     p.set_defaults(func=cmd_run)
 
     p = add("sync", "Register the slash commands with Discord (the bot does not re-sync on every start).")
     p.add_argument("--guild", type=int, metavar="ID", help="register for one server only (shows at once)")
-    p.add_argument("--sandbox", type=_sandbox_url, metavar="URL",
-                   help="register with a release-bot sandbox instead of Discord")
+    p.add_argument(
+        "--sandbox", type=_sandbox_url, metavar="URL", help="register with a release-bot sandbox instead of Discord"
+    )
     p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser("db", help="Database maintenance.", description="Database maintenance.")
@@ -418,8 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("sandbox", "Run the local Discord sandbox on its own (loopback only).")
     p.add_argument("--port", type=_port, default=0, help="port to listen on (default: any free one)")
-    p.add_argument("--latency-ms", type=_non_negative, default=0, metavar="N",
-                   help="add this latency to every request")
+    p.add_argument("--latency-ms", type=_non_negative, default=0, metavar="N", help="add this latency to every request")
     p.set_defaults(func=cmd_sandbox)
 
     p = add("demo", "Try the bot with no token: the sandbox, the real bot, every command, live posts.")

@@ -28,12 +28,23 @@ OPERATOR_CONFIG_DIR = Path("config")  # the operator's own, in the directory rel
 # Shipped in the package: `bot/defaults` is a link to the checkout's `config/` (one copy), copied into wheels.
 PACKAGED_CONFIG_DIR = Path(__file__).parent / "defaults"
 RELEASES_FILE = "releases.toml"
+# A sandbox gets this token, never the operator's real DISCORD_TOKEN: a sandbox URL may be anyone's server.
+SANDBOX_TOKEN = "sandbox-token"
 SETTINGS_FILE = "settings.toml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # Bounds that keep every reply inside Discord's limits (choice names <= 100, embed fields <= 1024...).
 _TEXT_LIMITS = {
-    "title": 100, "kind": 40, "network": 100, "director": 100, "director_note": 300, "writer": 100,
-    "based_on": 300, "setting": 300, "where_to_watch": 100, "logline": 2000, "logline_source": 100,
+    "title": 100,
+    "kind": 40,
+    "network": 100,
+    "director": 100,
+    "director_note": 300,
+    "writer": 100,
+    "based_on": 300,
+    "setting": 300,
+    "where_to_watch": 100,
+    "logline": 2000,
+    "logline_source": 100,
 }
 _RELEASE_KEYS = {"id", "release_at", "timezone", "episodes", "trivia", "cast", *_TEXT_LIMITS}
 _CAST_KEYS = {"actor": 100, "role": 100, "note": 300}
@@ -114,8 +125,9 @@ class _Collector:
         except FileNotFoundError:
             self.add("", "file not found")
         except UnicodeDecodeError as exc:  # tomllib reads UTF-8 only
-            self.add("", f"is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}): "
-                         "save it as UTF-8")
+            self.add(
+                "", f"is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}): save it as UTF-8"
+            )
         except tomllib.TOMLDecodeError as exc:
             self.add("", f"not valid TOML: {exc}")
         except OSError as exc:  # a directory, no permission...
@@ -128,8 +140,9 @@ def _release(c: _Collector, table: Mapping[str, Any], where: str) -> Release | N
     ident = table.get("id")
     if not isinstance(ident, str) or not _ID.match(ident):
         c.add(f"{where}.id", "must be lower-case letters, digits and dashes (at most 64), e.g. 'my-show'")
-    texts = {key: c.text(table, key, where, limit, required=key in ("title", "kind")) for key, limit in
-             _TEXT_LIMITS.items()}
+    texts = {
+        key: c.text(table, key, where, limit, required=key in ("title", "kind")) for key, limit in _TEXT_LIMITS.items()
+    }
     zone = None
     zone_name = table.get("timezone")
     if not isinstance(zone_name, str) or (zone := resolve_zone(zone_name)) is None:
@@ -160,8 +173,15 @@ def _release(c: _Collector, table: Mapping[str, Any], where: str) -> Release | N
         cast.append(CastMember(**values))
     if zone is None or release_at is None or not isinstance(ident, str):
         return None
-    return Release(id=ident, release_at=release_at, timezone=zone, episodes=episodes, trivia=tuple(trivia),
-                   cast=tuple(cast), **texts)
+    return Release(
+        id=ident,
+        release_at=release_at,
+        timezone=zone,
+        episodes=episodes,
+        trivia=tuple(trivia),
+        cast=tuple(cast),
+        **texts,
+    )
 
 
 def _release_at(c: _Collector, raw: Any, zone: ZoneInfo | None, key: str) -> datetime | None:
@@ -181,8 +201,11 @@ def _release_at(c: _Collector, raw: Any, zone: ZoneInfo | None, key: str) -> dat
     if parsed.tzinfo is not None and parsed.utcoffset() != local.utcoffset():
         # An offset that disagrees with `timezone` would silently move the release (a Z on a Los Angeles
         # premiere: 7 hours). One that agrees (Z with "UTC") says the same thing twice and is harmless.
-        c.add(key, f"{str(raw)!r} has the UTC offset {parsed:%z} but {zone.key} is at {local:%z} then: "
-                   f"write the local wall-clock time in the release's timezone without an offset, e.g. {example}")
+        c.add(
+            key,
+            f"{str(raw)!r} has the UTC offset {parsed:%z} but {zone.key} is at {local:%z} then: "
+            f"write the local wall-clock time in the release's timezone without an offset, e.g. {example}",
+        )
         return None
     return local.astimezone(UTC)
 
@@ -228,8 +251,10 @@ def load_settings(path: Path, environ: Mapping[str, str] = os.environ) -> tuple[
     from_environment = bool(environ.get("DATABASE_URL", "").strip())
     url = environ["DATABASE_URL"].strip() if from_environment else storage.get("database_url") or defaults.database_url
     if not isinstance(url, str) or not _SUPPORTED_URL.match(_async_driver(url)):
-        message = (f"{_safe(url)!r} is not a supported database URL: use postgresql://user:password@host/db "
-                   "or sqlite:///path/to/file.sqlite3")
+        message = (
+            f"{_safe(url)!r} is not a supported database URL: use postgresql://user:password@host/db "
+            "or sqlite:///path/to/file.sqlite3"
+        )
         if from_environment:
             c.problems.append(ConfigProblem("environment", "DATABASE_URL", message))
         else:
@@ -266,10 +291,13 @@ def _safe(url: object) -> str:
 
 def _async_driver(url: str) -> str:
     """Operators write the URL their host gives them; SQLAlchemy's async engine needs an async driver."""
-    for plain, driver in (("postgres://", "postgresql+asyncpg://"), ("postgresql://", "postgresql+asyncpg://"),
-                          ("sqlite://", "sqlite+aiosqlite://")):
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
         if url.startswith(plain):
-            return driver + url[len(plain):]
+            return driver + url[len(plain) :]
     return url
 
 

@@ -105,8 +105,10 @@ async def run_console(config: Config, at: datetime | None, as_json: bool, stdin:
         name, reply = await answer(line, config, now)
         payload = reply.payload()
         if as_json:
-            print(json.dumps({"command": name, "ephemeral": reply.ephemeral, "payload": payload},
-                             ensure_ascii=False), flush=True)
+            print(
+                json.dumps({"command": name, "ephemeral": reply.ephemeral, "payload": payload}, ensure_ascii=False),
+                flush=True,
+            )
         else:
             print(render_text(payload, now) + "\n", flush=True)
     return 0

@@ -10,15 +10,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.app import start_in_process
 from bot.config import Config
 from bot.console import render_text, render_timestamps
-from bot.discord.runner import start_in_process
 from bot.domain.releases import Catalogue
 from bot.sandbox.server import Sandbox
 
 MEMBER_COMMANDS = [
-    "/help", "/countdown", "/premiere timezone:Europe/Paris", "/premiere timezone:Asia/Tokyo", "/about",
-    "/cast", '/cast name:"Hugh Laurie"', "/trivia", "/premiere timezone:Mars/Olympus",
+    "/help",
+    "/countdown",
+    "/premiere timezone:Europe/Paris",
+    "/premiere timezone:Asia/Tokyo",
+    "/about",
+    "/cast",
+    '/cast name:"Hugh Laurie"',
+    "/trivia",
+    "/premiere timezone:Mars/Olympus",
 ]
 
 
@@ -27,11 +34,11 @@ def demo_config(config: Config, seconds: int, database_url: str) -> Config:
     featured = config.catalogue.featured
     at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds)
     demo = replace(featured, id="demo-replay", title=f"{featured.title} (demo replay)", release_at=at)
-    milestones = tuple(sorted({timedelta(seconds=max(1, round(seconds * f))) for f in (0.75, 0.5, 0.25)},
-                              reverse=True))
+    milestones = tuple(sorted({timedelta(seconds=max(1, round(seconds * f))) for f in (0.75, 0.5, 0.25)}, reverse=True))
     settings = replace(config.settings, milestones=milestones, database_url=database_url)
-    return replace(config, catalogue=Catalogue((*config.catalogue.releases, demo), config.catalogue.featured_id),
-                   settings=settings)
+    return replace(
+        config, catalogue=Catalogue((*config.catalogue.releases, demo), config.catalogue.featured_id), settings=settings
+    )
 
 
 class Show:
@@ -67,10 +74,10 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
         bot = await start_in_process(demo, url)
         try:
             synced = await bot.tree.sync()
-            show.say(f"The real bot logged in as {bot.user} and registered: "
-                     + ", ".join(f"/{c.name}" for c in synced))
-            ids = await sandbox.create_guild("Demo server", ["general", "announcements"],
-                                             [{"name": "alex"}, {"name": "sam", "admin": True}])
+            show.say(f"The real bot logged in as {bot.user} and registered: " + ", ".join(f"/{c.name}" for c in synced))
+            ids = await sandbox.create_guild(
+                "Demo server", ["general", "announcements"], [{"name": "alex"}, {"name": "sam", "admin": True}]
+            )
             await bot.wait_for("guild_join", timeout=5)
             guild, general = ids["guild_id"], ids["channels"]["general"]
             alex, sam = ids["members"]["alex"], ids["members"]["sam"]
@@ -80,13 +87,18 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
             for command in MEMBER_COMMANDS:
                 show.reply("alex", command, await sandbox.interact(guild, general, alex, command))
             typed = "/premiere timezone:new_y"
-            show.reply("alex", typed + "  (autocomplete)",
-                       await sandbox.interact(guild, general, alex, typed, focused="timezone"))
+            show.reply(
+                "alex",
+                typed + "  (autocomplete)",
+                await sandbox.interact(guild, general, alex, typed, focused="timezone"),
+            )
 
             show.say("\n── Announcements, set up by sam ──")
             release = demo.catalogue.get("demo-replay")
-            for command in (f"/announce setup channel:#announcements release:{release.id} timezone:Europe/Paris",
-                            "/announce status"):
+            for command in (
+                f"/announce setup channel:#announcements release:{release.id} timezone:Europe/Paris",
+                "/announce status",
+            ):
                 show.reply("sam", command, await sandbox.interact(guild, general, sam, command))
             show.say(f"\n── Waiting for the posts in #announcements (the release is {seconds} s away) ──")
             posts = sandbox.listen()

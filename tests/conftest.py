@@ -21,16 +21,30 @@ def config() -> Config:
     return load_config(PACKAGED_CONFIG_DIR, environ={})
 
 
-def upcoming_release(base: Config, release_at: datetime, *, milestones: tuple[timedelta, ...] | None = None,
-                     grace: timedelta | None = None, premiere_grace: timedelta | None = None,
-                     database_url: str | None = None) -> Config:
+def upcoming_release(
+    base: Config,
+    release_at: datetime,
+    *,
+    milestones: tuple[timedelta, ...] | None = None,
+    grace: timedelta | None = None,
+    premiere_grace: timedelta | None = None,
+    database_url: str | None = None,
+) -> Config:
     """The shipped catalogue plus "The Lighthouse Keeper", a release at `release_at`, featured."""
     featured = base.catalogue.featured
-    soon = replace(featured, id="the-lighthouse-keeper", title="The Lighthouse Keeper", kind="film",
-                   network="Netflix", episodes=None, release_at=release_at, cast=(), trivia=())
+    soon = replace(
+        featured,
+        id="the-lighthouse-keeper",
+        title="The Lighthouse Keeper",
+        kind="film",
+        network="Netflix",
+        episodes=None,
+        release_at=release_at,
+        cast=(),
+        trivia=(),
+    )
     settings = base.settings
-    changes = {"milestones": milestones, "grace": grace, "premiere_grace": premiere_grace,
-               "database_url": database_url}
+    changes = {"milestones": milestones, "grace": grace, "premiere_grace": premiere_grace, "database_url": database_url}
     settings = replace(settings, **{k: v for k, v in changes.items() if v is not None})
     catalogue = Catalogue((soon, *base.catalogue.releases), soon.id)
     return replace(base, catalogue=catalogue, settings=settings)

@@ -17,8 +17,9 @@ from tests.conftest import ROOT
 
 
 def release_bot(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
 
 
 def test_console_json_countdown_before_the_premiere() -> None:
@@ -70,7 +71,11 @@ def test_plan_json_with_dst(capsys) -> None:
     rows = json.loads(capsys.readouterr().out)
     first = rows[0]
     assert {k: first[k] for k in ("at", "local", "kind", "label")} == {
-        "at": "2023-10-27T18:00:00Z", "local": "2023-10-27T20:00:00+02:00", "kind": "daily", "label": "daily 20:00"}
+        "at": "2023-10-27T18:00:00Z",
+        "local": "2023-10-27T20:00:00+02:00",
+        "kind": "daily",
+        "label": "daily 20:00",
+    }
     # The post's words are for its own instant: 5 days 13 hours before 2023-11-02T07:00:00Z.
     assert "5 days, 13 hours" in first["text"] and "All the Light We Cannot See" in first["text"]
     assert "<t:1698908400:F>" in first["text"]
@@ -124,30 +129,40 @@ def test_check_config_ok_and_every_problem_listed(tmp_path: Path, capsys) -> Non
     catalogue = (tmp_path / "releases.toml").read_text()
     catalogue = catalogue.replace('timezone = "America/Los_Angeles"', 'timezone = "Mars/Olympus"')
     catalogue = catalogue.replace("episodes = 4", "episodes = -1\nepisdoes = 4")
-    catalogue += '\n[[release]]\nid = "Bad Id"\ntitle = "' + "x" * 3000 + '"\nkind = "film"\n' \
-                 'release_at = "soon"\ntimezone = "UTC"\n'
+    catalogue += (
+        '\n[[release]]\nid = "Bad Id"\ntitle = "' + "x" * 3000 + '"\nkind = "film"\n'
+        'release_at = "soon"\ntimezone = "UTC"\n'
+    )
     (tmp_path / "releases.toml").write_text(catalogue)
     (tmp_path / "settings.toml").write_text('[announcements]\ngrace = "an hour"\n')
     assert main(["check-config", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     releases = str(tmp_path / "releases.toml")
-    for line in (f"{releases}: release[0].timezone: 'Mars/Olympus' is not an IANA time zone",
-                 f"{releases}: release[0].episodes: must be a positive whole number",
-                 f"{releases}: release[0].episdoes: is not a known key (a typo?)",
-                 f"{releases}: release[1].id: must be lower-case letters",
-                 f"{releases}: release[1].title: is 3000 characters long; the limit is 100",
-                 f"{releases}: release[1].release_at: 'soon' is not a date and time",
-                 f"{tmp_path / 'settings.toml'}: announcements.grace: 'an hour' is not a duration"):
+    for line in (
+        f"{releases}: release[0].timezone: 'Mars/Olympus' is not an IANA time zone",
+        f"{releases}: release[0].episodes: must be a positive whole number",
+        f"{releases}: release[0].episdoes: is not a known key (a typo?)",
+        f"{releases}: release[1].id: must be lower-case letters",
+        f"{releases}: release[1].title: is 3000 characters long; the limit is 100",
+        f"{releases}: release[1].release_at: 'soon' is not a date and time",
+        f"{tmp_path / 'settings.toml'}: announcements.grace: 'an hour' is not a duration",
+    ):
         assert line in err
     assert main(["console", "--config", str(tmp_path)]) == 1
     assert "has problems" in capsys.readouterr().err
 
 
 def test_every_subcommand_has_help() -> None:
-    options = {"console": ["--at", "--json"], "plan": ["--release", "--tz", "--daily", "--at", "--json"],
-               "check-config": ["path"], "run": ["--sandbox", "--shard-ids", "--shard-count", "--metrics-port"],
-               "sync": ["--guild", "--sandbox"], "sandbox": ["--port", "--latency-ms"],
-               "demo": ["--seconds", "--transcript"], "db upgrade": []}
+    options = {
+        "console": ["--at", "--json"],
+        "plan": ["--release", "--tz", "--daily", "--at", "--json"],
+        "check-config": ["path"],
+        "run": ["--sandbox", "--shard-ids", "--shard-count", "--metrics-port"],
+        "sync": ["--guild", "--sandbox"],
+        "sandbox": ["--port", "--latency-ms"],
+        "demo": ["--seconds", "--transcript"],
+        "db upgrade": [],
+    }
     for sub, expected in options.items():
         done = release_bot(*sub.split(), "--help")
         assert done.returncode == 0, (sub, done.stderr)
@@ -173,8 +188,14 @@ def test_interactive_console_in_a_terminal(tmp_path: Path) -> None:
     controller, terminal = pty.openpty()
     # No terminal emulator answers cursor-position requests here: tell prompt_toolkit not to ask.
     env = {**os.environ, "HOME": str(tmp_path), "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "bot", "console", "--at", "2023-10-26T07:00:00Z"], cwd=ROOT,
-                               stdin=terminal, stdout=terminal, stderr=terminal, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "--at", "2023-10-26T07:00:00Z"],
+        cwd=ROOT,
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        env=env,
+    )
     os.close(terminal)
     seen = b""
 
@@ -230,17 +251,22 @@ def test_db_upgrade_with_postgresql_down(tmp_path: Path) -> None:
 def test_db_upgrade_says_where_the_database_is(tmp_path: Path) -> None:
     done = release_bot("db", "upgrade", env=env(DATABASE_URL=f"sqlite:///{tmp_path / 'x' / 'bot.sqlite3'}"))
     assert done.returncode == 0, done.stderr
-    assert re.fullmatch(rf"Database is at revision \w+: sqlite\+aiosqlite:///{tmp_path / 'x' / 'bot.sqlite3'}\n",
-                        done.stdout), done.stdout
+    assert re.fullmatch(
+        rf"Database is at revision \w+: sqlite\+aiosqlite:///{tmp_path / 'x' / 'bot.sqlite3'}\n", done.stdout
+    ), done.stdout
     assert (tmp_path / "x" / "bot.sqlite3").is_file()
 
 
-@pytest.mark.parametrize(("url", "shown"), [("mysql://x", "mysql://x"), ("garbage", "garbage"),
-                                            ("mysql://bot:hunter2@db/bot", "mysql://bot:***@db/bot")])
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [("mysql://x", "mysql://x"), ("garbage", "garbage"), ("mysql://bot:hunter2@db/bot", "mysql://bot:***@db/bot")],
+)
 def test_unsupported_database_urls(url, shown, capsys, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_URL", url)
-    problem = (f"environment: DATABASE_URL: '{shown}' is not a supported database URL: "
-               "use postgresql://user:password@host/db or sqlite:///path/to/file.sqlite3")
+    problem = (
+        f"environment: DATABASE_URL: '{shown}' is not a supported database URL: "
+        "use postgresql://user:password@host/db or sqlite:///path/to/file.sqlite3"
+    )
     assert main(["check-config"]) == 1
     err = capsys.readouterr().err
     assert problem in err.splitlines() and "hunter2" not in err
@@ -252,8 +278,9 @@ def test_db_upgrade_with_a_bad_url_in_a_process() -> None:
     done = release_bot("db", "upgrade", env=env(DATABASE_URL="garbage"))
     assert done.returncode == 1 and "Traceback" not in done.stderr
     first, problem = done.stderr.splitlines()
-    assert first.startswith("release-bot: the configuration in ") and first.endswith("has problems "
-                            "(run `release-bot check-config config`):")  # the checkout's config/
+    assert first.startswith("release-bot: the configuration in ") and first.endswith(
+        "has problems (run `release-bot check-config config`):"
+    )  # the checkout's config/
     assert problem.startswith("environment: DATABASE_URL: 'garbage' is not a supported database URL")
 
 
@@ -263,16 +290,21 @@ def test_blank_token_is_no_token(monkeypatch, capsys) -> None:
     assert "DISCORD_TOKEN is not set (or blank)" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["sync", "--sandbox", "notaurl"], "argument --sandbox: 'notaurl' is not a sandbox URL"),
-    (["run", "--sandbox", "127.0.0.1:8080"], "argument --sandbox: '127.0.0.1:8080' is not a sandbox URL"),
-    (["sandbox", "--port", "70000"], "argument --port: '70000' is not a port number from 0 to 65535"),
-    (["sandbox", "--latency-ms", "-100"], "argument --latency-ms: '-100' is not a whole number of 0 or more"),
-    (["run", "--metrics-port", "-1"], "argument --metrics-port: '-1' is not a port number"),
-    (["plan", "--at", "0001-01-01T00:00:00Z", "--daily", "10:00"],
-     "argument --at: '0001-01-01T00:00:00Z' is outside the years 1970 to 9998"),
-    (["console", "--at", "9999-12-31T23:59:59-05:00"], "is outside the years 1970 to 9998"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sync", "--sandbox", "notaurl"], "argument --sandbox: 'notaurl' is not a sandbox URL"),
+        (["run", "--sandbox", "127.0.0.1:8080"], "argument --sandbox: '127.0.0.1:8080' is not a sandbox URL"),
+        (["sandbox", "--port", "70000"], "argument --port: '70000' is not a port number from 0 to 65535"),
+        (["sandbox", "--latency-ms", "-100"], "argument --latency-ms: '-100' is not a whole number of 0 or more"),
+        (["run", "--metrics-port", "-1"], "argument --metrics-port: '-1' is not a port number"),
+        (
+            ["plan", "--at", "0001-01-01T00:00:00Z", "--daily", "10:00"],
+            "argument --at: '0001-01-01T00:00:00Z' is outside the years 1970 to 9998",
+        ),
+        (["console", "--at", "9999-12-31T23:59:59-05:00"], "is outside the years 1970 to 9998"),
+    ],
+)
 def test_bad_options_are_refused_by_the_parser(args, message, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(args)
@@ -304,14 +336,22 @@ def test_demo_with_an_unwritable_transcript_starts_nothing(capsys) -> None:
     assert out == ""  # not even the sandbox
 
 
-@pytest.mark.parametrize(("args", "stdin"), [
-    (["plan", "--json", "--at", "1970-01-02T00:00:00Z", "--daily", "10:00"], ""),  # megabytes of JSON
-    (["console", "--at", "2023-10-26T07:00:00Z"], "/countdown\n" * 5000),
-])
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["plan", "--json", "--at", "1970-01-02T00:00:00Z", "--daily", "10:00"], ""),  # megabytes of JSON
+        (["console", "--at", "2023-10-26T07:00:00Z"], "/countdown\n" * 5000),
+    ],
+)
 def test_a_closed_pipe_ends_quietly(args, stdin) -> None:
     """`release-bot plan --json | head -c 100`: the reader leaves early; no traceback, no noise."""
-    process = subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=ROOT, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     if stdin:
         process.stdin.write(stdin.encode())
     process.stdin.close()
@@ -327,8 +367,9 @@ def test_check_config_given_a_file_checks_its_folder(tmp_path: Path, capsys) -> 
     other = tmp_path / "notes.txt"
     other.write_text("hello")
     assert main(["check-config", str(other)]) == 1
-    assert capsys.readouterr().err == (f"release-bot: {other} is a file: give the directory that holds "
-                                       "releases.toml and settings.toml\n")
+    assert capsys.readouterr().err == (
+        f"release-bot: {other} is a file: give the directory that holds releases.toml and settings.toml\n"
+    )
     assert main(["check-config", str(tmp_path / "nowhere")]) == 1
     assert f"{tmp_path / 'nowhere'}: no such directory" in capsys.readouterr().err
 
@@ -339,7 +380,8 @@ def test_file_level_problems_name_the_file_alone(tmp_path: Path, capsys, monkeyp
     (tmp_path / "releases.toml").write_bytes("# caf\xe9\n".encode("latin-1") + b'featured = "x"\n')
     assert main(["check-config", str(tmp_path)]) == 1
     assert capsys.readouterr().err.splitlines()[0] == (
-        f"{tmp_path / 'releases.toml'}: is not UTF-8 text (byte 0xe9 at offset 5): save it as UTF-8")
+        f"{tmp_path / 'releases.toml'}: is not UTF-8 text (byte 0xe9 at offset 5): save it as UTF-8"
+    )
     monkeypatch.setattr(sys, "stdin", __import__("io").StringIO("/countdown\n"))
     assert main(["console", "--config", str(tmp_path)]) == 1
     assert f"{tmp_path / 'releases.toml'}: is not UTF-8 text" in capsys.readouterr().err
@@ -352,10 +394,16 @@ def shipped_catalogue_with(tmp_path: Path, old: str, new: str) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(("release_at", "problem"), [
-    ('"2023-11-02T00:00:00Z"', "'2023-11-02T00:00:00Z' has the UTC offset +0000 but America/Los_Angeles is at -0700"),
-    ("2023-11-02T00:00:00+02:00", "'2023-11-02 00:00:00+02:00' has the UTC offset +0200 but America/Los_Angeles"),
-])
+@pytest.mark.parametrize(
+    ("release_at", "problem"),
+    [
+        (
+            '"2023-11-02T00:00:00Z"',
+            "'2023-11-02T00:00:00Z' has the UTC offset +0000 but America/Los_Angeles is at -0700",
+        ),
+        ("2023-11-02T00:00:00+02:00", "'2023-11-02 00:00:00+02:00' has the UTC offset +0200 but America/Los_Angeles"),
+    ],
+)
 def test_release_at_with_a_contradicting_offset_is_a_problem(release_at, problem, tmp_path, capsys) -> None:
     """release_at is local wall-clock time in `timezone`; a Z would move a Los Angeles premiere by 7 hours."""
     directory = shipped_catalogue_with(tmp_path, 'release_at = "2023-11-02T00:00:00"', f"release_at = {release_at}")
@@ -366,8 +414,9 @@ def test_release_at_with_a_contradicting_offset_is_a_problem(release_at, problem
 def test_release_at_with_the_zones_own_offset_is_the_same_instant(tmp_path: Path) -> None:
     from bot.config import load_config
 
-    directory = shipped_catalogue_with(tmp_path, 'release_at = "2023-11-02T00:00:00"',
-                                       'release_at = "2023-11-02T00:00:00-07:00"')
+    directory = shipped_catalogue_with(
+        tmp_path, 'release_at = "2023-11-02T00:00:00"', 'release_at = "2023-11-02T00:00:00-07:00"'
+    )
     release = load_config(directory, environ={}).catalogue.featured
     assert release.release_at.isoformat() == "2023-11-02T07:00:00+00:00"
 
@@ -376,8 +425,10 @@ def test_missing_release_at_says_it_is_missing(tmp_path: Path, capsys) -> None:
     directory = shipped_catalogue_with(tmp_path, 'release_at = "2023-11-02T00:00:00"\n', "")
     assert main(["check-config", str(directory)]) == 1
     err = capsys.readouterr().err
-    assert (f"{directory / 'releases.toml'}: release[0].release_at: is required: the local date and time of the "
-            "release in its timezone, e.g. '2023-11-02T00:00:00'") in err
+    assert (
+        f"{directory / 'releases.toml'}: release[0].release_at: is required: the local date and time of the "
+        "release in its timezone, e.g. '2023-11-02T00:00:00'"
+    ) in err
     assert "None" not in err
 
 
@@ -405,8 +456,13 @@ def test_logs_are_plain_and_never_show_the_token(monkeypatch, capsys) -> None:
 
 
 def test_console_reads_a_stray_non_utf8_byte_without_crashing() -> None:
-    done = subprocess.run([sys.executable, "-m", "bot", "console", "--json", "--at", "2023-10-26T07:00:00Z"],
-                          input=b"/premiere timezone:Caf\xe9\n/countdown\n", capture_output=True, cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--json", "--at", "2023-10-26T07:00:00Z"],
+        input=b"/premiere timezone:Caf\xe9\n/countdown\n",
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     first, second = (json.loads(line) for line in done.stdout.decode().splitlines())
     assert first["ephemeral"] is True and "Caf\ufffd" in first["payload"]["content"]

@@ -11,10 +11,12 @@ import pytest
 from bot.commands.announce import ChannelRef, RoleRef
 from bot.commands.registry import REGISTRY, CommandContext, autocomplete, dispatch
 from bot.console import answer
+from bot.domain.announcements import PostFailed, PostRejected
 from bot.domain.releases import Catalogue
 from bot.sandbox.command_line import parse_command_line
 from bot.sandbox.limits import choices_errors, command_errors, message_errors
-from bot.scheduling.announcer import Announcer, PostFailed, PostRejected
+from bot.scheduling.announcer import Announcer
+from bot.scheduling.service import AnnouncementService
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import PREMIERE, upcoming_release
@@ -61,8 +63,17 @@ async def test_premiere_in_zones(config) -> None:
 
 async def test_about_has_every_fact(config) -> None:
     text = text_of(await run(config, "about"))
-    for fact in ("Relentlessly pursued by a cruel Gestapo officer", "official logline, Netflix", "Netflix",
-                 "Episodes: 4", "Shawn Levy", "Steven Knight", "Anthony Doerr", "St. Malo", "Where to watch"):
+    for fact in (
+        "Relentlessly pursued by a cruel Gestapo officer",
+        "official logline, Netflix",
+        "Netflix",
+        "Episodes: 4",
+        "Shawn Levy",
+        "Steven Knight",
+        "Anthony Doerr",
+        "St. Malo",
+        "Where to watch",
+    ):
         assert fact in text
     assert "Stephen" not in text
 
@@ -131,8 +142,11 @@ def test_autocomplete_lists_fit_discord(config) -> None:
 
 def test_command_definitions_fit_discord() -> None:
     for spec in REGISTRY:
-        definition = {"name": spec.name.split()[-1], "description": spec.description,
-                      "options": [{"name": o.name, "description": o.description} for o in spec.options]}
+        definition = {
+            "name": spec.name.split()[-1],
+            "description": spec.description,
+            "options": [{"name": o.name, "description": o.description} for o in spec.options],
+        }
         assert command_errors(definition) == {}, spec.name
 
 
@@ -156,8 +170,7 @@ class RecordingPoster:
         self.sent: list[dict] = []
         self.fail: Exception | None = None
 
-    async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None,
-                   urgent: bool = False) -> int:
+    async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None, urgent: bool = False) -> int:
         if self.fail is not None:
             raise self.fail
         self.sent.append({"channel_id": channel_id, "content": content, "role_id": role_id, "urgent": urgent})
@@ -173,8 +186,14 @@ class Admin:
     now: datetime
 
     async def run(self, command: str, **options) -> dict:
-        ctx = CommandContext(self.announcer.catalogue, self.announcer.settings, self.now, guild_id=GUILD,
-                             is_admin=True, services=self.announcer)
+        ctx = CommandContext(
+            self.announcer.catalogue,
+            self.announcer.settings,
+            self.now,
+            guild_id=GUILD,
+            is_admin=True,
+            services=AnnouncementService(self.announcer),
+        )
         reply = await dispatch(command, options, ctx)
         payload = reply.payload()
         assert message_errors(payload) == {}, payload
@@ -270,8 +289,14 @@ async def test_status_shows_the_last_posts_with_links_and_reasons(admin: Admin) 
     await store.finish(sent.id, "sent", admin.now, message_id=1234)
     late = await store.claim(sub, "milestone:14d", SOON - 14 * day, admin.now, late=True)
     await store.finish(late.id, "sent", admin.now, message_id=1235)
-    await store.claim(sub, "milestone:7d", SOON - 7 * day, admin.now, state="skipped",
-                      detail="missed while the bot was offline (3 h 0 min ago, past its grace window)")
+    await store.claim(
+        sub,
+        "milestone:7d",
+        SOON - 7 * day,
+        admin.now,
+        state="skipped",
+        detail="missed while the bot was offline (3 h 0 min ago, past its grace window)",
+    )
     failed = await store.claim(sub, "milestone:3d", SOON - 3 * day, admin.now)
     await store.finish(failed.id, "failed", admin.now, detail="the channel <#77> no longer exists")
     last = field(await admin.run("announce status"), "Last posts").splitlines()
@@ -292,9 +317,11 @@ async def test_the_test_post_says_what_a_post_now_would_and_pings_nobody(admin: 
     reply = await admin.run("announce test")
     assert reply["content"] == "✅ Sent a test post to <#77>. It pings nobody. Real posts ping <@&55>."
     [post] = admin.poster.sent
-    assert post["content"] == ("🔔 **Test post** — a post sent now would say:\n📣 **The Lighthouse Keeper** "
-                               f"premieres on Netflix in 2 minutes: <t:{int(SOON.timestamp())}:F> "
-                               f"(<t:{int(SOON.timestamp())}:R>)")
+    assert post["content"] == (
+        "🔔 **Test post** — a post sent now would say:\n📣 **The Lighthouse Keeper** "
+        f"premieres on Netflix in 2 minutes: <t:{int(SOON.timestamp())}:F> "
+        f"(<t:{int(SOON.timestamp())}:R>)"
+    )
     assert post["role_id"] is None and "<@&" not in post["content"]
     assert post["urgent"] is True  # an interaction is waiting: the interaction lane
     assert await admin.announcer.store.deliveries(GUILD) == []  # a test post is not a planned post
@@ -304,8 +331,9 @@ async def test_a_test_post_discord_refuses_is_a_friendly_error(admin: Admin) -> 
     await admin.run("announce setup", channel=CHANNEL)
     admin.poster.fail = PostFailed("503 Service Unavailable")
     reply = await admin.run("announce test")
-    assert reply["content"] == ("⚠️ Discord did not take the test post just now (503 Service Unavailable). "
-                                "Please try again in a moment.")
+    assert reply["content"] == (
+        "⚠️ Discord did not take the test post just now (503 Service Unavailable). Please try again in a moment."
+    )
     admin.poster.fail = PostRejected("I lost permission to post in <#77> (Missing Permissions)")
     assert "Give me **View Channel**" in (await admin.run("announce test"))["content"]
 
@@ -322,10 +350,14 @@ async def test_announce_alone_lists_its_sub_commands(config) -> None:
     ("line", "expected"),
     [
         ("/premiere timezone: Europe/Paris", ("premiere", {"timezone": "Europe/Paris"})),
-        ('/cast name: "Hugh Laurie" release: all-the-light-we-cannot-see',
-         ("cast", {"name": "Hugh Laurie", "release": "all-the-light-we-cannot-see"})),
-        ("/announce setup channel:#general daily_time: 20:00", ("announce setup",
-                                                                 {"channel": "#general", "daily_time": "20:00"})),
+        (
+            '/cast name: "Hugh Laurie" release: all-the-light-we-cannot-see',
+            ("cast", {"name": "Hugh Laurie", "release": "all-the-light-we-cannot-see"}),
+        ),
+        (
+            "/announce setup channel:#general daily_time: 20:00",
+            ("announce setup", {"channel": "#general", "daily_time": "20:00"}),
+        ),
         ("/cast name: release:x", ("cast", {"name": "", "release": "x"})),
         ("/cast name:", ("cast", {"name": ""})),
     ],
@@ -361,8 +393,9 @@ async def test_every_admin_change_is_one_log_line(admin: Admin, caplog) -> None:
 
 
 async def test_status_of_many_releases_fits_one_message(admin: Admin, config) -> None:
-    releases = tuple(replace(admin.announcer.catalogue.featured, id=f"film-{n}", title=f"Film {n} " + "x" * 80)
-                     for n in range(14))
+    releases = tuple(
+        replace(admin.announcer.catalogue.featured, id=f"film-{n}", title=f"Film {n} " + "x" * 80) for n in range(14)
+    )
     admin.announcer.catalogue = Catalogue((*releases, *admin.announcer.catalogue.releases), releases[0].id)
     for release in releases:
         await admin.run("announce setup", channel=CHANNEL, daily_time="20:00", release=release.id)

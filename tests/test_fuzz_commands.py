@@ -23,19 +23,55 @@ from hypothesis import strategies as st
 from bot.commands.announce import ChannelRef, RoleRef
 from bot.commands.registry import REGISTRY, CommandContext, Option, dispatch
 from bot.commands.replies import INTERNAL_ERROR, Reply
+from bot.domain.announcements import PostFailed, PostRejected
 from bot.sandbox.limits import message_errors
-from bot.scheduling.announcer import Announcer, PostFailed, PostRejected
+from bot.scheduling.announcer import Announcer
+from bot.scheduling.service import AnnouncementService
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import upcoming_release
 from tests.test_commands import SOON, Admin, RecordingPoster
 
 NASTY = [
-    "", " ", "\t\n", "@everyone", "@here", "<@&1> <@1> <#1>", "**bold** _it_ `code` ||spoiler|| > quote",
-    "[link](https://example.com)", "1:5٥", "9:5５", "0:0०", "٢٠:٠٠", "20:00", "9:05", "24:00", "-1:00", "off",
-    "OFF", "20:00:00", "\x00", "\x1b[31m", "\u202eevil", "\ufeff", "a" * 100, "a" * 101, "a" * 3000,
-    "Europe/Paris", "paris", "UTC", "Etc/GMT+5", "EST5EDT", "Factory", "localtime", "../../etc/passwd",
-    "the-lighthouse-keeper", "The Lighthouse Keeper", "all-the-light-we-cannot-see", "Hugh Laurie", "werner",
+    "",
+    " ",
+    "\t\n",
+    "@everyone",
+    "@here",
+    "<@&1> <@1> <#1>",
+    "**bold** _it_ `code` ||spoiler|| > quote",
+    "[link](https://example.com)",
+    "1:5٥",
+    "9:5５",
+    "0:0०",
+    "٢٠:٠٠",
+    "20:00",
+    "9:05",
+    "24:00",
+    "-1:00",
+    "off",
+    "OFF",
+    "20:00:00",
+    "\x00",
+    "\x1b[31m",
+    "\u202eevil",
+    "\ufeff",
+    "a" * 100,
+    "a" * 101,
+    "a" * 3000,
+    "Europe/Paris",
+    "paris",
+    "UTC",
+    "Etc/GMT+5",
+    "EST5EDT",
+    "Factory",
+    "localtime",
+    "../../etc/passwd",
+    "the-lighthouse-keeper",
+    "The Lighthouse Keeper",
+    "all-the-light-we-cannot-see",
+    "Hugh Laurie",
+    "werner",
 ]
 texts = st.one_of(
     st.sampled_from(NASTY),
@@ -44,8 +80,11 @@ texts = st.one_of(
     st.text(st.characters(categories=["Cc", "Cf", "Zs"]), max_size=5),  # control, format and space characters
 )
 digits = st.text(st.sampled_from("0123456789") | st.characters(categories=["Nd"]), min_size=1, max_size=2)
-clocks = (st.sampled_from(["1:5٥", "9:5５", "0:0०", "20:00", "9:05", "off", "25:00"])  # the issue's, and plain ones
-          | st.builds("{}{}{}".format, digits, st.sampled_from([":", ":", "：", ".", " : "]), digits) | texts)
+clocks = (
+    st.sampled_from(["1:5٥", "9:5５", "0:0०", "20:00", "9:05", "off", "25:00"])  # the issue's, and plain ones
+    | st.builds("{}{}{}".format, digits, st.sampled_from([":", ":", "：", ".", " : "]), digits)
+    | texts
+)
 zones = st.sampled_from(["Europe/Paris", "paris", "UTC", "Asia/Kolkata", "europe/PARIS", "Mars/Olympus"]) | texts
 releases = st.sampled_from(["the-lighthouse-keeper", "The Lighthouse Keeper", "all-the-light-we-cannot-see"]) | texts
 ids = st.integers(min_value=1, max_value=2**63 - 1)
@@ -95,22 +134,40 @@ def visible_text(reply: Reply) -> str:
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(invocation=invocations(), now=st.sampled_from(NOWS), guild_id=st.sampled_from([1, 1, 2, None]),
-       is_admin=st.sampled_from([True, True, True, False]), console=st.sampled_from([False, False, False, True]),
-       fault=st.sampled_from(POSTER_FAULTS))
-async def test_no_input_ever_breaks_a_command(admin: Admin, caplog: pytest.LogCaptureFixture,
-                                              invocation: tuple[str, dict[str, Any]], now: timedelta,
-                                              guild_id: int | None, is_admin: bool, console: bool,
-                                              fault: Exception | None) -> None:
+@given(
+    invocation=invocations(),
+    now=st.sampled_from(NOWS),
+    guild_id=st.sampled_from([1, 1, 2, None]),
+    is_admin=st.sampled_from([True, True, True, False]),
+    console=st.sampled_from([False, False, False, True]),
+    fault=st.sampled_from(POSTER_FAULTS),
+)
+async def test_no_input_ever_breaks_a_command(
+    admin: Admin,
+    caplog: pytest.LogCaptureFixture,
+    invocation: tuple[str, dict[str, Any]],
+    now: timedelta,
+    guild_id: int | None,
+    is_admin: bool,
+    console: bool,
+    fault: Exception | None,
+) -> None:
     name, options = invocation
     announcer = admin.announcer
     if not await announcer.store.subscriptions(1):  # server 1 is set up (again, after an `off`), server 2 not
-        await announcer.store.save_subscription(1, "the-lighthouse-keeper", 77, 55, "Europe/Paris", "20:00",
-                                                SOON - timedelta(days=40))
+        await announcer.store.save_subscription(
+            1, "the-lighthouse-keeper", 77, 55, "Europe/Paris", "20:00", SOON - timedelta(days=40)
+        )
     admin.now = SOON + now
     admin.poster.fail = fault
-    ctx = CommandContext(announcer.catalogue, announcer.settings, admin.now, guild_id=guild_id, is_admin=is_admin,
-                         services=None if console else announcer)
+    ctx = CommandContext(
+        announcer.catalogue,
+        announcer.settings,
+        admin.now,
+        guild_id=guild_id,
+        is_admin=is_admin,
+        services=None if console else AnnouncementService(announcer),
+    )
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         reply = await dispatch(name, options, ctx)
@@ -142,19 +199,36 @@ def settings_of(subs: Any) -> list[tuple[Any, ...]]:
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(channel=good_channels, options=st.fixed_dictionaries({}, optional={
-    "role": st.builds(RoleRef, ids, texts) | roles, "timezone": zones, "daily_time": clocks, "release": releases}))
+@given(
+    channel=good_channels,
+    options=st.fixed_dictionaries(
+        {},
+        optional={
+            "role": st.builds(RoleRef, ids, texts) | roles,
+            "timezone": zones,
+            "daily_time": clocks,
+            "release": releases,
+        },
+    ),
+)
 @example(channel=ChannelRef(1, "general"), options={"daily_time": "1:5٥"})
 @example(channel=ChannelRef(1, "general"), options={"daily_time": "9:5５"})
 @example(channel=ChannelRef(1, "general"), options={"daily_time": "0:0०"})
-async def test_a_setup_saves_settings_that_work_or_changes_nothing(admin: Admin, channel: ChannelRef,
-                                                                   options: dict[str, Any]) -> None:
+async def test_a_setup_saves_settings_that_work_or_changes_nothing(
+    admin: Admin, channel: ChannelRef, options: dict[str, Any]
+) -> None:
     """The admin's own command, in a server, before the release: only the option values vary."""
     admin.now = SOON - timedelta(days=10)
     store = admin.announcer.store
     before = settings_of(await store.subscriptions(1))
-    ctx = CommandContext(admin.announcer.catalogue, admin.announcer.settings, admin.now, guild_id=1, is_admin=True,
-                         services=admin.announcer)
+    ctx = CommandContext(
+        admin.announcer.catalogue,
+        admin.announcer.settings,
+        admin.now,
+        guild_id=1,
+        is_admin=True,
+        services=AnnouncementService(admin.announcer),
+    )
     reply = await dispatch("announce setup", {"channel": channel, **options}, ctx)
 
     assert INTERNAL_ERROR not in (reply.content or "")

@@ -24,8 +24,9 @@ import pytest
 from tests.conftest import ROOT
 
 
-def run(*args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None,
-        timeout: float = 120) -> subprocess.CompletedProcess:
+def run(
+    *args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{args}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
@@ -38,8 +39,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Build from a clean copy, as from a fresh clone: the checkout's egg-info (left by the editable install)
     # lists files that setuptools would then put into the wheel although pyproject.toml does not ship them.
     source = tmp / "source"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"),
+    )
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", ".", "-w", tmp / "dist", cwd=source, timeout=300)
     (wheel,) = (tmp / "dist").glob("release_bot-*.whl")
     venv = tmp / "venv"
@@ -53,8 +57,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_runs_the_demo_from_an_empty_directory(installed: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    env = {**{k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "DATABASE_URL", "PYTHONPATH")},
-           "HOME": str(home), "XDG_DATA_HOME": str(home / "data")}
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "DATABASE_URL", "PYTHONPATH")},
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / "data"),
+    }
     empty = tmp_path / "empty"
     empty.mkdir()
 

@@ -83,18 +83,21 @@ def test_a_milestone_wins_a_tie_with_a_daily_post(config) -> None:
     # 12 h before 07:00Z is 19:00Z = 20:00 in Paris on 1 Nov: one post, the milestone.
     plan = build_plan(config.catalogue.featured, ZoneInfo("Europe/Paris"), time(20), at("2023-10-31T20:00:00Z"))
     assert [(p.at, p.key) for p in plan if p.at == at("2023-11-01T19:00:00Z")] == [
-        (at("2023-11-01T19:00:00Z"), "milestone:12h")]
+        (at("2023-11-01T19:00:00Z"), "milestone:12h")
+    ]
 
 
 def test_post_texts(config) -> None:
     release = config.catalogue.featured
     plan = build_plan(release, ZoneInfo("Europe/Paris"), time(20), at("2023-10-26T00:00:00Z"))
     texts = {p.key: post_text(release, p) for p in plan}
-    assert texts["milestone:7d"] == ("📣 **All the Light We Cannot See** premieres on Netflix in 7 days: "
-                                     "<t:1698908400:F> (<t:1698908400:R>)")
+    assert texts["milestone:7d"] == (
+        "📣 **All the Light We Cannot See** premieres on Netflix in 7 days: <t:1698908400:F> (<t:1698908400:R>)"
+    )
     assert texts["daily:2023-10-28"].startswith("⏳ 4 days, 13 hours to go until **All the Light We Cannot See**")
-    assert texts["premiere"] == ("🎬 **All the Light We Cannot See** is out now — "
-                                 "all 4 episodes are streaming on Netflix!")
+    assert texts["premiere"] == (
+        "🎬 **All the Light We Cannot See** is out now — all 4 episodes are streaming on Netflix!"
+    )
     late = post_text(release, plan[0], late=True)
     assert late.endswith("posted late: the bot was offline")
 
@@ -104,8 +107,9 @@ def test_a_premiere_post_without_a_network_says_out_now_once(config) -> None:
     premiere = PlannedPost(PREMIERE, "premiere", "premiere", "premiere")
     assert post_text(bare, premiere) == "🎬 **All the Light We Cannot See** is out now!"
     milestone = build_plan(bare, ZoneInfo("UTC"), None, PREMIERE - timedelta(hours=2))[0]
-    assert post_text(bare, milestone) == ("📣 **All the Light We Cannot See** premieres in 1 hour: "
-                                          "<t:1698908400:F> (<t:1698908400:R>)")
+    assert post_text(bare, milestone) == (
+        "📣 **All the Light We Cannot See** premieres in 1 hour: <t:1698908400:F> (<t:1698908400:R>)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,8 +127,19 @@ def test_a_sample_post_says_what_a_post_sent_now_would(config, before: timedelta
     assert expected in post_text(release, sample_post(release, PREMIERE - before))
 
 
-zones = st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
-                         "Pacific/Chatham", "America/St_Johns", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+zones = st.sampled_from(
+    [
+        "UTC",
+        "Europe/Paris",
+        "America/New_York",
+        "Australia/Sydney",
+        "Asia/Kolkata",
+        "Pacific/Chatham",
+        "America/St_Johns",
+        "Pacific/Kiritimati",
+        "Pacific/Pago_Pago",
+    ]
+)
 
 
 @settings(max_examples=60, deadline=None)

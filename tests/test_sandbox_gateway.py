@@ -79,8 +79,15 @@ class Connection:
     async def identify(self, intents: int = UNPRIVILEGED, *, binary: bool = False, **extra: Any) -> dict[str, Any]:
         hello = await self.receive()
         assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] > 0
-        identify = {"op": 2, "d": {"token": "sandbox-token", "intents": intents,
-                                   "properties": {"os": "linux", "browser": "test", "device": "test"}, **extra}}
+        identify = {
+            "op": 2,
+            "d": {
+                "token": "sandbox-token",
+                "intents": intents,
+                "properties": {"os": "linux", "browser": "test", "device": "test"},
+                **extra,
+            },
+        }
         if binary:
             await self.ws.send_bytes(json.dumps(identify).encode())
         else:
@@ -94,8 +101,9 @@ class ConnectionClosed(Exception):
         self.code = code
 
 
-async def connect(http: aiohttp.ClientSession, sandbox: Sandbox, query: str = "v=10&encoding=json",
-                  transport: str | None = None) -> Connection:
+async def connect(
+    http: aiohttp.ClientSession, sandbox: Sandbox, query: str = "v=10&encoding=json", transport: str | None = None
+) -> Connection:
     ws = await http.ws_connect(f"{sandbox.gateway.url}?{query}")
     return Connection(ws, transport)
 
@@ -107,8 +115,9 @@ async def closed_with(connection: Connection) -> int | None:
     return closed.value.code
 
 
-async def test_zlib_stream_is_one_stream_of_binary_frames_each_flushed(sandbox: Sandbox,
-                                                                      http: aiohttp.ClientSession) -> None:
+async def test_zlib_stream_is_one_stream_of_binary_frames_each_flushed(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
     await sandbox.create_guild("Compressed", channels=["general"])
     gateway = await connect(http, sandbox, "v=10&encoding=json&compress=zlib-stream", transport="zlib-stream")
     ready = await gateway.identify(compress=True)  # payload compression is ignored under transport compression
@@ -136,8 +145,9 @@ async def test_zstd_stream_when_azstd_module_is_installed(sandbox: Sandbox, http
     await ws.close()
 
 
-async def test_identify_compress_sends_dispatches_as_zlib_payloads(sandbox: Sandbox,
-                                                                  http: aiohttp.ClientSession) -> None:
+async def test_identify_compress_sends_dispatches_as_zlib_payloads(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
     gateway = await connect(http, sandbox)
     await gateway.identify(compress=True)
     hello, ready = gateway.frames[0], gateway.frames[-1]
@@ -159,18 +169,22 @@ async def test_json_is_accepted_in_binary_frames(sandbox: Sandbox, http: aiohttp
     assert (await gateway.receive())["op"] == 11
 
 
-@pytest.mark.parametrize(("query", "code"), [
-    ("v=10&encoding=etf", 4002),  # ETF is not implemented: a decode error
-    ("v=10&encoding=xml", 4002),
-    ("v=9&encoding=json", 4012),  # invalid API version
-])
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("v=10&encoding=etf", 4002),  # ETF is not implemented: a decode error
+        ("v=10&encoding=xml", 4002),
+        ("v=9&encoding=json", 4012),  # invalid API version
+    ],
+)
 async def test_only_v10_json_is_spoken(sandbox: Sandbox, http: aiohttp.ClientSession, query: str, code: int) -> None:
     gateway = await connect(http, sandbox, query)
     assert await closed_with(gateway) == code
 
 
-async def test_malformed_and_oversized_payloads_are_decode_errors(sandbox: Sandbox,
-                                                                 http: aiohttp.ClientSession) -> None:
+async def test_malformed_and_oversized_payloads_are_decode_errors(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
     gateway = await connect(http, sandbox)
     await gateway.receive()
     await gateway.ws.send_str("{not json")
@@ -197,8 +211,9 @@ async def test_opcodes_out_of_order_are_refused(sandbox: Sandbox, http: aiohttp.
 
 
 @pytest.mark.parametrize("intent", sorted(bits.PRIVILEGED))
-async def test_privileged_intents_are_refused_unless_enabled(sandbox: Sandbox, http: aiohttp.ClientSession,
-                                                             intent: str) -> None:
+async def test_privileged_intents_are_refused_unless_enabled(
+    sandbox: Sandbox, http: aiohttp.ClientSession, intent: str
+) -> None:
     gateway = await connect(http, sandbox)
     with pytest.raises(ConnectionClosed) as closed:
         await gateway.identify(bits.GUILDS | bits.PRIVILEGED[intent])
@@ -231,8 +246,11 @@ async def test_events_a_session_did_not_ask_for_are_not_sent(sandbox: Sandbox, h
     await sandbox.actions.post_message(channel, ada, "hello")  # GUILD_MESSAGES
     await sandbox.actions.add_member(guild, "grace")  # GUILD_MEMBERS (privileged)
     await sandbox.actions.add_role(guild, "fans")  # GUILDS
-    assert await everything.dispatches(until="GUILD_ROLE_CREATE") == ["GUILD_CREATE", "MESSAGE_CREATE",
-                                                                        "GUILD_ROLE_CREATE"]
+    assert await everything.dispatches(until="GUILD_ROLE_CREATE") == [
+        "GUILD_CREATE",
+        "MESSAGE_CREATE",
+        "GUILD_ROLE_CREATE",
+    ]
     assert await guilds_only.dispatches(until="GUILD_ROLE_CREATE") == ["GUILD_CREATE", "GUILD_ROLE_CREATE"]
     assert sandbox.violations == []
 
@@ -323,8 +341,9 @@ async def test_the_world_dispatches_what_discord_documents(sandbox: Sandbox, htt
     assert sandbox.violations == []  # every payload above matched the spec's schemas and the docs
 
 
-async def test_a_payload_that_strays_from_the_docs_is_a_violation(sandbox: Sandbox,
-                                                                 http: aiohttp.ClientSession) -> None:
+async def test_a_payload_that_strays_from_the_docs_is_a_violation(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
     ids = await sandbox.create_guild("Strict")
     gateway = await connect(http, sandbox)
     await gateway.identify(bits.GUILDS)
@@ -339,8 +358,9 @@ async def test_a_payload_that_strays_from_the_docs_is_a_violation(sandbox: Sandb
     sandbox.violations.clear()  # seen and asserted
 
 
-async def test_resume_replays_missed_events_on_a_new_compressed_stream(sandbox: Sandbox,
-                                                                      http: aiohttp.ClientSession) -> None:
+async def test_resume_replays_missed_events_on_a_new_compressed_stream(
+    sandbox: Sandbox, http: aiohttp.ClientSession
+) -> None:
     ids = await sandbox.create_guild("Flaky")
     query = "v=10&encoding=json&compress=zlib-stream"
     gateway = await connect(http, sandbox, query, transport="zlib-stream")
@@ -350,23 +370,29 @@ async def test_resume_replays_missed_events_on_a_new_compressed_stream(sandbox: 
     await sandbox.actions.add_role(ids["guild_id"], "missed")
     resumed = await connect(http, sandbox, query, transport="zlib-stream")  # a fresh zlib context
     assert (await resumed.receive())["op"] == 10
-    await resumed.ws.send_str(json.dumps({"op": 6, "d": {"token": "t", "session_id": ready["session_id"],
-                                                         "seq": last}}))
+    await resumed.ws.send_str(
+        json.dumps({"op": 6, "d": {"token": "t", "session_id": ready["session_id"], "seq": last}})
+    )
     replayed = await resumed.receive()
     assert (replayed["t"], replayed["s"], replayed["d"]["role"]["name"]) == ("GUILD_ROLE_CREATE", last + 1, "missed")
     assert [(await resumed.receive())["t"] for _ in range(2)] == ["GUILD_ROLE_UPDATE"] * 2  # the roles pushed up
     assert (await resumed.receive())["t"] == "RESUMED"
 
 
-async def test_scheduled_events_are_dispatched_with_their_intent(sandbox: Sandbox,
-                                                                  http: aiohttp.ClientSession) -> None:
+async def test_scheduled_events_are_dispatched_with_their_intent(sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
     ids = await sandbox.create_guild("Eventful")
     gateway = await connect(http, sandbox)
     await gateway.identify(bits.GUILDS | bits.GUILD_SCHEDULED_EVENTS)
     assert (await gateway.dispatch("GUILD_CREATE"))["guild_scheduled_events"] == []
     start = datetime.now(UTC) + timedelta(days=1)
-    body = {"name": "Premiere", "privacy_level": 2, "entity_type": 3, "entity_metadata": {"location": "Cinema"},
-            "scheduled_start_time": start.isoformat(), "scheduled_end_time": (start + timedelta(hours=2)).isoformat()}
+    body = {
+        "name": "Premiere",
+        "privacy_level": 2,
+        "entity_type": 3,
+        "entity_metadata": {"location": "Cinema"},
+        "scheduled_start_time": start.isoformat(),
+        "scheduled_end_time": (start + timedelta(hours=2)).isoformat(),
+    }
     base = f"{sandbox.url}/api/v10/guilds/{ids['guild_id']}/scheduled-events"
     headers = {"Authorization": "Bot sandbox-token"}
     async with http.post(base, json=body, headers=headers) as response:

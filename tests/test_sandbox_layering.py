@@ -19,15 +19,18 @@ def _imports() -> dict[str, set[str]]:
             if isinstance(node, ast.Import):
                 names |= {alias.name for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module:
-                names |= {f"{node.module}.{alias.name}" if node.module == "bot.sandbox" else node.module
-                          for alias in node.names}
+                names |= {
+                    f"{node.module}.{alias.name}" if node.module == "bot.sandbox" else node.module
+                    for alias in node.names
+                }
         found[f"bot.sandbox.{path.stem}"] = {n for n in names if n == "bot" or n.startswith("bot.")}
     return found
 
 
 def test_the_sandbox_imports_nothing_of_the_bot() -> None:
-    outside = {module: sorted(n for n in names if not n.startswith("bot.sandbox.")) for module, names in
-               _imports().items()}
+    outside = {
+        module: sorted(n for n in names if not n.startswith("bot.sandbox.")) for module, names in _imports().items()
+    }
     assert {module: names for module, names in outside.items() if names} == {}
 
 

@@ -29,8 +29,12 @@ async def ids(sandbox: Sandbox) -> dict[str, Any]:
 
 
 async def call(sandbox: Sandbox, method: str, path: str, body: object = None) -> tuple[int, Any]:
-    async with aiohttp.ClientSession() as session, session.request(
-            method, f"{sandbox.url}/api/v10{path}", json=body, headers={"Authorization": "Bot t"}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(
+            method, f"{sandbox.url}/api/v10{path}", json=body, headers={"Authorization": "Bot t"}
+        ) as response,
+    ):
         return response.status, (await response.json() if response.status != 204 else None)
 
 
@@ -71,8 +75,12 @@ async def test_guild_lookups(sandbox: Sandbox, ids: dict[str, Any]) -> None:
 
 async def test_a_message_is_built_as_discord_builds_it(sandbox: Sandbox, ids: dict[str, Any]) -> None:
     channel, ada = ids["channels"]["general"], ids["members"]["ada"]
-    body = {"content": f"<@{ada}> look", "embeds": [{"title": "News", "color": 5}], "nonce": "n1",
-            "allowed_mentions": {"parse": []}}
+    body = {
+        "content": f"<@{ada}> look",
+        "embeds": [{"title": "News", "color": 5}],
+        "nonce": "n1",
+        "allowed_mentions": {"parse": []},
+    }
     status, message = await call(sandbox, "POST", f"/channels/{channel}/messages", body)
     assert status == 200
     assert message["embeds"] == [{"title": "News", "color": 5, "type": "rich"}]
@@ -102,12 +110,14 @@ async def test_messages_of_others_cannot_be_edited(sandbox: Sandbox, ids: dict[s
     assert (status, body["code"]) == (403, 50013)  # the bot has no Manage Messages
 
 
-async def test_a_route_the_sandbox_does_not_serve_is_discords_404_and_listed(sandbox: Sandbox,
-                                                                            ids: dict[str, Any]) -> None:
+async def test_a_route_the_sandbox_does_not_serve_is_discords_404_and_listed(
+    sandbox: Sandbox, ids: dict[str, Any]
+) -> None:
     status, body = await call(sandbox, "GET", f"/guilds/{ids['guild_id']}/emojis")
     assert (status, body) == (404, {"message": "404: Not Found", "code": 0})
-    assert sandbox.not_implemented == [{"method": "GET", "route": "GET /guilds/{guild_id}/emojis",
-                                        "path": f"/guilds/{ids['guild_id']}/emojis"}]
+    assert sandbox.not_implemented == [
+        {"method": "GET", "route": "GET /guilds/{guild_id}/emojis", "path": f"/guilds/{ids['guild_id']}/emojis"}
+    ]
     assert sandbox.violations == []  # Discord has the route: the gap is the sandbox's, not the client's mistake
     async with aiohttp.ClientSession() as session, session.get(f"{sandbox.url}/_sandbox/log") as response:
         assert (await response.json())["not_implemented"] == sandbox.not_implemented
@@ -132,11 +142,13 @@ async def test_a_response_that_strays_from_the_spec_is_a_violation(sandbox: Sand
 
 async def test_the_control_api_sets_privileged_intents(sandbox: Sandbox) -> None:
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{sandbox.url}/_sandbox/application",
-                                json={"privileged_intents": ["MESSAGE_CONTENT"]}) as response:
+        async with session.post(
+            f"{sandbox.url}/_sandbox/application", json={"privileged_intents": ["MESSAGE_CONTENT"]}
+        ) as response:
             assert (await response.json())["privileged_intents"] == ["MESSAGE_CONTENT"]
-        async with session.post(f"{sandbox.url}/_sandbox/application",
-                                json={"privileged_intents": ["GUILDS"]}) as response:
+        async with session.post(
+            f"{sandbox.url}/_sandbox/application", json={"privileged_intents": ["GUILDS"]}
+        ) as response:
             assert response.status == 400 and "not privileged intents: GUILDS" in (await response.json())["error"]
     assert sandbox.gateway.privileged_intents == 1 << 15
 
@@ -153,7 +165,9 @@ async def test_commands_one_at_a_time(sandbox: Sandbox, ids: dict[str, Any]) -> 
     assert [c["name"] for c in (await call(sandbox, "GET", base))[1]] == ["ping"]
     assert (await call(sandbox, "DELETE", f"{base}/{created['id']}"))[0] == 204
     assert await call(sandbox, "GET", f"{base}/{created['id']}") == (
-        404, {"message": "Unknown application command", "code": 10063})
+        404,
+        {"message": "Unknown application command", "code": 10063},
+    )
     assert sandbox.violations == []
 
 

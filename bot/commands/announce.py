@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.commands.registry import CommandContext, Option, command, group
 from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
+from bot.commands.services import Announcements
 from bot.commands.show import RELEASE, TIMEZONE, find_release, find_zone
+from bot.domain.announcements import PostFailed, PostOutcome, PostRejected, Subscription
 from bot.domain.countdown import countdown, span_words
 from bot.domain.plan import PlannedPost, post_text, sample_post
 from bot.domain.releases import Release
 from bot.domain.zones import resolve_zone
-from bot.scheduling.announcer import Announcer, PostFailed, PostRejected
-from bot.storage.models import Delivery, Subscription
 
 log = logging.getLogger(__name__)
 # [0-9], not \d: \d also takes "1:5٥" (an Arabic-Indic five), which the scheduler's clock parser cannot read.
@@ -48,23 +47,26 @@ class RoleRef:
     is_everyone: bool = False
 
 
-def _announcer(ctx: CommandContext) -> Announcer:
+def _announcer(ctx: CommandContext) -> tuple[Announcements, int]:
+    """The announcement services and the server, for a member allowed to change them; else a friendly refusal."""
     if ctx.guild_id is None or ctx.services is None:
         raise UserError("Announcements are set up inside a server, with `/announce setup`.")
     if not ctx.is_admin:
         raise UserError("Only members with the **Manage Server** permission can change announcements.")
-    return ctx.services  # type: ignore[no-any-return]
+    return ctx.services, ctx.guild_id
 
 
 def _clock(text: str) -> str | None:
-    """"20:00" -> "20:00", "9:05" -> "09:05"; "off" -> None (no daily post)."""
+    """ "20:00" -> "20:00", "9:05" -> "09:05"; "off" -> None (no daily post)."""
     text = text.strip()
     if text.casefold() in _NO_DAILY:
         return None
     match = _CLOCK.fullmatch(text)
     if not match:
-        raise UserError(f"“{neutralise(text)}” is not a time of day: use 24-hour HH:MM with the digits 0-9, "
-                        "such as 20:00 (or `off` for no daily post). Nothing was changed.")
+        raise UserError(
+            f"“{neutralise(text)}” is not a time of day: use 24-hour HH:MM with the digits 0-9, "
+            "such as 20:00 (or `off` for no daily post). Nothing was changed."
+        )
     return f"{int(match[1]):02d}:{match[2]}"
 
 
@@ -76,25 +78,25 @@ def _post_line(post: PlannedPost) -> str:
     return f"{timestamp(post.at, 'f')} — {post.label}"
 
 
-def _post_name(delivery: Delivery, release: Release | None) -> str:
-    kind = delivery.post_key.partition(":")[0]
-    if kind == "milestone" and release is not None and delivery.due_at < release.release_at:
-        return f"{span_words(delivery.due_at, release.release_at)} before"
-    return {"premiere": "premiere", "daily": "daily post"}.get(kind, delivery.post_key)
+def _post_name(row: PostOutcome, release: Release | None) -> str:
+    kind = row.post_key.partition(":")[0]
+    if kind == "milestone" and release is not None and row.due_at < release.release_at:
+        return f"{span_words(row.due_at, release.release_at)} before"
+    return {"premiere": "premiere", "daily": "daily post"}.get(kind, row.post_key)
 
 
-def _outcome_line(delivery: Delivery, release: Release | None) -> str:
+def _outcome_line(row: PostOutcome, release: Release | None) -> str:
     """One ledger row as the admin reads it: when, which post, and what became of it (with the reason)."""
-    if delivery.state == "sent":
-        link = f"https://discord.com/channels/{delivery.guild_id}/{delivery.channel_id}/{delivery.message_id}"
-        outcome = f"[sent late]({link}) (the bot was offline)" if delivery.late else f"[sent]({link})"
-        icon = "🕓" if delivery.late else "✅"
-    elif delivery.state == "claimed":
+    if row.state == "sent":
+        link = f"https://discord.com/channels/{row.guild_id}/{row.channel_id}/{row.message_id}"
+        outcome = f"[sent late]({link}) (the bot was offline)" if row.late else f"[sent]({link})"
+        icon = "🕓" if row.late else "✅"
+    elif row.state == "claimed":
         outcome, icon = "being sent", STATE_ICONS["claimed"]
     else:
-        outcome = f"{delivery.state}: {_short(delivery.detail or 'no reason recorded')}"
-        icon = STATE_ICONS.get(delivery.state, "•")
-    return f"{icon} {timestamp(delivery.due_at, 'f')} — {_post_name(delivery, release)} — {outcome}"
+        outcome = f"{row.state}: {_short(row.detail or 'no reason recorded')}"
+        icon = STATE_ICONS.get(row.state, "•")
+    return f"{icon} {timestamp(row.due_at, 'f')} — {_post_name(row, release)} — {outcome}"
 
 
 def _fit(lines: list[str], limit: int = FIELD_LIMIT) -> str:
@@ -104,7 +106,7 @@ def _fit(lines: list[str], limit: int = FIELD_LIMIT) -> str:
     return _short("\n".join(lines), limit)
 
 
-def _plan(announcer: Announcer, sub: Subscription, now: datetime) -> list[PlannedPost] | None:
+def _plan(announcer: Announcements, sub: Subscription, now: datetime) -> list[PlannedPost] | None:
     """The subscription's next posts; None if its stored settings do not read (saved by an older version)."""
     try:
         return announcer.plan(sub, now)
@@ -114,8 +116,10 @@ def _plan(announcer: Announcer, sub: Subscription, now: datetime) -> list[Planne
 
 def _status(sub: Subscription, release: Release | None, posts: list[PlannedPost] | None, now: datetime) -> str:
     if release is None:
-        return ("⚠️ Its release is no longer in the catalogue, so nothing will be posted. "
-                f"`/announce off release:{sub.release_id}` removes it.")
+        return (
+            "⚠️ Its release is no longer in the catalogue, so nothing will be posted. "
+            f"`/announce off release:{sub.release_id}` removes it."
+        )
     if posts is None:
         return "⚠️ Its saved settings can't be read, so nothing will be posted. Run `/announce setup` again."
     if not posts and release.release_at <= now:
@@ -124,13 +128,16 @@ def _status(sub: Subscription, release: Release | None, posts: list[PlannedPost]
     if sub.paused and sub.pause_reason is None:
         return "⏸️ Paused by an admin — `/announce resume` to restart."
     if sub.paused:
-        return (f"⏸️ Paused: {sub.pause_reason}.\nFix it (give me **View Channel** and **Send Messages** in the "
-                "channel, or pick another one with `/announce setup`), then run `/announce resume`.")
+        return (
+            f"⏸️ Paused: {sub.pause_reason}.\nFix it (give me **View Channel** and **Send Messages** in the "
+            "channel, or pick another one with `/announce setup`), then run `/announce resume`."
+        )
     return "▶️ Active"
 
 
-def _describe(announcer: Announcer, sub: Subscription, ctx: CommandContext,
-              history: Sequence[Delivery] = ()) -> Embed:
+def _describe(
+    announcer: Announcements, sub: Subscription, ctx: CommandContext, history: Sequence[PostOutcome] = ()
+) -> Embed:
     """A subscription's settings, its state, its next posts and what became of its last ones."""
     release = announcer.release_of(sub)
     title = release.title if release else f"{sub.release_id} (no longer in the catalogue)"
@@ -155,8 +162,12 @@ def _describe(announcer: Announcer, sub: Subscription, ctx: CommandContext,
 
 def _size(embed: Embed) -> int:
     """What Discord counts towards the 6,000 characters of a message's embeds."""
-    return (len(embed.title) + len(embed.description) + len(embed.footer)
-            + sum(len(name) + len(value) for name, value, _ in embed.fields))
+    return (
+        len(embed.title)
+        + len(embed.description)
+        + len(embed.footer)
+        + sum(len(name) + len(value) for name, value, _ in embed.fields)
+    )
 
 
 def _embeds_reply(embeds: list[Embed], content: str | None = None) -> Reply:
@@ -172,33 +183,45 @@ def _embeds_reply(embeds: list[Embed], content: str | None = None) -> Reply:
     return Reply(content=content, embeds=shown, ephemeral=True)
 
 
-async def _chosen(announcer: Announcer, ctx: CommandContext, release: str | None) -> list[Subscription]:
+async def _chosen(ctx: CommandContext, release: str | None) -> list[Subscription]:
     """The server's subscriptions, or the one for `release`; a friendly error when there is none."""
-    subs = list(await announcer.store.subscriptions(ctx.guild_id))
+    announcer, guild_id = _announcer(ctx)
+    subs = list(await announcer.subscriptions(guild_id))
     if release:
         # By its id, a release since removed from the catalogue can still be named (to turn it off).
         gone = [s for s in subs if s.release_id == release.strip()]
         subs = gone or [s for s in subs if s.release_id == find_release(ctx, release).id]
     if not subs:
-        raise UserError("No announcements are set up here" + (" for that release" if release else "") +
-                        ". Start with `/announce setup`.")
+        raise UserError(
+            "No announcements are set up here"
+            + (" for that release" if release else "")
+            + ". Start with `/announce setup`."
+        )
     return subs
 
 
 @command(
-    "announce setup", "Post countdown announcements in a channel (Manage Server)",
+    "announce setup",
+    "Post countdown announcements in a channel (Manage Server)",
     Option("channel", "Where the posts go", required=True, kind="channel"),
     Option("role", "A role to ping with each post (optional)", kind="role"),
     TIMEZONE,
     Option("daily_time", "Also post every day at this local time, HH:MM, or off (optional)", max_length=5),
     RELEASE,
-    admin=True, guild_only=True, touches_storage=True, ephemeral=True,
+    admin=True,
+    guild_only=True,
+    touches_storage=True,
+    ephemeral=True,
 )
-async def announce_setup(ctx: CommandContext, channel: ChannelRef, role: RoleRef | None = None,
-                         timezone: str | None = None, daily_time: str | None = None,
-                         release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    assert ctx.guild_id is not None
+async def announce_setup(
+    ctx: CommandContext,
+    channel: ChannelRef,
+    role: RoleRef | None = None,
+    timezone: str | None = None,
+    daily_time: str | None = None,
+    release: str | None = None,
+) -> Reply:
+    announcer, guild_id = _announcer(ctx)
     if not isinstance(channel, ChannelRef):
         raise UserError("Pick the channel from the list Discord shows for the `channel` option.")
     if role is not None and not isinstance(role, RoleRef):
@@ -206,19 +229,23 @@ async def announce_setup(ctx: CommandContext, channel: ChannelRef, role: RoleRef
     found = find_release(ctx, release)
     if found.release_at <= ctx.now:
         state = countdown(found.release_at, ctx.now)
-        raise UserError(f"**{found.title}** {state.sentence(found)}: there is nothing left to count down to. "
-                        "Pick an upcoming release with the `release` option.")
+        raise UserError(
+            f"**{found.title}** {state.sentence(found)}: there is nothing left to count down to. "
+            "Pick an upcoming release with the `release` option."
+        )
     # Every check comes before the one write, so a refused setup changes nothing.
     zone = find_zone(timezone) if timezone else None
     clock = _clock(daily_time) if daily_time else None
     if channel.missing:
-        raise UserError(f"I can't post in <#{channel.id}>: I'm missing **{'**, **'.join(channel.missing)}** there. "
-                        "Give me those permissions in the channel, or pick another one. Nothing was changed.")
+        raise UserError(
+            f"I can't post in <#{channel.id}>: I'm missing **{'**, **'.join(channel.missing)}** there. "
+            "Give me those permissions in the channel, or pick another one. Nothing was changed."
+        )
     if role is not None and role.is_everyone:
         raise UserError("I won't ping @\u200beveryone. Pick a role, or leave `role` empty.")
 
     # Setting up again changes what is given and keeps the rest (a role added must not drop the daily post).
-    before = next(iter(await announcer.store.subscriptions(ctx.guild_id, release_id=found.id)), None)
+    before = next(iter(await announcer.subscriptions(guild_id, release_id=found.id)), None)
     kept: list[str] = []
     if zone is None:
         zone = (resolve_zone(before.timezone) if before else None) or ctx.guild_zone or found.timezone
@@ -229,100 +256,140 @@ async def announce_setup(ctx: CommandContext, channel: ChannelRef, role: RoleRef
     if role is None and role_id:
         kept.append(f"the role ping <@&{role_id}>")
 
-    sub = await announcer.store.save_subscription(ctx.guild_id, found.id, channel.id, role_id, zone.key, clock,
-                                                  ctx.now)
-    await announcer.reschedule_guild(ctx.guild_id)
-    log.info("server %s: announcements for %s %s: channel %s, role %s, time zone %s, daily post %s",
-             ctx.guild_id, found.id, "changed" if before else "set up", channel.id, role_id or "none", zone.key,
-             clock or "off")
+    sub = await announcer.subscribe(guild_id, found.id, channel.id, role_id, zone.key, clock, ctx.now)
+    log.info(
+        "server %s: announcements for %s %s: channel %s, role %s, time zone %s, daily post %s",
+        guild_id,
+        found.id,
+        "changed" if before else "set up",
+        channel.id,
+        role_id or "none",
+        zone.key,
+        clock or "off",
+    )
     embed = _describe(announcer, sub, ctx)
     embed.description = f"✅ Countdown posts for **{found.title}** will go to <#{channel.id}>."
     if kept:
-        embed.description += (f"\nKept from before: {' and '.join(kept)}."
-                              + (" `daily_time:off` stops the daily post." if clock else ""))
+        embed.description += f"\nKept from before: {' and '.join(kept)}." + (
+            " `daily_time:off` stops the daily post." if clock else ""
+        )
     return Reply(embeds=[embed], ephemeral=True)
 
 
-@command("announce status", "This server's announcement settings, next and last posts (Manage Server)",
-         admin=True, guild_only=True, touches_storage=True, ephemeral=True)
+@command(
+    "announce status",
+    "This server's announcement settings, next and last posts (Manage Server)",
+    admin=True,
+    guild_only=True,
+    touches_storage=True,
+    ephemeral=True,
+)
 async def announce_status(ctx: CommandContext) -> Reply:
-    announcer = _announcer(ctx)
-    subs = await announcer.store.subscriptions(ctx.guild_id)
+    announcer, guild_id = _announcer(ctx)
+    subs = await announcer.subscriptions(guild_id)
     if not subs:
-        return Reply(content="No announcements are set up in this server yet. Start with `/announce setup`.",
-                     ephemeral=True)
-    history = await announcer.store.deliveries(ctx.guild_id)
+        return Reply(
+            content="No announcements are set up in this server yet. Start with `/announce setup`.", ephemeral=True
+        )
+    history = await announcer.outcomes(guild_id)
     return _embeds_reply([_describe(announcer, sub, ctx, history) for sub in subs])
 
 
-@command("announce test", "Send a sample announcement now (Manage Server)", RELEASE, admin=True, guild_only=True,
-         touches_storage=True, ephemeral=True)
+@command(
+    "announce test",
+    "Send a sample announcement now (Manage Server)",
+    RELEASE,
+    admin=True,
+    guild_only=True,
+    touches_storage=True,
+    ephemeral=True,
+)
 async def announce_test(ctx: CommandContext, release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    sub = (await _chosen(announcer, ctx, release))[0]
+    announcer, _ = _announcer(ctx)
+    sub = (await _chosen(ctx, release))[0]
     found = announcer.release_of(sub)
     if found is None:
         raise UserError("That release is no longer in the catalogue.")
     # The words of a post sent now, not of the next planned one; and no role mention: a test pings nobody.
     text = "🔔 **Test post** — a post sent now would say:\n" + post_text(found, sample_post(found, ctx.now))
     try:
-        await announcer.poster.post(sub.channel_id, text, "t" + secrets.token_hex(12), None, urgent=True)
+        await announcer.send_test(sub.channel_id, text)
     except PostRejected as exc:
-        raise UserError(f"I couldn't post in <#{sub.channel_id}>: {exc}. Give me **View Channel** and "
-                        "**Send Messages** there, or pick another channel with `/announce setup`.") from None
+        raise UserError(
+            f"I couldn't post in <#{sub.channel_id}>: {exc}. Give me **View Channel** and "
+            "**Send Messages** there, or pick another channel with `/announce setup`."
+        ) from None
     except PostFailed as exc:
-        raise UserError(f"Discord did not take the test post just now ({_short(str(exc))}). "
-                        "Please try again in a moment.") from None
+        raise UserError(
+            f"Discord did not take the test post just now ({_short(str(exc))}). Please try again in a moment."
+        ) from None
     pings = f" Real posts ping <@&{sub.role_id}>." if sub.role_id else ""
     return Reply(content=f"✅ Sent a test post to <#{sub.channel_id}>. It pings nobody.{pings}", ephemeral=True)
 
 
-@command("announce pause", "Stop posting until resumed; settings are kept (Manage Server)", RELEASE, admin=True,
-         guild_only=True, touches_storage=True, ephemeral=True)
+@command(
+    "announce pause",
+    "Stop posting until resumed; settings are kept (Manage Server)",
+    RELEASE,
+    admin=True,
+    guild_only=True,
+    touches_storage=True,
+    ephemeral=True,
+)
 async def announce_pause(ctx: CommandContext, release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    assert ctx.guild_id is not None
-    active = [s for s in await _chosen(announcer, ctx, release) if not s.paused]
+    announcer, guild_id = _announcer(ctx)
+    active = [s for s in await _chosen(ctx, release) if not s.paused]
     if not active:
-        return Reply(content="⏸️ Announcements are already paused. `/announce resume` starts them again.",
-                     ephemeral=True)
-    for sub in active:  # one by one: a pause a failure made keeps its reason
-        await announcer.store.set_paused(ctx.guild_id, True, None, ctx.now, release_id=sub.release_id)
-    await announcer.reschedule_guild(ctx.guild_id)
-    log.info("server %s: announcements paused by an admin: %s", ctx.guild_id, ", ".join(s.release_id for s in active))
-    return Reply(content="⏸️ Announcements paused. Posts due while paused are not sent later. "
-                         "`/announce resume` starts them again.", ephemeral=True)
+        return Reply(
+            content="⏸️ Announcements are already paused. `/announce resume` starts them again.", ephemeral=True
+        )
+    await announcer.set_paused(guild_id, [s.release_id for s in active], True, ctx.now)
+    log.info("server %s: announcements paused by an admin: %s", guild_id, ", ".join(s.release_id for s in active))
+    return Reply(
+        content="⏸️ Announcements paused. Posts due while paused are not sent later. "
+        "`/announce resume` starts them again.",
+        ephemeral=True,
+    )
 
 
-@command("announce resume", "Start posting again (Manage Server)", RELEASE, admin=True, guild_only=True,
-         touches_storage=True, ephemeral=True)
+@command(
+    "announce resume",
+    "Start posting again (Manage Server)",
+    RELEASE,
+    admin=True,
+    guild_only=True,
+    touches_storage=True,
+    ephemeral=True,
+)
 async def announce_resume(ctx: CommandContext, release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    assert ctx.guild_id is not None
-    chosen = await _chosen(announcer, ctx, release)
+    announcer, guild_id = _announcer(ctx)
+    chosen = await _chosen(ctx, release)
     paused = [s for s in chosen if s.paused]
     if paused:
-        for sub in paused:
-            await announcer.store.set_paused(ctx.guild_id, False, None, ctx.now, release_id=sub.release_id)
-        await announcer.reschedule_guild(ctx.guild_id)
-        log.info("server %s: announcements resumed by an admin: %s", ctx.guild_id,
-                 ", ".join(s.release_id for s in paused))
+        await announcer.set_paused(guild_id, [s.release_id for s in paused], False, ctx.now)
+        log.info("server %s: announcements resumed by an admin: %s", guild_id, ", ".join(s.release_id for s in paused))
     wanted = {s.release_id for s in chosen}
-    subs = [s for s in await announcer.store.subscriptions(ctx.guild_id) if s.release_id in wanted]
-    history = await announcer.store.deliveries(ctx.guild_id)
-    content = "▶️ Announcements resumed." if paused else \
-        "▶️ Announcements are already active: there was nothing to resume."
+    subs = [s for s in await announcer.subscriptions(guild_id) if s.release_id in wanted]
+    history = await announcer.outcomes(guild_id)
+    content = (
+        "▶️ Announcements resumed." if paused else "▶️ Announcements are already active: there was nothing to resume."
+    )
     return _embeds_reply([_describe(announcer, s, ctx, history) for s in subs], content)
 
 
-@command("announce off", "Turn announcements off and forget their settings (Manage Server)", RELEASE, admin=True,
-         guild_only=True, touches_storage=True, ephemeral=True)
+@command(
+    "announce off",
+    "Turn announcements off and forget their settings (Manage Server)",
+    RELEASE,
+    admin=True,
+    guild_only=True,
+    touches_storage=True,
+    ephemeral=True,
+)
 async def announce_off(ctx: CommandContext, release: str | None = None) -> Reply:
-    announcer = _announcer(ctx)
-    assert ctx.guild_id is not None
-    chosen = await _chosen(announcer, ctx, release)
+    announcer, guild_id = _announcer(ctx)
+    chosen = await _chosen(ctx, release)
     release_id = chosen[0].release_id if release else None
-    await announcer.store.delete_subscriptions(ctx.guild_id, release_id)
-    await announcer.reschedule_guild(ctx.guild_id)
-    log.info("server %s: announcements turned off and forgotten: %s", ctx.guild_id, release_id or "every release")
+    await announcer.unsubscribe(guild_id, release_id)
+    log.info("server %s: announcements turned off and forgotten: %s", guild_id, release_id or "every release")
     return Reply(content="🔕 Announcements are off, and their settings are forgotten.", ephemeral=True)

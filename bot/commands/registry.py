@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.commands.replies import INTERNAL_ERROR, Reply, UserError, error_reply, neutralise
+from bot.commands.services import Announcements
 from bot.config import Settings
 from bot.domain.releases import Catalogue
 
@@ -25,7 +26,7 @@ class CommandContext:
     guild_zone: ZoneInfo | None = None  # the server's configured zone, when it has one
     guild_id: int | None = None  # None in DMs and in the console
     is_admin: bool = False  # the member has Manage Server
-    services: Any = None  # the Announcer, for server-side commands; None in the console
+    services: Announcements | None = None  # for server-side commands; None in the console
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,15 @@ def group(name: str, description: str) -> None:
     REGISTRY.groups[name] = description
 
 
-def command(name: str, description: str, *options: Option, admin: bool = False, guild_only: bool = False,
-            touches_storage: bool = False, ephemeral: bool = False) -> Callable[[Handler], Handler]:
+def command(
+    name: str,
+    description: str,
+    *options: Option,
+    admin: bool = False,
+    guild_only: bool = False,
+    touches_storage: bool = False,
+    ephemeral: bool = False,
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         REGISTRY.add(Command(name, description, handler, options, admin, guild_only, touches_storage, ephemeral))
         return handler
@@ -108,7 +116,8 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
     spec = REGISTRY.commands.get(name)
     if spec is None:
         return _group_help(name) or error_reply(
-            f"There is no `/{neutralise(name, 32)}` command here. Try `/help` to see what I can do.")
+            f"There is no `/{neutralise(name, 32)}` command here. Try `/help` to see what I can do."
+        )
     try:
         unknown = sorted(set(options) - {o.name for o in spec.options})
         if unknown:
@@ -119,8 +128,7 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
             if option.required and value in (None, ""):
                 raise UserError(f"`/{name}` needs the option `{option.name}`: {option.description}.")
             if isinstance(value, str) and len(value) > option.max_length:
-                raise UserError(f"`{option.name}` is {len(value):,} characters long; "
-                                f"at most {option.max_length} fit.")
+                raise UserError(f"`{option.name}` is {len(value):,} characters long; at most {option.max_length} fit.")
         return await spec.handler(ctx, **{k: v for k, v in options.items() if v not in (None, "")})
     except UserError as exc:
         return error_reply(str(exc))

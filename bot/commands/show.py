@@ -33,8 +33,10 @@ def find_release(ctx: CommandContext, wanted: str | None) -> Release:
         return ctx.catalogue.get(wanted)
     except UnknownRelease as exc:
         hint = f" Did you mean {' or '.join(f'**{s}**' for s in exc.suggestions)}?" if exc.suggestions else ""
-        raise UserError(f"I don't know a release called “{neutralise(wanted or '')}”.{hint} "
-                        "Start typing in the `release` option to pick one.") from None
+        raise UserError(
+            f"I don't know a release called “{neutralise(wanted or '')}”.{hint} "
+            "Start typing in the `release` option to pick one."
+        ) from None
 
 
 def find_zone(text: str) -> ZoneInfo:
@@ -43,8 +45,10 @@ def find_zone(text: str) -> ZoneInfo:
     if zone is None:
         close = search_zones(text, limit=3)
         hint = f" Did you mean {', '.join(f'`{z}`' for z in close)}?" if close else ""
-        raise UserError(f"“{neutralise(text)}” is not a time zone I know.{hint} "
-                        "Use an IANA name such as `Europe/Paris` or `America/New_York`.")
+        raise UserError(
+            f"“{neutralise(text)}” is not a time zone I know.{hint} "
+            "Use an IANA name such as `Europe/Paris` or `America/New_York`."
+        )
     return zone
 
 
@@ -79,8 +83,9 @@ async def premiere_command(ctx: CommandContext, timezone: str | None = None, rel
     local = found.release_at.astimezone(zone)
     offset = local.strftime("%z")
     wall = f"{local:%A} {local.day} {local:%B %Y, %H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
-    embed = Embed(f"{found.title} — premiere", f"**{wall}** in `{zone.key}`", footer=_footer(found),
-                  moment=found.release_at)
+    embed = Embed(
+        f"{found.title} — premiere", f"**{wall}** in `{zone.key}`", footer=_footer(found), moment=found.release_at
+    )
     embed.add("In your own time zone", _when(found))
     embed.add("Status", status_line(found, ctx.now))
     return Reply(embeds=[embed])
@@ -90,7 +95,8 @@ async def premiere_command(ctx: CommandContext, timezone: str | None = None, rel
 async def about_command(ctx: CommandContext, release: str | None = None) -> Reply:
     found = find_release(ctx, release)
     description = found.logline and f"{found.logline}\n— official logline" + (
-        f", {found.logline_source}" if found.logline_source else "")
+        f", {found.logline_source}" if found.logline_source else ""
+    )
     embed = Embed(found.title, description, footer=_footer(found), moment=found.release_at)
     embed.add("Network", found.network, inline=True)
     embed.add("Episodes", str(found.episodes or ""), inline=True)
@@ -115,11 +121,16 @@ async def cast_command(ctx: CommandContext, name: str | None = None, release: st
         return Reply(embeds=[Embed(f"{found.title} — cast", "\n".join(lines), footer=_footer(found))])
     matches = find_cast(found.cast, name)
     if not matches:
-        raise UserError(f"Nobody in **{found.title}** matches “{neutralise(name)}”. "
-                        f"Try `/cast` for the whole cast, or start typing a name.")
+        raise UserError(
+            f"Nobody in **{found.title}** matches “{neutralise(name)}”. "
+            f"Try `/cast` for the whole cast, or start typing a name."
+        )
     member = matches[0]
-    embed = Embed(f"{member.actor} as {member.role}", member.note and member.note[0].upper() + member.note[1:] + ".",
-                  footer=found.title)
+    embed = Embed(
+        f"{member.actor} as {member.role}",
+        member.note and member.note[0].upper() + member.note[1:] + ".",
+        footer=found.title,
+    )
     return Reply(embeds=[embed])
 
 
@@ -134,9 +145,10 @@ async def trivia_command(ctx: CommandContext, release: str | None = None) -> Rep
 
 @command("help", "What this bot can do", ephemeral=True)
 async def help_command(ctx: CommandContext) -> Reply:
-    embed = Embed("release-bot — commands",
-                  f"Counting down to **{ctx.catalogue.featured.title}** and other releases. "
-                  "Times show in your own time zone.")
+    embed = Embed(
+        "release-bot — commands",
+        f"Counting down to **{ctx.catalogue.featured.title}** and other releases. Times show in your own time zone.",
+    )
     for spec in REGISTRY:
         usage = " ".join(f"[{o.name}]" if not o.required else f"<{o.name}>" for o in spec.options)
         embed.add(f"/{spec.name} {usage}".strip(), spec.description)

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.commands.registry import REGISTRY, Command, dispatch
-from bot.commands.replies import INTERNAL_ERROR, Reply, error_reply
+from bot.commands.replies import COLOUR, INTERNAL_ERROR, Embed, Reply, error_reply
 from bot.metrics import INTERACTION_LATENCY
 
 if TYPE_CHECKING:
@@ -26,15 +26,31 @@ UNKNOWN_INTERACTION = 10062  # Discord's code when the 3 s for the first respons
 DEFER_AFTER = 2.0
 
 
+def discord_embed(embed: Embed) -> discord.Embed:
+    """The handler's embed as discord.py's, built directly (what Discord receives equals `Reply.payload()`)."""
+    built = discord.Embed(
+        title=embed.title, description=embed.description or None, colour=COLOUR, timestamp=embed.moment
+    )
+    for name, value, inline in embed.fields:
+        built.add_field(name=name, value=value, inline=inline)
+    if embed.footer:
+        built.set_footer(text=embed.footer)
+    return built
+
+
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
-    payload = reply.payload()
-    embeds = [discord.Embed.from_dict(e) for e in payload["embeds"]]
+    embeds = [discord_embed(e) for e in reply.embeds]
     if interaction.response.is_done():
-        await interaction.followup.send(content=reply.content or discord.utils.MISSING, embeds=embeds,
-                                        ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS)
+        await interaction.followup.send(
+            content=reply.content or discord.utils.MISSING,
+            embeds=embeds,
+            ephemeral=reply.ephemeral,
+            allowed_mentions=NO_PINGS,
+        )
     else:
-        await interaction.response.send_message(content=reply.content, embeds=embeds, ephemeral=reply.ephemeral,
-                                                allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(
+            content=reply.content, embeds=embeds, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS
+        )
 
 
 def client_of(interaction: discord.Interaction) -> ReleaseBot:
@@ -48,8 +64,9 @@ def expired(error: BaseException) -> bool:
 
 def log_expired(name: str | None, interaction: discord.Interaction) -> None:
     # One line, no traceback: the member already saw "The application did not respond", nothing is left to do.
-    log.warning("/%s in server %s: the interaction expired before I answered (Discord allows 3 s)", name,
-                interaction.guild_id)
+    log.warning(
+        "/%s in server %s: the interaction expired before I answered (Discord allows 3 s)", name, interaction.guild_id
+    )
 
 
 async def run_command(interaction: discord.Interaction, name: str, /, **options: Any) -> None:
@@ -90,15 +107,14 @@ async def _reply_in_time(interaction: discord.Interaction, spec: Command, option
 async def on_app_command_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
     """Anything a handler did not turn into a friendly reply: say so privately, log the details for the operator."""
     if expired(getattr(error, "original", error)):
-        log_expired(interaction.command and interaction.command.qualified_name, interaction)
+        log_expired(interaction.command.qualified_name if interaction.command else None, interaction)
         return
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         reply = error_reply("You need the **Manage Server** permission to use this command.")
     elif isinstance(error, app_commands.NoPrivateMessage):
         reply = error_reply("This command works only inside a server.")
     else:
-        log.exception("command %s failed", interaction.command and interaction.command.qualified_name,
-                      exc_info=error)
+        log.exception("command %s failed", interaction.command and interaction.command.qualified_name, exc_info=error)
         reply = error_reply(INTERNAL_ERROR)
     try:
         await send_reply(interaction, reply)

@@ -26,8 +26,9 @@ Resolved = discord.abc.GuildChannel | app_commands.AppCommandChannel | discord.R
 Suggest = Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
-def channel_ref(interaction: discord.Interaction, channel: discord.abc.GuildChannel | app_commands.AppCommandChannel
-                ) -> ChannelRef:
+def channel_ref(
+    interaction: discord.Interaction, channel: discord.abc.GuildChannel | app_commands.AppCommandChannel
+) -> ChannelRef:
     """The channel option, with the permissions the bot lacks there (checked on the cached channel)."""
     guild = interaction.guild
     real = guild.get_channel(channel.id) if guild else None
@@ -80,14 +81,19 @@ def app_command(spec: Command) -> app_commands.Command[Any, ..., None]:
         plain = {name: _plain(interaction, options[name], value) for name, value in values.items()}
         await run_command(interaction, spec.name, **plain)
 
-    parameters = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                    annotation=discord.Interaction)]
+    parameters = [
+        inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)
+    ]
     for option in spec.options:  # discord.py reads the option schema from the callback's signature
         annotation = _annotation(option)
-        parameters.append(inspect.Parameter(
-            option.name, inspect.Parameter.KEYWORD_ONLY,
-            annotation=annotation if option.required else annotation | None,
-            default=inspect.Parameter.empty if option.required else None))
+        parameters.append(
+            inspect.Parameter(
+                option.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=annotation if option.required else annotation | None,
+                default=inspect.Parameter.empty if option.required else None,
+            )
+        )
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = spec.name.replace(" ", "_")
     if spec.options:
@@ -95,10 +101,12 @@ def app_command(spec: Command) -> app_commands.Command[Any, ..., None]:
     for option in spec.options:
         if option.choices:
             app_commands.choices(**{option.name: [app_commands.Choice(name=c, value=c) for c in option.choices]})(
-                callback)
+                callback
+            )
 
     command: app_commands.Command[Any, ..., None] = app_commands.Command(
-        name=spec.name.split()[-1], description=spec.description, callback=callback)
+        name=spec.name.split()[-1], description=spec.description, callback=callback
+    )
     for option in spec.options:
         if option.autocomplete is not None:
             command.autocomplete(option.name)(_suggest(spec.name, option.name))

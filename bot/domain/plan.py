@@ -69,8 +69,9 @@ def build_plan(
     return sorted(posts.values())
 
 
-def post_for_key(release: Release, zone: ZoneInfo, daily: time | None, key: str,
-                 milestones: Sequence[timedelta] = DEFAULT_MILESTONES) -> PlannedPost | None:
+def post_for_key(
+    release: Release, zone: ZoneInfo, daily: time | None, key: str, milestones: Sequence[timedelta] = DEFAULT_MILESTONES
+) -> PlannedPost | None:
     """The one post of the plan with this key, computed directly; None if the plan has no such post."""
     kind, _, rest = key.partition(":")
     if kind == "premiere":

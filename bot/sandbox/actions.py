@@ -52,17 +52,24 @@ class WorldActions:
 
     # ---- servers --------------------------------------------------------------------------------------------
 
-    async def create_guild(self, name: str, channels: list[str] | None = None,
-                           members: list[Json] | None = None) -> Json:
+    async def create_guild(
+        self, name: str, channels: list[str] | None = None, members: list[Json] | None = None
+    ) -> Json:
         guild = self.world.create_guild(name, channels or ["general"], members or [])
         await self.events.guild_joined(guild)
         users = {self.world.users[uid]["username"]: str(uid) for uid in guild.members}
-        return {"guild_id": str(guild.id), "channels": {c.name: str(c.id) for c in guild.channels.values()},
-                "members": users, "bot": str(self.world.bot_id), "owner": str(guild.owner_id),
-                "roles": {r.name: str(r.id) for r in guild.roles.values()}}
+        return {
+            "guild_id": str(guild.id),
+            "channels": {c.name: str(c.id) for c in guild.channels.values()},
+            "members": users,
+            "bot": str(self.world.bot_id),
+            "owner": str(guild.owner_id),
+            "roles": {r.name: str(r.id) for r in guild.roles.values()},
+        }
 
-    async def update_guild(self, guild_id: int | str, name: str | None = None,
-                           preferred_locale: str | None = None) -> None:
+    async def update_guild(
+        self, guild_id: int | str, name: str | None = None, preferred_locale: str | None = None
+    ) -> None:
         """Rename a server or change its language (`preferred_locale`, one of Discord's locale codes)."""
         guild = self.guild(guild_id)
         if preferred_locale is not None and preferred_locale not in LOCALES:
@@ -90,8 +97,14 @@ class WorldActions:
                 await self.events.role(guild, other, "GUILD_ROLE_UPDATE")
         return str(role.id)
 
-    async def update_role(self, guild_id: int | str, role_id: int | str, name: str | None = None,
-                          position: int | None = None, permissions: list[str] | None = None) -> None:
+    async def update_role(
+        self,
+        guild_id: int | str,
+        role_id: int | str,
+        name: str | None = None,
+        position: int | None = None,
+        permissions: list[str] | None = None,
+    ) -> None:
         """Rename a role, move it (the role hierarchy: e.g. above the bot's role), or set its permissions."""
         guild = self.guild(guild_id)
         role = guild.roles.get(int(role_id))
@@ -102,8 +115,9 @@ class WorldActions:
         role.permissions = _bits(permissions) if permissions is not None else role.permissions
         await self.events.role(guild, role, "GUILD_ROLE_UPDATE")
 
-    async def set_guild_permissions(self, guild_id: int | str, role_id: int | str | None, allow: list[str],
-                                    deny: list[str]) -> None:
+    async def set_guild_permissions(
+        self, guild_id: int | str, role_id: int | str | None, allow: list[str], deny: list[str]
+    ) -> None:
         """Server-wide permissions of a role (default: the bot's own role), e.g. deny the bot Create Events."""
         guild = self.guild(guild_id)
         if role_id is None:
@@ -168,15 +182,17 @@ class WorldActions:
             guild.channels.pop(channel.id, None)
             await self.events.channel(channel, "CHANNEL_DELETE")
 
-    async def set_channel_permissions(self, channel_id: int | str, target_id: int, allow: list[str],
-                                      deny: list[str]) -> None:
+    async def set_channel_permissions(
+        self, channel_id: int | str, target_id: int, allow: list[str], deny: list[str]
+    ) -> None:
         channel = self.channel(channel_id)
         guild = self.world.guild_of(channel)
         if guild is None:
             raise ActionError("a DM channel has no permission overwrites")
         kind = 0 if target_id in guild.roles else 1
-        channel.overwrites[target_id] = Overwrite(target_id, kind, sum(PERMISSIONS[p] for p in allow),
-                                                  sum(PERMISSIONS[p] for p in deny))
+        channel.overwrites[target_id] = Overwrite(
+            target_id, kind, sum(PERMISSIONS[p] for p in allow), sum(PERMISSIONS[p] for p in deny)
+        )
         await self.events.channel(channel, "CHANNEL_UPDATE")
 
     async def post_message(self, channel_id: int | str, user_id: int | str, content: str) -> Json:

@@ -24,9 +24,14 @@ class CommandRoutes:
     def routes(self) -> Routes:
         routes: Routes = {}
         for base in (GLOBAL, GUILD):
-            routes |= {("GET", base): self._list, ("PUT", base): self._overwrite, ("POST", base): self._create,
-                       ("GET", base + "/{command_id}"): self._get, ("PATCH", base + "/{command_id}"): self._edit,
-                       ("DELETE", base + "/{command_id}"): self._delete}
+            routes |= {
+                ("GET", base): self._list,
+                ("PUT", base): self._overwrite,
+                ("POST", base): self._create,
+                ("GET", base + "/{command_id}"): self._get,
+                ("PATCH", base + "/{command_id}"): self._edit,
+                ("DELETE", base + "/{command_id}"): self._delete,
+            }
         return routes
 
     def _commands(self, call: Call) -> list[Json]:
@@ -44,10 +49,12 @@ class CommandRoutes:
         return {
             **{k: v for k, v in command.items() if v is not None},
             "id": old["id"] if old else str(self.world.snowflake()),
-            "application_id": str(self.world.application_id), "version": str(self.world.snowflake()),
+            "application_id": str(self.world.application_id),
+            "version": str(self.world.snowflake()),
             "type": command.get("type", 1),
             "default_member_permissions": _bitfield(command.get("default_member_permissions")),
-            "dm_permission": command.get("dm_permission", True), "nsfw": bool(command.get("nsfw")),
+            "dm_permission": command.get("dm_permission", True),
+            "nsfw": bool(command.get("nsfw")),
             **({"guild_id": guild_id} if guild_id else {}),
         }
 

@@ -45,13 +45,18 @@ class AttachmentStore:
             attachment_id = str(snowflake())
             self.files[attachment_id] = (filename, upload.content_type, upload.data)
             url = f"{self.base_url}/_sandbox/attachments/{attachment_id}/{filename}"
-            attachment: Json = {"id": attachment_id, "filename": filename, "size": len(upload.data), "url": url,
-                                "proxy_url": url, "content_type": upload.content_type}
+            attachment: Json = {
+                "id": attachment_id,
+                "filename": filename,
+                "size": len(upload.data),
+                "url": url,
+                "proxy_url": url,
+                "content_type": upload.content_type,
+            }
             if meta.get("description"):
                 attachment["description"] = meta["description"]
             created.append(attachment)
         return created
-
 
     def edited(self, snowflake: Any, current: list[Json], body: Json, uploads: list[Upload]) -> list[Json] | None:
         """A message's attachments after an edit: those the body's `attachments` keeps (by id), plus new files;
@@ -77,7 +82,7 @@ async def read_multipart(request: web.Request) -> tuple[Any, list[Upload]]:
             except ValueError:
                 raise ApiError(400, 50109, "The request body contains invalid JSON.") from None
         elif part.name.startswith("files[") and part.name.endswith("]"):
-            index = part.name[len("files["):-1]
+            index = part.name[len("files[") : -1]
             if not index.isdigit():
                 raise ApiError(400, 50035, "Invalid Form Body")
             data = bytes(await part.read())
@@ -89,8 +94,16 @@ async def read_multipart(request: web.Request) -> tuple[Any, list[Upload]]:
                 content_type += "; charset=utf-8"
             uploads.append(Upload(int(index), filename, content_type, data))
     if len(uploads) > MAX_FILES:
-        raise ApiError(400, 50035, "Invalid Form Body", {"files": {"_errors": [
-            {"code": "BASE_TYPE_MAX_LENGTH", "message": f"Must be {MAX_FILES} or fewer in length."}]}})
+        raise ApiError(
+            400,
+            50035,
+            "Invalid Form Body",
+            {
+                "files": {
+                    "_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": f"Must be {MAX_FILES} or fewer in length."}]
+                }
+            },
+        )
     if sum(len(u.data) for u in uploads) > MAX_UPLOAD:
         raise ApiError(413, 40005, "Request entity too large")
     return body, uploads

@@ -40,7 +40,7 @@ def _words(text: str) -> list[tuple[str, bool]]:
                 current.append(char)
                 open_colon = char == ":"
     if quote is not None:
-        raise CommandLineError("A quote is not closed: write values with spaces as name:\"Hugh Laurie\".")
+        raise CommandLineError('A quote is not closed: write values with spaces as name:"Hugh Laurie".')
     if in_word:
         words.append(("".join(current), open_colon))
     return words

@@ -69,7 +69,8 @@ def errors(components: list[Json]) -> Json:
         selects = [c for c in children if c.get("type") in SELECTS]
         if not children or len(children) > MAX_BUTTONS_PER_ROW or (selects and len(children) > 1):
             tree.setdefault(str(r), {})["components"] = _error(
-                "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "The specified component exceeds the maximum width")
+                "COMPONENT_LAYOUT_WIDTH_EXCEEDED", "The specified component exceeds the maximum width"
+            )
         for c, child in enumerate(children):
             found = _component_errors(child, seen)
             if found:
@@ -83,8 +84,12 @@ def _component_errors(component: Json, seen: set[str]) -> Json:
     if kind == BUTTON:
         style = component.get("style")
         if style == LINK and (not component.get("url") or custom_id is not None):
-            found["url"] = _error("BUTTON_COMPONENT_INVALID_URL" if not component.get("url") else
-                                  "BUTTON_COMPONENT_CUSTOM_ID_NOT_ALLOWED", "A link button has a url, no custom_id")
+            found["url"] = _error(
+                "BUTTON_COMPONENT_INVALID_URL"
+                if not component.get("url")
+                else "BUTTON_COMPONENT_CUSTOM_ID_NOT_ALLOWED",
+                "A link button has a url, no custom_id",
+            )
         if style not in (LINK, PREMIUM) and (not custom_id or component.get("url")):
             found["custom_id"] = _error("BUTTON_COMPONENT_CUSTOM_ID_REQUIRED", "A custom id is required")
         if len(component.get("label") or "") > BUTTON_LABEL:
@@ -97,11 +102,13 @@ def _component_errors(component: Json, seen: set[str]) -> Json:
             for key in ("label", "value", "description"):
                 if len(option.get(key) or "") > OPTION_TEXT:
                     found.setdefault("options", {}).setdefault(str(i), {})[key] = _error(
-                        "BASE_TYPE_MAX_LENGTH", f"Must be {OPTION_TEXT} or fewer in length.")
+                        "BASE_TYPE_MAX_LENGTH", f"Must be {OPTION_TEXT} or fewer in length."
+                    )
         low, high = component.get("min_values", 1), component.get("max_values", 1)
         if not 0 <= low <= high <= max(len(options), 1):
-            found["max_values"] = _error("BASE_TYPE_BAD_LENGTH", "max_values must be between min_values and the "
-                                                                 "number of options")
+            found["max_values"] = _error(
+                "BASE_TYPE_BAD_LENGTH", "max_values must be between min_values and the number of options"
+            )
         if len(component.get("placeholder") or "") > SELECT_PLACEHOLDER:
             found["placeholder"] = _error("BASE_TYPE_MAX_LENGTH", f"Must be {SELECT_PLACEHOLDER} or fewer in length.")
     if custom_id is not None:

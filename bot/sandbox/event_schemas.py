@@ -12,9 +12,12 @@ GUILD_CHANNEL, PRIVATE_CHANNEL = "GuildChannelResponse", "PrivateChannelResponse
 # event -> [(where in `d` the object is, "*" = every item of a list; the spec's schema for it)]
 OBJECTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
     "READY": [(("user",), "UserResponse")],
-    "GUILD_CREATE": [((), "GuildResponse"), (("channels", "*"), GUILD_CHANNEL),
-                     (("members", "*"), "GuildMemberResponse"),
-                     (("guild_scheduled_events", "*"), "ScheduledEventResponse")],
+    "GUILD_CREATE": [
+        ((), "GuildResponse"),
+        (("channels", "*"), GUILD_CHANNEL),
+        (("members", "*"), "GuildMemberResponse"),
+        (("guild_scheduled_events", "*"), "ScheduledEventResponse"),
+    ],
     "GUILD_UPDATE": [((), "GuildResponse")],
     "GUILD_ROLE_CREATE": [(("role",), "GuildRoleResponse")],
     "GUILD_ROLE_UPDATE": [(("role",), "GuildRoleResponse")],
@@ -26,18 +29,34 @@ OBJECTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
     "CHANNEL_DELETE": [((), GUILD_CHANNEL)],
     "MESSAGE_CREATE": [((), "MessageResponse")],
     "MESSAGE_UPDATE": [((), "MessageResponse")],
-    **{f"GUILD_SCHEDULED_EVENT_{change}": [((), "ScheduledEventResponse")]
-       for change in ("CREATE", "UPDATE", "DELETE")},
-    "INTERACTION_CREATE": [(("member",), "GuildMemberResponse"), (("channel",), GUILD_CHANNEL),
-                           (("user",), "UserResponse"), (("message",), "MessageResponse"),
-                           (("data", "resolved", "roles", "*"), "GuildRoleResponse"),
-                           (("data", "resolved", "users", "*"), "UserResponse")],
+    **{
+        f"GUILD_SCHEDULED_EVENT_{change}": [((), "ScheduledEventResponse")] for change in ("CREATE", "UPDATE", "DELETE")
+    },
+    "INTERACTION_CREATE": [
+        (("member",), "GuildMemberResponse"),
+        (("channel",), GUILD_CHANNEL),
+        (("user",), "UserResponse"),
+        (("message",), "MessageResponse"),
+        (("data", "resolved", "roles", "*"), "GuildRoleResponse"),
+        (("data", "resolved", "users", "*"), "UserResponse"),
+    ],
 }
 # event -> fields Discord's gateway docs (events/gateway-events) show without "?": always present.
 ALWAYS_PRESENT: dict[str, tuple[str, ...]] = {
     "READY": ("v", "user", "guilds", "session_id", "resume_gateway_url", "application"),
-    "GUILD_CREATE": ("joined_at", "large", "member_count", "voice_states", "members", "channels", "threads",
-                     "presences", "stage_instances", "guild_scheduled_events", "soundboard_sounds"),
+    "GUILD_CREATE": (
+        "joined_at",
+        "large",
+        "member_count",
+        "voice_states",
+        "members",
+        "channels",
+        "threads",
+        "presences",
+        "stage_instances",
+        "guild_scheduled_events",
+        "soundboard_sounds",
+    ),
     "GUILD_DELETE": ("id",),
     "GUILD_ROLE_CREATE": ("guild_id", "role"),
     "GUILD_ROLE_UPDATE": ("guild_id", "role"),
@@ -46,8 +65,17 @@ ALWAYS_PRESENT: dict[str, tuple[str, ...]] = {
     "GUILD_MEMBER_UPDATE": ("guild_id", "roles", "user", "joined_at"),
     "GUILD_MEMBER_REMOVE": ("guild_id", "user"),
     "MESSAGE_DELETE": ("id", "channel_id"),
-    "INTERACTION_CREATE": ("id", "application_id", "type", "token", "version", "app_permissions", "entitlements",
-                           "authorizing_integration_owners", "attachment_size_limit"),
+    "INTERACTION_CREATE": (
+        "id",
+        "application_id",
+        "type",
+        "token",
+        "version",
+        "app_permissions",
+        "entitlements",
+        "authorizing_integration_owners",
+        "attachment_size_limit",
+    ),
 }
 # Inside READY: `application` is a partial application with id and flags.
 NESTED_ALWAYS_PRESENT: dict[str, dict[str, tuple[str, ...]]] = {"READY": {"application": ("id", "flags")}}
@@ -64,14 +92,19 @@ def event_errors(spec: Spec, event: str, data: Any) -> list[Problem]:
         if field not in data:
             problems.append(((field,), "BASE_TYPE_REQUIRED", f"{event}: {field!r} is always present (docs)"))
     for parent, fields in NESTED_ALWAYS_PRESENT.get(event, {}).items():
-        problems += [((parent, field), "BASE_TYPE_REQUIRED", f"{event}: {parent}.{field} is always present (docs)")
-                     for field in fields if field not in (data.get(parent) or {})]
+        problems += [
+            ((parent, field), "BASE_TYPE_REQUIRED", f"{event}: {parent}.{field} is always present (docs)")
+            for field in fields
+            if field not in (data.get(parent) or {})
+        ]
     for where, schema in OBJECTS.get(event, []):
         for path, value in _found(data, where):
             if schema == GUILD_CHANNEL and value.get("type") in (1, 3):
                 schema = PRIVATE_CHANNEL
-            problems += [((*path, *inner), code, f"{event}: {message}")
-                         for inner, code, message in spec.schema_errors(schema, value)]
+            problems += [
+                ((*path, *inner), code, f"{event}: {message}")
+                for inner, code, message in spec.schema_errors(schema, value)
+            ]
     return problems
 
 

@@ -117,8 +117,7 @@ class Gateway:
             session.transport = None
         return ws
 
-    async def _receive(self, transport: Transport, session: Session | None, payload: dict[str, Any]
-                       ) -> Session | None:
+    async def _receive(self, transport: Transport, session: Session | None, payload: dict[str, Any]) -> Session | None:
         op, data = payload.get("op"), payload.get("d")
         if op == 1:
             await transport.send({"op": 11, "d": None, "s": None, "t": None})
@@ -160,14 +159,27 @@ class Gateway:
         self.sessions[session.id] = session
         self.identifies += 1
         guilds = [g for g in self.world.guilds.values() if session.owns(g.id)]
-        await self.dispatch(session, "READY", {
-            "v": 10, "user": {**self.world.bot_user, "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
-            "session_id": session.id, "session_type": "normal", "resume_gateway_url": self.url,
-            "shard": list(session.shard), "application": {"id": str(self.world.application_id), "flags": 0},
-            "private_channels": [], "relationships": [], "presences": [], "guild_join_requests": [],
-            "geo_ordered_rtc_regions": [], "auth": {}, "user_settings": {},
-        })
+        await self.dispatch(
+            session,
+            "READY",
+            {
+                "v": 10,
+                "user": {**self.world.bot_user, "verified": True, "mfa_enabled": False},
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+                "session_id": session.id,
+                "session_type": "normal",
+                "resume_gateway_url": self.url,
+                "shard": list(session.shard),
+                "application": {"id": str(self.world.application_id), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "presences": [],
+                "guild_join_requests": [],
+                "geo_ordered_rtc_regions": [],
+                "auth": {},
+                "user_settings": {},
+            },
+        )
         for guild in guilds:
             await self.dispatch(session, "GUILD_CREATE", guild.create_event(self.world))
         async with self.identified:

@@ -69,12 +69,12 @@ def transport_options(query: Mapping[str, str]) -> str | None:
         raise GatewayClose(4012, "Invalid API version")
     encoding = query.get("encoding", "json")
     if encoding != "json":
-        raise GatewayClose(4002, f"Error while decoding payload (encoding {encoding!r}: the sandbox speaks json "
-                                 "only)")
+        raise GatewayClose(4002, f"Error while decoding payload (encoding {encoding!r}: the sandbox speaks json only)")
     compress = query.get("compress")
     if compress == "zstd-stream" and zstd_module() is None:
-        raise GatewayClose(4000, "zstd-stream needs compression.zstd, backports.zstd or zstandard installed in the "
-                                 "sandbox")
+        raise GatewayClose(
+            4000, "zstd-stream needs compression.zstd, backports.zstd or zstandard installed in the sandbox"
+        )
     return compress if compress in ("zlib-stream", "zstd-stream") else None
 
 
@@ -85,8 +85,9 @@ class Transport:
         self.ws = ws
         self.compress = compress
         self.payload_compression = False  # identify's `compress`, ignored under transport compression
-        self._stream: _StreamCompressor | None = {"zlib-stream": _zlib_stream, "zstd-stream": _zstd_stream}[
-            compress]() if compress else None
+        self._stream: _StreamCompressor | None = (
+            {"zlib-stream": _zlib_stream, "zstd-stream": _zstd_stream}[compress]() if compress else None
+        )
 
     def enable_payload_compression(self) -> None:
         if self._stream is None:

@@ -16,20 +16,43 @@ PRIVILEGED = {"GUILD_MEMBERS": GUILD_MEMBERS, "GUILD_PRESENCES": GUILD_PRESENCES
 # Every intent bit Discord documents (0-16, 20, 21, 24, 25); any other bit is "invalid intent(s)", close code 4013.
 VALID = sum(1 << bit for bit in (*range(17), 20, 21, 24, 25))
 
-_GUILD_EVENTS = ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE", "GUILD_ROLE_CREATE", "GUILD_ROLE_UPDATE",
-                 "GUILD_ROLE_DELETE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE", "CHANNEL_PINS_UPDATE",
-                 "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE", "THREAD_LIST_SYNC", "THREAD_MEMBER_UPDATE")
+_GUILD_EVENTS = (
+    "GUILD_CREATE",
+    "GUILD_UPDATE",
+    "GUILD_DELETE",
+    "GUILD_ROLE_CREATE",
+    "GUILD_ROLE_UPDATE",
+    "GUILD_ROLE_DELETE",
+    "CHANNEL_CREATE",
+    "CHANNEL_UPDATE",
+    "CHANNEL_DELETE",
+    "CHANNEL_PINS_UPDATE",
+    "THREAD_CREATE",
+    "THREAD_UPDATE",
+    "THREAD_DELETE",
+    "THREAD_LIST_SYNC",
+    "THREAD_MEMBER_UPDATE",
+)
 _MESSAGE_EVENTS = ("MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK")
 # event -> (the intent it needs in a guild, the intent it needs in a DM)
 EVENT_INTENTS: dict[str, tuple[int, int]] = {
     **{event: (GUILDS, GUILDS) for event in _GUILD_EVENTS},
-    **{event: (GUILD_MEMBERS, GUILD_MEMBERS) for event in ("GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE",
-                                                            "GUILD_MEMBER_REMOVE")},
+    **{
+        event: (GUILD_MEMBERS, GUILD_MEMBERS)
+        for event in ("GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE")
+    },
     **{event: (GUILD_MESSAGES, DIRECT_MESSAGES) for event in _MESSAGE_EVENTS},
     "PRESENCE_UPDATE": (GUILD_PRESENCES, GUILD_PRESENCES),
-    **{event: (GUILD_SCHEDULED_EVENTS, GUILD_SCHEDULED_EVENTS) for event in (
-        "GUILD_SCHEDULED_EVENT_CREATE", "GUILD_SCHEDULED_EVENT_UPDATE", "GUILD_SCHEDULED_EVENT_DELETE",
-        "GUILD_SCHEDULED_EVENT_USER_ADD", "GUILD_SCHEDULED_EVENT_USER_REMOVE")},
+    **{
+        event: (GUILD_SCHEDULED_EVENTS, GUILD_SCHEDULED_EVENTS)
+        for event in (
+            "GUILD_SCHEDULED_EVENT_CREATE",
+            "GUILD_SCHEDULED_EVENT_UPDATE",
+            "GUILD_SCHEDULED_EVENT_DELETE",
+            "GUILD_SCHEDULED_EVENT_USER_ADD",
+            "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+        )
+    },
 }
 # The message fields that carry user content: empty without MESSAGE_CONTENT (docs: "Message Content Intent").
 CONTENT_FIELDS = {"content": "", "embeds": [], "attachments": [], "components": []}
@@ -69,5 +92,8 @@ def shaped(event: str, data: Any, intents: int, bot_id: str) -> Any:
 
 def _content_visible(message: dict[str, Any], bot_id: str) -> bool:
     """The docs' exceptions: the bot's own messages, DMs, and messages that mention the bot."""
-    return (message.get("author", {}).get("id") == bot_id or "guild_id" not in message
-            or any(user.get("id") == bot_id for user in message.get("mentions", [])))
+    return (
+        message.get("author", {}).get("id") == bot_id
+        or "guild_id" not in message
+        or any(user.get("id") == bot_id for user in message.get("mentions", []))
+    )

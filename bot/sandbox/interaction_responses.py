@@ -57,8 +57,10 @@ class InteractionResponses:
         try:
             answer = await asyncio.wait_for(asyncio.shield(pending.answered), wait or self.deadline)
         except TimeoutError:
-            raise TimeoutError(f"the bot did not respond to {command!r} within {self.deadline:g} s (Discord shows "
-                               "'The application did not respond')") from None
+            raise TimeoutError(
+                f"the bot did not respond to {command!r} within {self.deadline:g} s (Discord shows "
+                "'The application did not respond')"
+            ) from None
         if answer["type"] == 5:  # deferred: the real answer comes as a follow-up or an edit of the original
             answer = {**await asyncio.wait_for(asyncio.shield(pending.followed_up), FOLLOW_UP_WAIT), "deferred": True}
         return answer
@@ -88,7 +90,9 @@ class InteractionResponses:
         pending.response_type = kind
         if kind == 4:
             pending.message = await self._message(pending, data, call.uploads)
-        elif kind in (6, 7):  # the original response is now the message whose component was used
+        elif (
+            kind in (6, 7) and pressed is not None
+        ):  # the original response is now the message whose component was used
             pending.message = pressed
             if kind == 7:
                 pending.message = await self._edit(pressed["id"], data, call.uploads)
@@ -96,9 +100,12 @@ class InteractionResponses:
             pending.answered.set_result(call.body)
         if call.query.get("with_response", "").lower() not in ("true", "1"):
             return 204, None
-        interaction = {"id": pending.payload["id"], "type": pending.payload["type"],
-                       "response_message_loading": kind == 5,
-                       "response_message_ephemeral": bool((data.get("flags") or 0) & 64)}
+        interaction = {
+            "id": pending.payload["id"],
+            "type": pending.payload["type"],
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+        }
         if pending.message is None or kind not in (4, 7):  # autocomplete results and deferrals: no message (yet)
             return 200, {"interaction": interaction}
         interaction["response_message_id"] = pending.message["id"]
@@ -109,15 +116,27 @@ class InteractionResponses:
         sent by the application's webhook."""
         payload = pending.payload
         user = payload["member"]["user"] if "member" in payload else payload["user"]
-        metadata: Json = {"id": payload["id"], "type": payload["type"], "user": user,
-                          "authorizing_integration_owners": payload["authorizing_integration_owners"]}
+        metadata: Json = {
+            "id": payload["id"],
+            "type": payload["type"],
+            "user": user,
+            "authorizing_integration_owners": payload["authorizing_integration_owners"],
+        }
         if payload["type"] == 3:
             metadata["interacted_message_id"] = payload["message"]["id"]
         else:
             metadata["name"] = payload["data"]["name"]
-        message = self.world.message(int(payload["channel_id"]), data, uploads=uploads, extra={
-            "type": 19 if payload["type"] == 3 else 20, "webhook_id": str(self.world.application_id),
-            "application_id": str(self.world.application_id), "interaction_metadata": metadata})
+        message = self.world.message(
+            int(payload["channel_id"]),
+            data,
+            uploads=uploads,
+            extra={
+                "type": 19 if payload["type"] == 3 else 20,
+                "webhook_id": str(self.world.application_id),
+                "application_id": str(self.world.application_id),
+                "interaction_metadata": metadata,
+            },
+        )
         await self.events.message_created(message)
         return message
 
@@ -151,8 +170,15 @@ class InteractionResponses:
         if not call.template.endswith("/@original"):
             wanted = call.params["message_id"]
         pressed = (pending.payload.get("message") or {}).get("id")  # a component's message is the original too
-        record = next((m for m in self.world.messages if m["id"] == wanted and (
-            (m.get("interaction_metadata") or {}).get("id") == pending.payload["id"] or m["id"] == pressed)), None)
+        record = next(
+            (
+                m
+                for m in self.world.messages
+                if m["id"] == wanted
+                and ((m.get("interaction_metadata") or {}).get("id") == pending.payload["id"] or m["id"] == pressed)
+            ),
+            None,
+        )
         if record is None:
             raise ApiError(404, 10008, "Unknown Message")
         return pending, {k: v for k, v in record.items() if k != "allowed_mentions"}

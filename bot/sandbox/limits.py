@@ -50,7 +50,8 @@ def embed_errors(embed: dict[str, Any]) -> Errors:
             value = field.get(key)
             if not value:
                 errors.setdefault("fields", {}).setdefault(str(i), {})[key] = _error(
-                    "BASE_TYPE_REQUIRED", "This field is required")
+                    "BASE_TYPE_REQUIRED", "This field is required"
+                )
             elif err := _too_long(value, limit):
                 errors.setdefault("fields", {}).setdefault(str(i), {})[key] = err
     if err := _too_long((embed.get("footer") or {}).get("text"), FOOTER_TEXT):
@@ -82,7 +83,8 @@ def message_errors(body: dict[str, Any]) -> Errors:
         errors["components"] = found
     if sum(embed_text_length(e) for e in embeds) > EMBED_TOTAL:
         errors.setdefault("embeds", {}).update(
-            _error("MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {EMBED_TOTAL}"))
+            _error("MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {EMBED_TOTAL}")
+        )
     return errors
 
 
@@ -94,7 +96,8 @@ def choices_errors(choices: list[dict[str, Any]]) -> Errors:
         name = choice.get("name") or ""
         if not 1 <= len(name) <= CHOICE_TEXT:
             errors.setdefault("choices", {})[str(i)] = {
-                "name": _error("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CHOICE_TEXT} in length.")}
+                "name": _error("BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {CHOICE_TEXT} in length.")
+            }
     return errors
 
 
@@ -112,8 +115,9 @@ def command_errors(command: dict[str, Any]) -> Errors:
     if len(options) > COMMAND_OPTIONS:
         errors["options"] = _error("BASE_TYPE_MAX_LENGTH", f"Must be {COMMAND_OPTIONS} or fewer in length.")
     for i, option in enumerate(options):
-        found = command_errors({"name": option.get("name"), "description": option.get("description"),
-                                "options": option.get("options")})
+        found = command_errors(
+            {"name": option.get("name"), "description": option.get("description"), "options": option.get("options")}
+        )
         if len(option.get("choices") or []) > CHOICES:
             found["choices"] = _error("BASE_TYPE_MAX_LENGTH", f"Must be {CHOICES} or fewer in length.")
         if found:

@@ -22,9 +22,17 @@ SPEC_PATH = Path(__file__).parent / "spec" / "openapi.json"
 _URI = "urn:discord-openapi"
 Problem = tuple[tuple[str, ...], str, str]  # (path into the body, Discord's error code, message)
 # JSON Schema keywords -> the codes Discord puts in a 50035 error tree
-_CODES = {"maxLength": "BASE_TYPE_MAX_LENGTH", "maxItems": "BASE_TYPE_MAX_LENGTH", "minLength": "BASE_TYPE_MIN_LENGTH",
-          "required": "BASE_TYPE_REQUIRED", "type": "BASE_TYPE_BAD_TYPE", "enum": "BASE_TYPE_CHOICES",
-          "pattern": "STRING_TYPE_REGEX", "maximum": "NUMBER_TYPE_MAX", "minimum": "NUMBER_TYPE_MIN"}
+_CODES = {
+    "maxLength": "BASE_TYPE_MAX_LENGTH",
+    "maxItems": "BASE_TYPE_MAX_LENGTH",
+    "minLength": "BASE_TYPE_MIN_LENGTH",
+    "required": "BASE_TYPE_REQUIRED",
+    "type": "BASE_TYPE_BAD_TYPE",
+    "enum": "BASE_TYPE_CHOICES",
+    "pattern": "STRING_TYPE_REGEX",
+    "maximum": "NUMBER_TYPE_MAX",
+    "minimum": "NUMBER_TYPE_MIN",
+}
 
 
 @dataclass(frozen=True)
@@ -43,10 +51,12 @@ class Spec:
         relaxed = copy.deepcopy(document)
         strict_snowflake = relaxed["components"]["schemas"]["SnowflakeType"]
         relaxed["components"]["schemas"]["SnowflakeType"] = {
-            "anyOf": [strict_snowflake, {"type": "integer", "minimum": 0}]}
+            "anyOf": [strict_snowflake, {"type": "integer", "minimum": 0}]
+        }
         self.registries: dict[bool, Registry] = {
             relaxed_: Registry().with_resource(_URI, Resource.from_contents(doc, default_specification=DRAFT202012))
-            for relaxed_, doc in ((False, document), (True, relaxed))}
+            for relaxed_, doc in ((False, document), (True, relaxed))
+        }
         self.operations: list[Operation] = []
         for template, item in document["paths"].items():
             # Literal segments before placeholders, so "/messages/@original" wins over "/messages/{id}".
@@ -68,8 +78,10 @@ class Spec:
 
     def _errors(self, pointer: str, instance: Any, request: bool) -> list[Problem]:
         validator = self._validator(pointer, request)
-        return [(tuple(map(str, e.absolute_path)), _CODES.get(str(e.validator), "BASE_TYPE_INVALID"), e.message[:300])
-                for e in _closest(list(validator.iter_errors(instance)))][:20]
+        return [
+            (tuple(map(str, e.absolute_path)), _CODES.get(str(e.validator), "BASE_TYPE_INVALID"), e.message[:300])
+            for e in _closest(list(validator.iter_errors(instance)))
+        ][:20]
 
     def request_errors(self, op: Operation, body: Any) -> list[Problem]:
         content = (op.spec.get("requestBody") or {}).get("content", {}).get("application/json")

@@ -44,7 +44,9 @@ class RateLimiter:
     def bucket_hash(method: str, template: str) -> str:
         return hashlib.sha1(f"{method} {template}".encode()).hexdigest()[:16]
 
-    def check(self, method: str, template: str, major: str, exempt: bool) -> tuple[dict[str, str], dict | None]:
+    def check(
+        self, method: str, template: str, major: str, exempt: bool
+    ) -> tuple[dict[str, str], dict[str, object] | None]:
         """Headers for the response, and a 429 body when the request is over a limit."""
         now = time.time()
         limit, per = ROUTE_LIMITS.get((method, template), DEFAULT_LIMIT)
@@ -54,7 +56,10 @@ class RateLimiter:
             return {}, None
         if not exempt and (wait := self.global_window.take(now)):
             return self._limited(wait, bucket, window, "global"), {
-                "message": "You are being rate limited.", "retry_after": round(wait, 3), "global": True}
+                "message": "You are being rate limited.",
+                "retry_after": round(wait, 3),
+                "global": True,
+            }
         wait = window.take(now)
         headers = {
             "X-RateLimit-Limit": str(window.limit),
@@ -65,15 +70,22 @@ class RateLimiter:
         }
         if wait:
             return self._limited(wait, bucket, window, "user"), {
-                "message": "You are being rate limited.", "retry_after": round(wait, 3), "global": False}
+                "message": "You are being rate limited.",
+                "retry_after": round(wait, 3),
+                "global": False,
+            }
         return headers, None
 
     @staticmethod
     def _limited(wait: float, bucket: str, window: Window, scope: str) -> dict[str, str]:
         headers = {
-            "X-RateLimit-Limit": str(window.limit), "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": f"{time.time() + wait:.3f}", "X-RateLimit-Reset-After": f"{wait:.3f}",
-            "X-RateLimit-Bucket": bucket, "X-RateLimit-Scope": scope, "Retry-After": str(math.ceil(wait)),
+            "X-RateLimit-Limit": str(window.limit),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": f"{time.time() + wait:.3f}",
+            "X-RateLimit-Reset-After": f"{wait:.3f}",
+            "X-RateLimit-Bucket": bucket,
+            "X-RateLimit-Scope": scope,
+            "Retry-After": str(math.ceil(wait)),
         }
         if scope == "global":
             headers["X-RateLimit-Global"] = "true"

@@ -27,9 +27,14 @@ NOT_FETCHED = ("nonce", "allowed_mentions")
 
 
 class RestRoutes:
-    def __init__(self, world: World, gateway_url: Callable[[], str],
-                 leave_guild: Callable[[int], Awaitable[None]], events: WorldEvents,
-                 privileged_intents: Callable[[], int]) -> None:
+    def __init__(
+        self,
+        world: World,
+        gateway_url: Callable[[], str],
+        leave_guild: Callable[[int], Awaitable[None]],
+        events: WorldEvents,
+        privileged_intents: Callable[[], int],
+    ) -> None:
         self.world = world
         self.events = events
         self._privileged = privileged_intents
@@ -66,8 +71,16 @@ class RestRoutes:
     # ---- who the bot is, and where the gateway is -----------------------------------------------------------
 
     async def _me(self, call: Call) -> tuple[int, Any]:
-        return 200, {**self.world.bot_user, "verified": True, "mfa_enabled": False, "locale": "en-US",
-                     "premium_type": 0, "email": None, "banner": None, "accent_color": None}
+        return 200, {
+            **self.world.bot_user,
+            "verified": True,
+            "mfa_enabled": False,
+            "locale": "en-US",
+            "premium_type": 0,
+            "email": None,
+            "banner": None,
+            "accent_color": None,
+        }
 
     async def _user(self, call: Call) -> tuple[int, Any]:
         user = self.world.users.get(int(call.params["user_id"])) if call.params["user_id"].isdigit() else None
@@ -76,23 +89,44 @@ class RestRoutes:
         return 200, user
 
     async def _application(self, call: Call) -> tuple[int, Any]:
-        owner = self.world.users[min(u for u in self.world.users if u != self.world.bot_id)] \
-            if len(self.world.users) > 1 else self.world.bot_user
-        return 200, {"id": str(self.world.application_id), "name": "release-bot", "icon": None,
-                     "description": "Counts a community down to a release date.", "type": None,
-                     "bot_public": True, "bot_require_code_grant": False, "verify_key": "0" * 64, "flags": 0,
-                     "summary": "", "owner": owner, "team": None, "bot": self.world.bot_user,
-                     "redirect_uris": [], "interactions_endpoint_url": None, "tags": [],
-                     "approximate_guild_count": len(self.world.guilds), "flags_new": "0",
-                     "role_connections_verification_url": None, "approximate_user_install_count": 0,
-                     "approximate_user_authorization_count": 0, "explicit_content_filter": 0,
-                     "eligible_oauth2_scopes": ["bot", "applications.commands"]}
+        owner = (
+            self.world.users[min(u for u in self.world.users if u != self.world.bot_id)]
+            if len(self.world.users) > 1
+            else self.world.bot_user
+        )
+        return 200, {
+            "id": str(self.world.application_id),
+            "name": "release-bot",
+            "icon": None,
+            "description": "Counts a community down to a release date.",
+            "type": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "summary": "",
+            "owner": owner,
+            "team": None,
+            "bot": self.world.bot_user,
+            "redirect_uris": [],
+            "interactions_endpoint_url": None,
+            "tags": [],
+            "approximate_guild_count": len(self.world.guilds),
+            "flags_new": "0",
+            "role_connections_verification_url": None,
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": ["bot", "applications.commands"],
+        }
 
     async def _gateway(self, call: Call) -> tuple[int, Any]:
         body: Json = {"url": self._gateway_url().rstrip("/")}
         if call.template == "/gateway/bot":
-            body.update(shards=1, session_start_limit={"total": 1000, "remaining": 999, "reset_after": 14400000,
-                                                       "max_concurrency": 1})
+            body.update(
+                shards=1,
+                session_start_limit={"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1},
+            )
         return 200, body
 
     async def _my_guilds(self, call: Call) -> tuple[int, Any]:
@@ -103,11 +137,19 @@ class RestRoutes:
         if "before" in call.query:
             guilds = [g for g in guilds if g.id < int(call.query["before"])]
         counts = call.query.get("with_counts", "").lower() in ("true", "1")
-        return 200, [{"id": str(g.id), "name": g.name, "icon": None, "banner": None,
-                      "owner": g.owner_id == self.world.bot_id, "permissions": str(g.permissions(self.world.bot_id)),
-                      "features": [], **({"approximate_member_count": len(g.members),
-                                          "approximate_presence_count": 0} if counts else {})}
-                     for g in guilds[:int(call.query.get("limit", 200))]]
+        return 200, [
+            {
+                "id": str(g.id),
+                "name": g.name,
+                "icon": None,
+                "banner": None,
+                "owner": g.owner_id == self.world.bot_id,
+                "permissions": str(g.permissions(self.world.bot_id)),
+                "features": [],
+                **({"approximate_member_count": len(g.members), "approximate_presence_count": 0} if counts else {}),
+            }
+            for g in guilds[: int(call.query.get("limit", 200))]
+        ]
 
     # ---- guilds, their channels, roles and members ----------------------------------------------------------
 
@@ -139,7 +181,7 @@ class RestRoutes:
             raise ApiError(403, 50001, "Missing Access")
         after = int(call.query.get("after", 0))
         members = sorted((m for m in guild.members.values() if m.user_id > after), key=lambda m: m.user_id)
-        return 200, [m.to_dict(self.world) for m in members[:int(call.query.get("limit", 1))]]
+        return 200, [m.to_dict(self.world) for m in members[: int(call.query.get("limit", 1))]]
 
     async def _guild_member(self, call: Call) -> tuple[int, Any]:
         member = self._guild(call).members.get(int(call.params["user_id"]))
@@ -169,19 +211,22 @@ class RestRoutes:
         """Up to `limit` messages before, after or around a message id (else the latest), newest first."""
         channel = self._channel(call)
         guild = self.world.guild_of(channel)
-        if guild is not None and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS[
-                "read_message_history"]:
+        if (
+            guild is not None
+            and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS["read_message_history"]
+        ):
             return 200, []  # Discord's docs: without Read Message History, no messages are returned (no error)
         limit = int(call.query.get("limit", DEFAULT_HISTORY))
-        history = sorted((m for m in self.world.messages
-                          if m["channel_id"] == str(channel.id) and not m["flags"] & EPHEMERAL),
-                         key=lambda m: int(m["id"]))  # oldest first
+        history = sorted(
+            (m for m in self.world.messages if m["channel_id"] == str(channel.id) and not m["flags"] & EPHEMERAL),
+            key=lambda m: int(m["id"]),
+        )  # oldest first
         ids = [int(m["id"]) for m in history]
         # Discord's docs: before, after and around are mutually exclusive.
         if "around" in call.query:
             pivot = int(call.query["around"])
-            older = [m for m, i in zip(history, ids, strict=True) if i < pivot][::-1][:limit // 2][::-1]
-            newer = [m for m, i in zip(history, ids, strict=True) if i >= pivot][:limit - len(older)]
+            older = [m for m, i in zip(history, ids, strict=True) if i < pivot][::-1][: limit // 2][::-1]
+            newer = [m for m, i in zip(history, ids, strict=True) if i >= pivot][: limit - len(older)]
             chosen = older + newer
         elif "before" in call.query:
             chosen = [m for m, i in zip(history, ids, strict=True) if i < int(call.query["before"])][-limit:]
@@ -198,8 +243,10 @@ class RestRoutes:
             raise ApiError(403, 50013, "Missing Permissions")
         if channel.type == 1:
             self._check_dm(channel)
-        if not any(call.body.get(k) for k in ("content", "embeds", "sticker_ids", "components", "poll")) \
-                and not call.uploads:
+        if (
+            not any(call.body.get(k) for k in ("content", "embeds", "sticker_ids", "components", "poll"))
+            and not call.uploads
+        ):
             raise ApiError(400, 50006, "Cannot send an empty message")
         nonce = call.body.get("nonce")
         key = (self.world.bot_id, channel.id, str(nonce))
@@ -225,8 +272,10 @@ class RestRoutes:
     async def _get_message(self, call: Call) -> tuple[int, Any]:
         channel = self._channel(call)
         guild = self.world.guild_of(channel)
-        if guild is not None and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS[
-                "read_message_history"]:
+        if (
+            guild is not None
+            and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS["read_message_history"]
+        ):
             raise ApiError(403, 50001, "Missing Access")
         return 200, _fetched(self._message(call))
 
@@ -243,8 +292,11 @@ class RestRoutes:
         channel = self._channel(call)
         guild = self.world.guild_of(channel)
         own = record["author"]["id"] == str(self.world.bot_id)
-        if not own and guild is not None and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS[
-                "manage_messages"]:
+        if (
+            not own
+            and guild is not None
+            and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS["manage_messages"]
+        ):
             raise ApiError(403, 50013, "Missing Permissions")
         self.world.delete_message(record["id"])
         await self.events.message_deleted(record)
@@ -260,8 +312,16 @@ class RestRoutes:
     async def _open_dm(self, call: Call) -> tuple[int, Any]:
         recipient = int(call.body["recipient_id"])
         if recipient not in self.world.users:
-            raise ApiError(400, 50035, "Invalid Form Body", {"recipient_id": {"_errors": [
-                {"code": "NUMBER_TYPE_COERCE", "message": f"Value \"{recipient}\" is not snowflake."}]}})
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "recipient_id": {
+                        "_errors": [{"code": "NUMBER_TYPE_COERCE", "message": f'Value "{recipient}" is not snowflake.'}]
+                    }
+                },
+            )
         return 200, self.world.dm_channel(recipient).to_dict(self.world)
 
     async def _member_role(self, call: Call) -> tuple[int, Any]:
@@ -273,8 +333,9 @@ class RestRoutes:
         role = guild.roles.get(int(call.params["role_id"]))
         if role is None or role.id == guild.id:
             raise ApiError(404, 10011, "Unknown Role")
-        if not guild.permissions(self.world.bot_id) & PERMISSIONS["manage_roles"] \
-                or role.position >= guild.top_role_position(self.world.bot_id):
+        if not guild.permissions(self.world.bot_id) & PERMISSIONS[
+            "manage_roles"
+        ] or role.position >= guild.top_role_position(self.world.bot_id):
             raise ApiError(403, 50013, "Missing Permissions")
         has = role.id in member.roles
         if call.method == "PUT" and not has:

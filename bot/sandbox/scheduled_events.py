@@ -34,10 +34,13 @@ class ScheduledEventRoutes:
         self.events = events
 
     def routes(self) -> Routes:
-        return {("GET", BASE): self._list, ("POST", BASE): self._create,
-                ("GET", BASE + "/{guild_scheduled_event_id}"): self._get,
-                ("PATCH", BASE + "/{guild_scheduled_event_id}"): self._modify,
-                ("DELETE", BASE + "/{guild_scheduled_event_id}"): self._delete}
+        return {
+            ("GET", BASE): self._list,
+            ("POST", BASE): self._create,
+            ("GET", BASE + "/{guild_scheduled_event_id}"): self._get,
+            ("PATCH", BASE + "/{guild_scheduled_event_id}"): self._modify,
+            ("DELETE", BASE + "/{guild_scheduled_event_id}"): self._delete,
+        }
 
     def _guild(self, call: Call) -> Guild:
         guild = self.world.guilds.get(int(call.params["guild_id"]))
@@ -70,33 +73,51 @@ class ScheduledEventRoutes:
             if not event.get("scheduled_end_time"):
                 raise _error("scheduled_end_time", "BASE_TYPE_REQUIRED", "An external event needs an end time")
             if event.get("channel_id"):
-                raise _error("channel_id", "GUILD_SCHEDULED_EVENT_CHANNEL_NOT_ALLOWED",
-                             "An external event has no channel")
+                raise _error(
+                    "channel_id", "GUILD_SCHEDULED_EVENT_CHANNEL_NOT_ALLOWED", "An external event has no channel"
+                )
         else:
             channel = guild.channels.get(int(event.get("channel_id") or 0))
             if channel is None or channel.type != (13 if kind == STAGE else 2):
-                raise _error("channel_id", "GUILD_SCHEDULED_EVENT_INVALID_CHANNEL",
-                             "A stage or voice event needs a stage or voice channel of this server")
+                raise _error(
+                    "channel_id",
+                    "GUILD_SCHEDULED_EVENT_INVALID_CHANNEL",
+                    "A stage or voice event needs a stage or voice channel of this server",
+                )
         start = _instant(event["scheduled_start_time"])
         if creating and start <= datetime.now(UTC):
-            raise _error("scheduled_start_time", "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST",
-                         "Cannot schedule event in the past.")
+            raise _error(
+                "scheduled_start_time", "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST", "Cannot schedule event in the past."
+            )
         if event.get("scheduled_end_time") and _instant(event["scheduled_end_time"]) <= start:
-            raise _error("scheduled_end_time", "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
-                         "Cannot schedule an event to end before starting.")
+            raise _error(
+                "scheduled_end_time",
+                "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+                "Cannot schedule an event to end before starting.",
+            )
 
     def _built(self, guild: Guild, sent: Json, event_id: int) -> Json:
         """The event object as Discord returns it, every field present."""
         external = sent["entity_type"] == EXTERNAL
         return {
-            "id": str(event_id), "guild_id": str(guild.id), "name": sent["name"],
-            "description": sent.get("description"), "channel_id": None if external else str(sent["channel_id"]),
-            "creator_id": str(self.world.bot_id), "creator": self.world.bot_user, "image": None,
+            "id": str(event_id),
+            "guild_id": str(guild.id),
+            "name": sent["name"],
+            "description": sent.get("description"),
+            "channel_id": None if external else str(sent["channel_id"]),
+            "creator_id": str(self.world.bot_id),
+            "creator": self.world.bot_user,
+            "image": None,
             "scheduled_start_time": _instant(sent["scheduled_start_time"]).isoformat(),
             "scheduled_end_time": _instant(sent["scheduled_end_time"]).isoformat()
-            if sent.get("scheduled_end_time") else None,
-            "status": SCHEDULED, "entity_type": sent["entity_type"], "entity_id": None, "recurrence_rule": None,
-            "privacy_level": sent["privacy_level"], "guild_scheduled_event_exceptions": [],
+            if sent.get("scheduled_end_time")
+            else None,
+            "status": SCHEDULED,
+            "entity_type": sent["entity_type"],
+            "entity_id": None,
+            "recurrence_rule": None,
+            "privacy_level": sent["privacy_level"],
+            "guild_scheduled_event_exceptions": [],
             "entity_metadata": {"location": sent["entity_metadata"]["location"]} if external else None,
         }
 
@@ -123,19 +144,38 @@ class ScheduledEventRoutes:
     async def _modify(self, call: Call) -> tuple[int, Any]:
         guild, event = self._event(call)
         self._may_manage(guild, event)
-        changes = {k: v for k, v in call.body.items() if k in (
-            "name", "description", "scheduled_start_time", "scheduled_end_time", "entity_type", "privacy_level",
-            "channel_id", "entity_metadata", "status") and (v is not None or k in ("description", "channel_id"))}
+        changes = {
+            k: v
+            for k, v in call.body.items()
+            if k
+            in (
+                "name",
+                "description",
+                "scheduled_start_time",
+                "scheduled_end_time",
+                "entity_type",
+                "privacy_level",
+                "channel_id",
+                "entity_metadata",
+                "status",
+            )
+            and (v is not None or k in ("description", "channel_id"))
+        }
         status = changes.pop("status", event["status"])
         if status not in TRANSITIONS.get(event["status"], set()):
-            raise _error("status", "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
-                         "This status change is not allowed.")
+            raise _error(
+                "status", "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION", "This status change is not allowed."
+            )
         merged = {**event, **changes}
         if changes.get("entity_type", event["entity_type"]) == EXTERNAL:
             merged["channel_id"] = None  # docs: set to null when changing to EXTERNAL
         self._check(guild, merged, creating="scheduled_start_time" in changes)
-        updated = {**self._built(guild, merged, int(event["id"])), "status": status,
-                   "creator_id": event["creator_id"], "creator": event["creator"]}
+        updated = {
+            **self._built(guild, merged, int(event["id"])),
+            "status": status,
+            "creator_id": event["creator_id"],
+            "creator": event["creator"],
+        }
         guild.scheduled_events[int(event["id"])] = updated
         await self.events.scheduled_event(guild, updated, "GUILD_SCHEDULED_EVENT_UPDATE")
         return 200, updated

@@ -59,8 +59,9 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> web.
 
 
 class Sandbox:
-    def __init__(self, *, latency_ms: int = 0, rate_limits: bool = True,
-                 interaction_deadline: float = INTERACTION_DEADLINE) -> None:
+    def __init__(
+        self, *, latency_ms: int = 0, rate_limits: bool = True, interaction_deadline: float = INTERACTION_DEADLINE
+    ) -> None:
         self.world = World()
         self.spec = load_spec()
         self.limiter = RateLimiter(rate_limits)
@@ -77,12 +78,19 @@ class Sandbox:
         self.responses = InteractionResponses(self.world, self.events, interaction_deadline)
         self.pending = self.responses.pending
         self.actions = WorldActions(self.world, self.events)
-        self.rest = RestRoutes(self.world, self._gateway_url, self.remove_guild, self.events,
-                               lambda: self.privileged_intents)
-        self.routes: Routes = {**self.rest.routes(), **CommandRoutes(self.world).routes(), **self.responses.routes(),
-                               **ScheduledEventRoutes(self.world, self.events).routes()}
-        self._patterns = {key: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(key[1])) + "$")
-                          for key in self.routes}
+        self.rest = RestRoutes(
+            self.world, self._gateway_url, self.remove_guild, self.events, lambda: self.privileged_intents
+        )
+        self.routes: Routes = {
+            **self.rest.routes(),
+            **CommandRoutes(self.world).routes(),
+            **self.responses.routes(),
+            **ScheduledEventRoutes(self.world, self.events).routes(),
+        }
+        self._patterns = {
+            key: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(key[1])) + "$")
+            for key in self.routes
+        }
 
     # ---- life cycle ---------------------------------------------------------------------------------------
 
@@ -136,14 +144,21 @@ class Sandbox:
         if uploads:
             entry["files"] = [{"filename": u.filename, "size": len(u.data)} for u in uploads]
         self.log.append(entry)
-        status, payload, headers = await self._handle(method, path, dict(request.query), body, request, entry,
-                                                      uploads)
+        status, payload, headers = await self._handle(method, path, dict(request.query), body, request, entry, uploads)
         entry["status"] = status
         entry["response"] = payload
         return _json(status, payload, headers)
 
-    async def _handle(self, method: str, path: str, query: dict[str, str], body: Any, request: web.Request,
-                      entry: Json, uploads: list[Upload]) -> tuple[int, Any, dict[str, str]]:
+    async def _handle(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        request: web.Request,
+        entry: Json,
+        uploads: list[Upload],
+    ) -> tuple[int, Any, dict[str, str]]:
         op = self.spec.find(method, path)
         route_key = next((k for k in self.routes if k[0] == method and self._patterns[k].match(path)), None)
         if op is None:
@@ -162,8 +177,12 @@ class Sandbox:
             return 401, {"message": "401: Unauthorized", "code": 0}, {}
         invalid = check_request(self.spec, op, template, query, body)
         if invalid is not None:
-            self._violation(entry, f"invalid {invalid.where()} for {method} {template}",
-                            problems=invalid.query + invalid.body, limits=invalid.limits)
+            self._violation(
+                entry,
+                f"invalid {invalid.where()} for {method} {template}",
+                problems=invalid.query + invalid.body,
+                limits=invalid.limits,
+            )
             return 400, {"message": "Invalid Form Body", "code": 50035, "errors": invalid.errors()}, {}
         fault = self._take_fault(f"{method} {template}")
         delay = self.latency_ms + (fault.latency_ms if fault else 0)
@@ -172,13 +191,20 @@ class Sandbox:
         if fault and fault.status:
             entry["fault"] = fault.status
             if fault.status == 429:
-                body429 = {"message": "You are being rate limited.", "retry_after": fault.retry_after,
-                           "global": False}
-                return 429, body429, {"Retry-After": str(max(1, round(fault.retry_after))),
-                                      "X-RateLimit-Scope": "user", "X-RateLimit-Limit": "5",
-                                      "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": str(fault.retry_after),
-                                      "X-RateLimit-Reset": f"{time.time() + fault.retry_after:.3f}",
-                                      "X-RateLimit-Bucket": RateLimiter.bucket_hash(method, template)}
+                body429 = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False}
+                return (
+                    429,
+                    body429,
+                    {
+                        "Retry-After": str(max(1, round(fault.retry_after))),
+                        "X-RateLimit-Scope": "user",
+                        "X-RateLimit-Limit": "5",
+                        "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset-After": str(fault.retry_after),
+                        "X-RateLimit-Reset": f"{time.time() + fault.retry_after:.3f}",
+                        "X-RateLimit-Bucket": RateLimiter.bucket_hash(method, template),
+                    },
+                )
             return fault.status, {"message": f"{fault.status}: sandbox fault", "code": 0}, {}
         headers: dict[str, str] = {}
         if not template.startswith("/interactions/"):  # interaction responses are not rate limited
@@ -193,14 +219,26 @@ class Sandbox:
         if status < 300 and payload is not None:
             wrong = self.spec.response_errors(op, status, payload)
             if wrong:  # the sandbox itself strayed from Discord: just as much a test failure
-                self._violation(entry, f"sandbox response for {method} {template} does not match the spec",
-                                direction="sent", problems=wrong)
+                self._violation(
+                    entry,
+                    f"sandbox response for {method} {template} does not match the spec",
+                    direction="sent",
+                    problems=wrong,
+                )
         return status, payload, headers
 
     def _violation(self, entry: Json, what: str, direction: str = "received", **details: Any) -> None:
         entry["problems"].append(what)
-        self.violations.append({"what": what, "direction": direction, "method": entry["method"],
-                                "path": entry["path"], "body": entry["body"], **details})
+        self.violations.append(
+            {
+                "what": what,
+                "direction": direction,
+                "method": entry["method"],
+                "path": entry["path"],
+                "body": entry["body"],
+                **details,
+            }
+        )
         log.warning("sandbox: %s", what)
 
     def _check_event(self, event: str, data: Any) -> None:
@@ -208,8 +246,7 @@ class Sandbox:
         wrong = event_errors(self.spec, event, data)
         if wrong:
             what = f"sandbox gateway event {event} does not match Discord's docs"
-            self.violations.append({"what": what, "direction": "sent", "event": event, "problems": wrong,
-                                    "body": data})
+            self.violations.append({"what": what, "direction": "sent", "event": event, "problems": wrong, "body": data})
             log.warning("sandbox: %s: %s", what, wrong[:3])
 
     def _take_fault(self, route: str) -> Fault | None:
@@ -221,16 +258,27 @@ class Sandbox:
 
     # ---- the in-process API (the control API in `control` is a thin JSON layer over it) ---------------------
 
-    async def create_guild(self, name: str, channels: list[str] | None = None,
-                           members: list[Json] | None = None) -> Json:
+    async def create_guild(
+        self, name: str, channels: list[str] | None = None, members: list[Json] | None = None
+    ) -> Json:
         return await self.actions.create_guild(name, channels, members)
 
     async def add_role(self, guild_id: int, name: str) -> str:
         return await self.actions.add_role(guild_id, name)
 
-    async def interact(self, guild_id: int | str | None, channel_id: int | str | None, user_id: int | str,
-                       command: str, focused: str | None = None, wait: float | None = None, *, context: int = 0,
-                       locale: str = "en-US", guild_locale: str | None = None) -> Json:
+    async def interact(
+        self,
+        guild_id: int | str | None,
+        channel_id: int | str | None,
+        user_id: int | str,
+        command: str,
+        focused: str | None = None,
+        wait: float | None = None,
+        *,
+        context: int = 0,
+        locale: str = "en-US",
+        guild_locale: str | None = None,
+    ) -> Json:
         """Send a slash command (or an autocomplete request) as a user; the bot's response, as Discord got it.
 
         Context 0 is a server (guild_id, channel_id); 1 the user's DM with the bot; 2 a DM between users, where only
@@ -249,12 +297,22 @@ class Sandbox:
             channel = self.world.dm_channel(int(user_id))
         else:
             channel = self.world.private_channel(int(user_id))
-        payload = build_interaction(self.world, guild, channel, int(user_id), command, focused, context, locale,
-                                    guild_locale)
+        payload = build_interaction(
+            self.world, guild, channel, int(user_id), command, focused, context, locale, guild_locale
+        )
         return await self._send_interaction(payload, guild.id if guild else None, command, wait)
 
-    async def press(self, user_id: int | str, message_id: int | str, custom_id: str, values: list[str] | None = None,
-                    wait: float | None = None, *, locale: str = "en-US", guild_locale: str | None = None) -> Json:
+    async def press(
+        self,
+        user_id: int | str,
+        message_id: int | str,
+        custom_id: str,
+        values: list[str] | None = None,
+        wait: float | None = None,
+        *,
+        locale: str = "en-US",
+        guild_locale: str | None = None,
+    ) -> Json:
         """A user presses a button (or chooses `values` in a select) of a message: the bot's response."""
         message = next((m for m in self.world.messages if m["id"] == str(message_id)), None)
         if message is None:
@@ -293,8 +351,9 @@ class Sandbox:
         self.rest.listeners.append(queue)
         return queue
 
-    def add_fault(self, route: str, status: int = 500, count: int = 1, retry_after: float = 1.0,
-                  latency_ms: int = 0) -> None:
+    def add_fault(
+        self, route: str, status: int = 500, count: int = 1, retry_after: float = 1.0, latency_ms: int = 0
+    ) -> None:
         self.faults.append(Fault(route, status, count, retry_after, latency_ms))
 
     async def drop_gateway(self) -> int:
@@ -308,8 +367,7 @@ class Sandbox:
     async def delete_channel(self, channel_id: int) -> None:
         await self.actions.delete_channel(channel_id)
 
-    async def set_channel_permissions(self, channel_id: int, target_id: int, allow: list[str],
-                                      deny: list[str]) -> None:
+    async def set_channel_permissions(self, channel_id: int, target_id: int, allow: list[str], deny: list[str]) -> None:
         await self.actions.set_channel_permissions(channel_id, target_id, allow, deny)
 
     async def set_member(self, guild_id: int, user_id: int, admin: bool) -> None:
@@ -328,8 +386,11 @@ class Sandbox:
             self.gateway.privileged_intents = self.privileged_intents
 
     def application(self) -> Json:
-        return {"id": str(self.world.application_id), "token": self.world.token,
-                "privileged_intents": [n for n, bit in PRIVILEGED.items() if self.privileged_intents & bit]}
+        return {
+            "id": str(self.world.application_id),
+            "token": self.world.token,
+            "privileged_intents": [n for n, bit in PRIVILEGED.items() if self.privileged_intents & bit],
+        }
 
     # ---- the gateway, for `events` (the gateway exists once the server has started) ------------------------
 

@@ -17,19 +17,50 @@ DISCORD_EPOCH_MS = 1420070400000
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions)
 PERMISSIONS = {
-    "create_instant_invite": 1 << 0, "administrator": 1 << 3, "manage_channels": 1 << 4, "manage_guild": 1 << 5,
-    "add_reactions": 1 << 6, "view_channel": 1 << 10, "send_messages": 1 << 11, "manage_messages": 1 << 13,
-    "embed_links": 1 << 14, "attach_files": 1 << 15, "read_message_history": 1 << 16,
-    "mention_everyone": 1 << 17, "manage_roles": 1 << 28, "use_application_commands": 1 << 31,
-    "manage_events": 1 << 33, "create_events": 1 << 44,
+    "create_instant_invite": 1 << 0,
+    "administrator": 1 << 3,
+    "manage_channels": 1 << 4,
+    "manage_guild": 1 << 5,
+    "add_reactions": 1 << 6,
+    "view_channel": 1 << 10,
+    "send_messages": 1 << 11,
+    "manage_messages": 1 << 13,
+    "embed_links": 1 << 14,
+    "attach_files": 1 << 15,
+    "read_message_history": 1 << 16,
+    "mention_everyone": 1 << 17,
+    "manage_roles": 1 << 28,
+    "use_application_commands": 1 << 31,
+    "manage_events": 1 << 33,
+    "create_events": 1 << 44,
 }
 ALL_PERMISSIONS = (1 << 53) - 1
-EVERYONE_DEFAULT = sum(PERMISSIONS[p] for p in (
-    "create_instant_invite", "add_reactions", "view_channel", "send_messages", "embed_links", "attach_files",
-    "read_message_history", "use_application_commands"))
+EVERYONE_DEFAULT = sum(
+    PERMISSIONS[p]
+    for p in (
+        "create_instant_invite",
+        "add_reactions",
+        "view_channel",
+        "send_messages",
+        "embed_links",
+        "attach_files",
+        "read_message_history",
+        "use_application_commands",
+    )
+)
 # What the bot's invite grants it: enough for every feature (the control API can take any of it away).
-BOT_ROLE = sum(PERMISSIONS[p] for p in ("view_channel", "send_messages", "embed_links", "attach_files",
-                                        "read_message_history", "manage_roles", "create_events"))
+BOT_ROLE = sum(
+    PERMISSIONS[p]
+    for p in (
+        "view_channel",
+        "send_messages",
+        "embed_links",
+        "attach_files",
+        "read_message_history",
+        "manage_roles",
+        "create_events",
+    )
+)
 ADMIN_ROLE = PERMISSIONS["administrator"] | PERMISSIONS["manage_guild"]
 
 
@@ -60,12 +91,27 @@ class Channel:
 
     def to_dict(self, world: World) -> dict[str, Any]:
         if self.type == 1:
-            return {"id": str(self.id), "type": 1, "last_message_id": None, "flags": 0,
-                    "recipients": [world.users[self.recipient_id]] if self.recipient_id else []}
-        return {"id": str(self.id), "type": self.type, "guild_id": str(self.guild_id), "name": self.name,
-                "position": self.position, "permission_overwrites": [o.to_dict() for o in self.overwrites.values()],
-                "nsfw": False, "parent_id": None, "topic": None, "last_message_id": None, "rate_limit_per_user": 0,
-                "flags": 0}
+            return {
+                "id": str(self.id),
+                "type": 1,
+                "last_message_id": None,
+                "flags": 0,
+                "recipients": [world.users[self.recipient_id]] if self.recipient_id else [],
+            }
+        return {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "name": self.name,
+            "position": self.position,
+            "permission_overwrites": [o.to_dict() for o in self.overwrites.values()],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+        }
 
 
 @dataclass
@@ -76,9 +122,20 @@ class Role:
     position: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": str(self.id), "name": self.name, "color": 0, "colors": dict(objects.ROLE_COLORS),
-                "hoist": False, "icon": None, "unicode_emoji": None, "position": self.position,
-                "permissions": str(self.permissions), "managed": False, "mentionable": False, "flags": 0}
+        return {
+            "id": str(self.id),
+            "name": self.name,
+            "color": 0,
+            "colors": dict(objects.ROLE_COLORS),
+            "hoist": False,
+            "icon": None,
+            "unicode_emoji": None,
+            "position": self.position,
+            "permissions": str(self.permissions),
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
 
 
 @dataclass
@@ -88,9 +145,20 @@ class Member:
     joined_at: float
 
     def to_dict(self, world: World) -> dict[str, Any]:
-        return {"user": world.users[self.user_id], "roles": [str(r) for r in self.roles], "nick": None,
-                "avatar": None, "banner": None, "joined_at": iso(self.joined_at), "premium_since": None,
-                "deaf": False, "mute": False, "pending": False, "flags": 0, "communication_disabled_until": None}
+        return {
+            "user": world.users[self.user_id],
+            "roles": [str(r) for r in self.roles],
+            "nick": None,
+            "avatar": None,
+            "banner": None,
+            "joined_at": iso(self.joined_at),
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "pending": False,
+            "flags": 0,
+            "communication_disabled_until": None,
+        }
 
 
 @dataclass
@@ -141,18 +209,31 @@ class Guild:
 
     def to_dict(self, world: World) -> dict[str, Any]:
         """The guild object (REST: GET /guilds/{guild_id})."""
-        return {**objects.GUILD_DEFAULTS, "id": str(self.id), "name": self.name, "owner_id": str(self.owner_id),
-                "roles": [r.to_dict() for r in self.roles.values()], "preferred_locale": self.preferred_locale}
+        return {
+            **objects.GUILD_DEFAULTS,
+            "id": str(self.id),
+            "name": self.name,
+            "owner_id": str(self.owner_id),
+            "roles": [r.to_dict() for r in self.roles.values()],
+            "preferred_locale": self.preferred_locale,
+        }
 
     def create_event(self, world: World) -> dict[str, Any]:
         """The GUILD_CREATE payload: the guild object and the extra fields only this event has."""
         bot_member = self.members.get(world.bot_id)
         return {
-            **self.to_dict(world), "joined_at": iso(bot_member.joined_at if bot_member else self.created),
-            "large": False, "unavailable": False, "member_count": len(self.members), "voice_states": [],
-            "presences": [], "threads": [], "stage_instances": [],
+            **self.to_dict(world),
+            "joined_at": iso(bot_member.joined_at if bot_member else self.created),
+            "large": False,
+            "unavailable": False,
+            "member_count": len(self.members),
+            "voice_states": [],
+            "presences": [],
+            "threads": [],
+            "stage_instances": [],
             "guild_scheduled_events": list(self.scheduled_events.values()),
-            "soundboard_sounds": [], "members": [m.to_dict(world) for m in self.members.values()],
+            "soundboard_sounds": [],
+            "members": [m.to_dict(world) for m in self.members.values()],
             "channels": [c.to_dict(world) for c in self.channels.values()],
         }
 
@@ -187,8 +268,18 @@ class World:
 
     def add_user(self, name: str, bot: bool = False, user_id: int | None = None) -> dict[str, Any]:
         user_id = user_id or self.snowflake()
-        user = {"id": str(user_id), "username": name, "global_name": None if bot else name, "discriminator": "0",
-                "avatar": None, "bot": bot, "system": False, "public_flags": 0, "flags": 0, "primary_guild": None}
+        user = {
+            "id": str(user_id),
+            "username": name,
+            "global_name": None if bot else name,
+            "discriminator": "0",
+            "avatar": None,
+            "bot": bot,
+            "system": False,
+            "public_flags": 0,
+            "flags": 0,
+            "primary_guild": None,
+        }
         self.users[user_id] = user
         return user
 
@@ -257,15 +348,28 @@ class World:
     def guild_of(self, channel: Channel) -> Guild | None:
         return self.guilds.get(channel.guild_id) if channel.guild_id else None
 
-    def message(self, channel_id: int, body: dict[str, Any], *, author: dict[str, Any] | None = None,
-                extra: dict[str, Any] | None = None, uploads: list[Upload] | None = None) -> dict[str, Any]:
+    def message(
+        self,
+        channel_id: int,
+        body: dict[str, Any],
+        *,
+        author: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+        uploads: list[Upload] | None = None,
+    ) -> dict[str, Any]:
         """Create a message in a channel from a create request's body; the message object, as Discord returns it."""
         channel = self.channels.get(channel_id) or self.private_channels.get(channel_id)
         guild = self.guild_of(channel) if channel else None
         message = objects.message(
-            message_id=self.snowflake(), channel_id=channel_id, guild_id=guild.id if guild else None,
-            author=author or self.bot_user, body=body, timestamp=iso(time.time()), users=self._mentionable(guild),
-            roles=set(guild.roles) if guild else set())
+            message_id=self.snowflake(),
+            channel_id=channel_id,
+            guild_id=guild.id if guild else None,
+            author=author or self.bot_user,
+            body=body,
+            timestamp=iso(time.time()),
+            users=self._mentionable(guild),
+            roles=set(guild.roles) if guild else set(),
+        )
         message.update(extra or {})
         if uploads:
             message["attachments"] = self.attachments.attach(self.snowflake, body, uploads)
@@ -274,11 +378,13 @@ class World:
 
     def find_message(self, channel_id: int, message_id: int) -> dict[str, Any] | None:
         """The record of a message (with what the sandbox remembers beyond the message object)."""
-        return next((m for m in self.messages if m["id"] == str(message_id) and m["channel_id"] == str(channel_id)),
-                    None)
+        return next(
+            (m for m in self.messages if m["id"] == str(message_id) and m["channel_id"] == str(channel_id)), None
+        )
 
-    def edit_message(self, message_id: str, body: dict[str, Any],
-                     uploads: list[Upload] | None = None) -> dict[str, Any]:
+    def edit_message(
+        self, message_id: str, body: dict[str, Any], uploads: list[Upload] | None = None
+    ) -> dict[str, Any]:
         """Apply an edit request to a message: fetching it afterwards shows what it says now. The edited record."""
         record = next(m for m in self.messages if m["id"] == message_id)
         attachments = self.attachments.edited(self.snowflake, record["attachments"], body, uploads or [])
@@ -286,8 +392,11 @@ class World:
             record["attachments"] = attachments
         channel = self.channels.get(int(record["channel_id"]))
         guild = self.guild_of(channel) if channel else None
-        record.update(objects.edited(record, body, iso(time.time()), self._mentionable(guild),
-                                     set(guild.roles) if guild else set()))
+        record.update(
+            objects.edited(
+                record, body, iso(time.time()), self._mentionable(guild), set(guild.roles) if guild else set()
+            )
+        )
         return record
 
     def delete_message(self, message_id: str) -> None:

@@ -1,54 +1,125 @@
 """Announcements: schedule the plan of every subscription, deliver each post exactly once, catch up honestly.
 
-Exactly once, in three steps per post:
-1. claim its ledger row, unique on (server, release, post key), in its own transaction (INSERT ... ON CONFLICT
-   DO NOTHING): whoever inserts it, in whichever process, is the only one who may send it;
-2. send it with a nonce derived from that row (`enforce_nonce`): Discord returns the first message for a repeat;
-3. record the message id.
-A crash between 1 and 3 leaves a `claimed` row; at start it is sent again with the same nonce, so Discord
-deduplicates it, as long as the claim is younger than Discord's nonce memory (`NONCE_WINDOW`). An older claim is
-settled as `skipped` rather than risking a second copy.
+Why it is built this way:
+
+- **A claim means "being sent now".** A timer only puts (server, post) items on an in-memory queue; a small,
+  fixed number of workers drains it. Each worker first waits for a pacing slot (Discord allows 50 requests/s),
+  then claims the post's ledger row, then sends. So a 10,000-server fan-out holds at most `workers` claims and
+  `workers` database sessions at any moment, whatever its size; a waiting post costs a queue entry, nothing in
+  storage. If the process dies, what was still queued has no ledger row and is caught up at the next start like
+  any post missed while offline.
+- **Exactly once**, per post: the ledger row is unique on (server, release, post key), inserted with
+  `INSERT ... ON CONFLICT DO NOTHING` in its own transaction: whoever inserts it, in whichever process, is the only
+  one who may send it. It is sent with a nonce derived from that row (`enforce_nonce`): Discord returns the first
+  message for a repeat of the nonce, for a few minutes. Then the message id is recorded.
+- **An unconfirmed claim is reconciled, never assumed lost nor assumed sent.** A claim carries a lease (its sender
+  is at work on it until then); a claim whose lease ran out was abandoned (a killed process) and any process's
+  sweep takes it over (compare-and-set on the lease). Younger than Discord's nonce memory (`nonce_window`), it is
+  simply sent again with the same nonce and the same text (so Discord's answer and the ledger agree). Older, the
+  channel's recent messages are read for the bot's post with the exact text stored in the claim (Discord does not
+  return nonces on fetched messages, so author and text are the identity, and the claim's instant bounds the
+  search): found, it is recorded as sent with its message id; not found, it is sent now (labelled late when the bot
+  was down) if the post is still inside its grace window, else recorded as skipped with the reason.
+- **Retries are bounded by attempts and by the post's grace window**, never by how long a post waited in the
+  queue; before each retry the lease is extended, so no sweep takes a claim whose sender is only waiting.
+- **Catch-up and recovery apply the same rules**: a post sent after downtime is labelled late, only inside its
+  grace window; outside it is skipped with the reason, visible in the ledger (and `/announce status`).
+- **Nothing one server does stops the others.** A timer's group of servers is dropped only after its storage read
+  succeeded (the read is retried with backoff); one server's failed send is that server's outcome only; a
+  subscription whose stored settings do not parse is paused with the reason and everyone else goes on; `rebuild`
+  builds the new timers before dropping the old ones.
+- **Start-up never blocks the gateway**: `start()` returns at once; recovery, catch-up and scheduling run in a
+  background task (`ready` is set when they are done).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import re
 import time as time_module
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.config import Settings
+from bot.domain.announcements import PostFailed, PostRejected, PostUnverifiable, Subscription
 from bot.domain.plan import PlannedPost, build_plan, post_for_key, post_text
 from bot.domain.releases import Catalogue, Release, UnknownRelease
-from bot.storage.models import Delivery, Subscription
+from bot.metrics import DELIVERY_DELAY, POSTS, QUEUE_DEPTH
+from bot.storage.models import Delivery
 from bot.storage.repository import Store
 
 log = logging.getLogger(__name__)
-NONCE_WINDOW = timedelta(minutes=2)  # well inside the "few minutes" Discord remembers a nonce
 HORIZON = timedelta(days=40)  # jobs further ahead are added by the daily refresh
-RETRY_DELAYS = (5.0, 15.0, 30.0, 60.0)  # after discord.py's own retries of 5xx answers, inside NONCE_WINDOW
-ORPHAN_AGE = timedelta(seconds=20)  # a claim unconfirmed this long lost its sender (a killed process)
-SWEEP_SECONDS = 15
 ZONE_CACHE_SECONDS = 30.0  # another process's /announce setup shows in this one's replies within this
+TIMING_ENV = "RELEASE_BOT_TIMING"
+_DAILY = re.compile(r"([0-9]{1,2}):([0-9]{2})")  # ASCII digits only: `\d` would take any Unicode digit
+T = TypeVar("T")
 
 
-class PostRejected(Exception):
-    """Discord refused for good (403 missing permission, 404 unknown channel): pause, explain, do not retry."""
+@dataclass(frozen=True)
+class Timing:
+    """Every delay of the delivery engine, injectable so tests never wait real seconds for them."""
 
+    nonce_window: timedelta = timedelta(minutes=2)  # well inside the "few minutes" Discord remembers a nonce
+    lease: timedelta = timedelta(seconds=60)  # a claim whose sender shows no sign of life this long is orphaned
+    sweep_seconds: float = 15.0  # how often abandoned claims are looked for
+    # Our retries of a post, after discord.py's own retries of 5xx answers (1+3+5+7+9 s).
+    retry_delays: tuple[float, ...] = (5.0, 15.0, 30.0, 60.0)
+    # Storage reads when a timer fires or at start; the last delay repeats until the read succeeds.
+    read_delays: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 30.0)
+    workers: int = 16  # concurrent sends; each holds a database connection only to claim and to confirm
 
-class PostFailed(Exception):
-    """A transient failure (5xx after retries, network): try again later with the same nonce."""
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Timing:
+        """`RELEASE_BOT_TIMING="nonce_window=1,lease=0.5,sweep=0.2,retry=0.1/0.2,read=0.1,workers=4"` (seconds):
+        for tests and failure drills; production keeps the defaults."""
+        timing = cls()
+        spec = environ.get(TIMING_ENV, "").strip()
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            name, _, value = part.partition("=")
+            if name == "nonce_window":
+                timing = replace(timing, nonce_window=timedelta(seconds=float(value)))
+            elif name == "lease":
+                timing = replace(timing, lease=timedelta(seconds=float(value)))
+            elif name == "sweep":
+                timing = replace(timing, sweep_seconds=float(value))
+            elif name == "retry":
+                timing = replace(timing, retry_delays=tuple(float(v) for v in value.split("/")))
+            elif name == "read":
+                timing = replace(timing, read_delays=tuple(float(v) for v in value.split("/")))
+            elif name == "workers":
+                timing = replace(timing, workers=int(value))
+            else:
+                raise ValueError(f"{TIMING_ENV}: unknown setting {name!r}")
+        return timing
 
 
 class Poster(Protocol):
-    async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None) -> int: ...
+    async def wait_turn(self, urgent: bool = False) -> None:
+        """Wait for a pacing slot (an urgent one goes before every waiting fan-out post)."""
+        ...
+
+    async def send(self, channel_id: int, content: str, nonce: str, role_id: int | None) -> int:
+        """Send now, without pacing (the caller took a slot); the new message's id."""
+        ...
+
+    async def post(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, urgent: bool = False
+    ) -> int:
+        """A slot, then the send: a one-off post."""
+        ...
+
+    async def find(self, channel_id: int, content: str, since: datetime) -> int | None:
+        """The id of the bot's message with exactly this text posted since `since`, if any."""
+        ...
 
 
 def job_id(release_id: str, key: str, at: datetime) -> str:
@@ -76,24 +147,55 @@ class Due:
     key: str
 
 
+@dataclass
+class Outgoing:
+    """A post of one server on the delivery queue."""
+
+    sub: Subscription
+    post: PlannedPost
+    late: bool = False  # sent after downtime: labelled so
+    delivery: Delivery | None = None  # its claim, once there is one (a retry, or a claim taken over)
+    attempt: int = 0
+
+
+class BadSubscription(Exception):
+    """A stored subscription whose settings do not parse."""
+
+
 class Announcer:
-    def __init__(self, store: Store, catalogue: Catalogue, settings: Settings, poster: Poster,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        store: Store,
+        catalogue: Catalogue,
+        settings: Settings,
+        poster: Poster,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timing: Timing | None = None,
+    ) -> None:
         self.store = store
         self.catalogue = catalogue
         self.settings = settings
         self.poster = poster
         self.clock = clock
+        self.timing = timing or Timing()
         # In-memory jobs only: they are rebuilt from storage at every start and never shared between processes.
-        # misfire_grace_time=None: a job that fires late still runs, and `_fire` applies our own grace rules.
-        self.scheduler = AsyncIOScheduler(timezone=UTC, job_defaults={"misfire_grace_time": None,
-                                                                      "coalesce": True, "max_instances": 1})
+        # misfire_grace_time=None: a job that fires late still runs, and the workers apply our own grace rules.
+        # Several instances of one job id may run: a server re-scheduled while its job runs gets a new job with
+        # the same id, which APScheduler would otherwise skip ("maximum number of running instances reached").
+        self.scheduler = AsyncIOScheduler(
+            timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1000}
+        )
         self.guild_filter: Callable[[int], bool] = lambda guild_id: True  # shards: only the servers we own
-        self._tasks: set[asyncio.Task[None]] = set()  # retries waiting for their moment
-        self._inflight: set[asyncio.Task[object]] = set()  # deliveries under way: let them finish at stop
+        self.ready = asyncio.Event()  # set once recovery, catch-up and scheduling are done after `start()`
+        self._queue: asyncio.Queue[Outgoing] = asyncio.Queue()
+        self._workers: dict[asyncio.Task[None], bool] = {}  # worker -> busy with a post
+        self._starting: asyncio.Task[None] | None = None
+        self._timers: set[asyncio.TimerHandle] = set()  # retries waiting for their moment
+        self._stopping = False
         self._mine: set[int] = set()  # ledger ids this process is sending or will retry: not for the sweep
         self._groups: dict[str, Group] = {}  # job id -> the servers that job posts to
         self._zones: dict[int, tuple[float, str | None]] = {}  # guild -> (valid until, time zone)
+        self._bad: dict[tuple[int, str], str] = {}  # (guild, release) -> why its stored settings do not parse
 
     # ---- the plan of one subscription ---------------------------------------------------------------------
 
@@ -103,20 +205,56 @@ class Announcer:
         except UnknownRelease:
             return None
 
+    def _settings_of(self, sub: Subscription) -> tuple[ZoneInfo, time | None]:
+        try:
+            zone = ZoneInfo(sub.timezone)
+        except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            raise BadSubscription(f"the stored time zone {sub.timezone!r} is not one I know") from exc
+        if not sub.daily_time:
+            return zone, None
+        match = _DAILY.fullmatch(sub.daily_time)
+        try:
+            if match is None:
+                raise ValueError
+            return zone, time(int(match[1]), int(match[2]))
+        except ValueError as exc:
+            raise BadSubscription(f"the stored daily time {sub.daily_time!r} is not a time like 20:00") from exc
+
+    def _unreadable(self, sub: Subscription, exc: Exception) -> None:
+        reason = str(exc) if isinstance(exc, BadSubscription) else f"its settings could not be read ({exc})"
+        self._bad[(sub.guild_id, sub.release_id)] = reason
+
     def plan(self, sub: Subscription, after: datetime) -> list[PlannedPost]:
+        """The subscription's posts after `after`; none (and the subscription is paused) if it does not parse."""
         release = self.release_of(sub)
         if release is None:
             return []
-        daily = time.fromisoformat(sub.daily_time) if sub.daily_time else None
-        return build_plan(release, ZoneInfo(sub.timezone), daily, after, self.settings.milestones)
+        try:
+            zone, daily = self._settings_of(sub)
+            return build_plan(release, zone, daily, after, self.settings.milestones)
+        except Exception as exc:  # one server's bad row never stops the others
+            self._unreadable(sub, exc)
+            return []
 
     def post(self, sub: Subscription, key: str) -> PlannedPost | None:
         """The subscription's post with this key, as its settings give it now."""
         release = self.release_of(sub)
         if release is None:
             return None
-        daily = time.fromisoformat(sub.daily_time) if sub.daily_time else None
-        return post_for_key(release, ZoneInfo(sub.timezone), daily, key, self.settings.milestones)
+        try:
+            zone, daily = self._settings_of(sub)
+            return post_for_key(release, zone, daily, key, self.settings.milestones)
+        except Exception as exc:
+            self._unreadable(sub, exc)
+            return None
+
+    async def _pause_unreadable(self) -> None:
+        """Pause each subscription found unreadable, with the reason: the bot goes on for everyone else."""
+        for (guild_id, release_id), reason in list(self._bad.items()):
+            why = f"{reason}; run /announce setup again"
+            await self.store.set_paused(guild_id, True, why, self.clock(), release_id=release_id)
+            del self._bad[(guild_id, release_id)]
+            log.warning("server %s, release %s: announcements paused: %s", guild_id, release_id, why)
 
     def upcoming_release_ids(self, now: datetime) -> list[str]:
         """Releases that can still have posts due: the timers only ever need their subscriptions."""
@@ -128,28 +266,75 @@ class Announcer:
     # ---- life cycle ---------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Recover unconfirmed sends, catch up on what was missed, schedule the rest. Needs the running loop."""
+        """Start the workers, and recover -> catch up -> schedule in the background; returns at once."""
+        self._start_workers()
+        self._starting = asyncio.get_running_loop().create_task(self._start_up(), name="announcer start-up")
+
+    def _start_workers(self) -> None:
+        self._stopping = False
+        for _ in range(self.timing.workers):
+            self._workers[asyncio.get_running_loop().create_task(self._work(), name="post worker")] = False
+
+    async def _start_up(self) -> None:
         began = time_module.perf_counter()
         now = self.clock()
-        await self.recover(now)
-        await self.catch_up(now)
-        await self.rebuild(now)
-        log.info("scheduled %d posts in %d timers in %.2f s", self.post_count(), self.job_count(),
-                 time_module.perf_counter() - began)
-        self.scheduler.add_job(self._refresh, "interval", hours=24, id="refresh", replace_existing=True)
+        await self._with_retries("start-up", self.recover, now)
+        await self._with_retries("catch-up", self.catch_up, now)
+        await self._with_retries("scheduling", self.rebuild, now)
+        log.info(
+            "scheduled %d posts in %d timers in %.2f s",
+            self.post_count(),
+            self.job_count(),
+            time_module.perf_counter() - began,
+        )
+        self.scheduler.add_job(
+            self._refresh, "interval", hours=24, id="refresh", replace_existing=True, max_instances=1
+        )
         # Another process (an old one in a rolling restart, or one that was killed) may leave claims behind.
-        self.scheduler.add_job(self._sweep, "interval", seconds=SWEEP_SECONDS, id="sweep", replace_existing=True)
+        self.scheduler.add_job(
+            self._sweep,
+            "interval",
+            seconds=self.timing.sweep_seconds,
+            id="sweep",
+            replace_existing=True,
+            max_instances=1,
+        )
         if not self.scheduler.running:
             self.scheduler.start()
+        self.ready.set()
+
+    async def _with_retries(self, what: str, step: Callable[[datetime], Awaitable[T]], now: datetime) -> T:
+        """A storage step, retried with backoff until it succeeds (the database may be restarting). The same
+        `now` throughout: catch-up and scheduling meet at one instant, so no post falls between them."""
+        delays = self.timing.read_delays
+        attempt = 0
+        while True:
+            try:
+                return await step(now)
+            except Exception as exc:
+                delay = delays[min(attempt, len(delays) - 1)]
+                attempt += 1
+                log.warning("%s failed (%s); trying again in %s s", what, exc or type(exc).__name__, delay)
+                await asyncio.sleep(delay)
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop timers, and let posts already being sent record their outcome (else they are recovered at start)."""
+        """Stop timers, and let posts being sent record their outcome (the rest is caught up at the next start)."""
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.pause()  # no new jobs; shutdown() would cancel the running ones
-        for task in list(self._tasks):
+        if self._starting is not None:
+            self._starting.cancel()
+        for timer in self._timers:
+            timer.cancel()
+        busy = [task for task, working in self._workers.items() if working]
+        for task, working in self._workers.items():
+            if not working:
+                task.cancel()
+        if busy:
+            await asyncio.wait(busy, timeout=timeout)
+        for task in self._workers:
             task.cancel()
-        if self._inflight:
-            await asyncio.wait(list(self._inflight), timeout=timeout)
+        self._workers.clear()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
@@ -157,28 +342,48 @@ class Announcer:
         await self.rebuild(self.clock())
 
     async def _sweep(self) -> None:
-        await self.recover(self.clock(), min_age=ORPHAN_AGE)
+        await self.recover(self.clock())
 
     async def rebuild(self, now: datetime) -> None:
-        """Drop every post job and derive them again from storage."""
-        for job_id_ in list(self._groups):
-            self._remove_job(job_id_)
-        subs = [s for s in await self.store.subscriptions(active_only=True,
-                                                           release_ids=self.upcoming_release_ids(now))
-                if self.guild_filter(s.guild_id)]
+        """Derive every post job from storage again; the new timers are built before any old one is dropped."""
+        subs = [
+            s
+            for s in await self.store.subscriptions(active_only=True, release_ids=self.upcoming_release_ids(now))
+            if self.guild_filter(s.guild_id)
+        ]
         settled = await self.store.settled_keys(due_after=now) if subs else set()
+        fresh: dict[str, Group] = {}
         for sub in subs:
-            self._schedule(sub, now, settled)
+            self._plan_into(fresh, sub, now, settled)
+        for ident in list(self._groups):
+            if ident not in fresh:
+                self._remove_job(ident)
+        for ident, group in fresh.items():
+            current = self._groups.get(ident)
+            if current is None:
+                self._add_job(ident, group)
+            else:  # in place: a job firing right now still finds its group
+                current.guilds.clear()
+                current.guilds.update(group.guilds)
+        await self._pause_unreadable()
 
     async def reschedule_guild(self, guild_id: int) -> None:
         """After a settings change: that server's jobs, derived again from storage."""
         self._zones.pop(guild_id, None)
-        self.unschedule_guild(guild_id)
         now = self.clock()
         settled = await self.store.settled_keys(guild_id=guild_id, due_after=now)
-        for sub in await self.store.subscriptions(guild_id, active_only=True,
-                                                  release_ids=self.upcoming_release_ids(now)):
-            self._schedule(sub, now, settled)
+        subs = await self.store.subscriptions(guild_id, active_only=True, release_ids=self.upcoming_release_ids(now))
+        self.unschedule_guild(guild_id)
+        fresh: dict[str, Group] = {}
+        for sub in subs:
+            self._plan_into(fresh, sub, now, settled)
+        for ident, group in fresh.items():
+            current = self._groups.get(ident)
+            if current is None:
+                self._add_job(ident, group)
+            else:
+                current.guilds.update(group.guilds)
+        await self._pause_unreadable()
 
     def unschedule_guild(self, guild_id: int) -> None:
         for job_id_, group in list(self._groups.items()):
@@ -186,24 +391,27 @@ class Announcer:
             if not group.guilds:
                 self._remove_job(job_id_)
 
+    def _add_job(self, ident: str, group: Group) -> None:
+        self._groups[ident] = group
+        self.scheduler.add_job(
+            self._fire, DateTrigger(group.at, timezone=UTC), id=ident, args=(ident,), replace_existing=True
+        )
+
     def _remove_job(self, job_id_: str) -> None:
         self._groups.pop(job_id_, None)
         if self.scheduler.get_job(job_id_) is not None:
             self.scheduler.remove_job(job_id_)
 
-    def _schedule(self, sub: Subscription, now: datetime, settled: set[tuple[int, str, str]]) -> None:
+    def _plan_into(
+        self, groups: dict[str, Group], sub: Subscription, now: datetime, settled: set[tuple[int, str, str]]
+    ) -> None:
         for post in self.plan(sub, now):
             if post.at > now + HORIZON:
                 break
             if (sub.guild_id, sub.release_id, post.key) in settled:
                 continue
             ident = job_id(sub.release_id, post.key, post.at)
-            group = self._groups.get(ident)
-            if group is None:
-                group = self._groups[ident] = Group(post.at, sub.release_id, post.key, set())
-                self.scheduler.add_job(self._fire, DateTrigger(post.at, timezone=UTC), id=ident, args=(ident,),
-                                       replace_existing=True)
-            group.guilds.add(sub.guild_id)
+            groups.setdefault(ident, Group(post.at, sub.release_id, post.key, set())).guilds.add(sub.guild_id)
 
     def job_count(self) -> int:
         return len(self._groups)
@@ -211,6 +419,10 @@ class Announcer:
     def post_count(self) -> int:
         """Posts with a timer: one per server in each job."""
         return sum(len(g.guilds) for g in self._groups.values())
+
+    def queued(self) -> int:
+        """Posts due and waiting for a worker."""
+        return self._queue.qsize()
 
     async def guild_zone(self, guild_id: int) -> str | None:
         """The server's time zone, for replies; cached briefly, as every slash command asks for it."""
@@ -229,111 +441,258 @@ class Announcer:
     # ---- delivery -----------------------------------------------------------------------------------------
 
     async def _fire(self, ident: str) -> None:
-        """A job's moment came: re-read the truth from storage (one query for all its servers), then deliver to
-        each server as its own task, so one server's trouble never delays another's post."""
-        group = self._groups.pop(ident, None)
+        """A job's moment came: read the truth from storage (one query for all its servers), and queue a post
+        for each server. The group is dropped only once the read succeeded: a database hiccup delays the posts,
+        it does not lose them."""
+        group = self._groups.get(ident)
         if group is None:
             return
-        now = self.clock()
-        subs = [s for s in await self.store.subscriptions(release_id=group.release_id, active_only=True)
-                if s.guild_id in group.guilds and self.guild_filter(s.guild_id)]
-        await asyncio.gather(*(self._fire_one(sub, group, now) for sub in subs))
+        delays = self.timing.read_delays
+        attempt = 0
+        while True:
+            try:
+                subs = await self.store.subscriptions(release_id=group.release_id, active_only=True)
+                break
+            except Exception as exc:
+                if self.clock() - group.at > self.grace(group.key.partition(":")[0]):
+                    log.error(
+                        "posts %s of %s: storage unreadable until past their grace window (%s); "
+                        "the next start records them as skipped",
+                        group.key,
+                        group.release_id,
+                        exc,
+                    )
+                    if self._groups.get(ident) is group:
+                        del self._groups[ident]
+                    return
+                delay = delays[min(attempt, len(delays) - 1)]
+                attempt += 1
+                log.warning(
+                    "posts %s of %s: reading storage failed (%s); trying again in %s s",
+                    group.key,
+                    group.release_id,
+                    exc or type(exc).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        if self._groups.get(ident) is group:
+            del self._groups[ident]
+        for sub in subs:
+            if sub.guild_id not in group.guilds or not self.guild_filter(sub.guild_id):
+                continue
+            post = self.post(sub, group.key)
+            if post is None or post.at != group.at:
+                continue  # the settings changed under the job; the server's new jobs carry the new plan
+            self._enqueue(Outgoing(sub, post))
+        await self._pause_unreadable()
 
-    async def _fire_one(self, sub: Subscription, group: Group, now: datetime) -> None:
-        post = self.post(sub, group.key)
-        if post is None or post.at != group.at:
-            return  # the settings changed under the job; the server's new jobs carry the new plan
-        if now - post.at > self.grace(post.kind):  # e.g. the machine slept: same rule as after downtime
-            await self.store.claim(sub, post.key, post.at, now, state="skipped",
-                                   detail=f"fired {now - post.at} late, past its grace window")
-            return
-        await self.deliver(sub, post, now)
+    def _enqueue(self, item: Outgoing) -> None:
+        self._queue.put_nowait(item)
+        QUEUE_DEPTH.set(self._queue.qsize())
 
-    async def deliver(self, sub: Subscription, post: PlannedPost, now: datetime, late: bool = False) -> bool:
-        """Claim, send, confirm. False when another path or process already owns this post."""
+    async def _work(self) -> None:
+        me = asyncio.current_task()
+        assert me is not None
+        while not self._stopping:
+            item = await self._queue.get()
+            QUEUE_DEPTH.set(self._queue.qsize())
+            await self.poster.wait_turn()  # the pacing slot first: a claim always means "being sent now"
+            if self._stopping:
+                return  # nothing claimed: the next start catches it up
+            self._workers[me] = True
+            try:
+                await self._deliver(item)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # storage down, a bug: this post is retried, the other posts go on
+                log.exception(
+                    "server %s: post %s of %s: unexpected error", item.sub.guild_id, item.post.key, item.sub.release_id
+                )
+                await self._retry_or_give_up(item, f"{type(exc).__name__}: {exc}")
+            finally:
+                self._workers[me] = False
+
+    def _text(self, sub: Subscription, release: Release, post: PlannedPost, late: bool) -> str:
+        text = post_text(release, post, late=late)
+        return f"<@&{sub.role_id}> {text}" if sub.role_id else text
+
+    async def _deliver(self, item: Outgoing) -> None:
+        """Claim, send, confirm (the worker holds a pacing slot)."""
+        sub, post = item.sub, item.post
         release = self.release_of(sub)
         if release is None:
-            return False
-        task = asyncio.current_task()
-        if task is not None:
-            self._inflight.add(task)
+            return
+        now = self.clock()
+        if item.delivery is None:
+            if now - post.at > self.grace(post.kind):
+                why = f"due {_ago(now - post.at)} ago, past its grace window"
+                if await self.store.claim(sub, post.key, post.at, now, state="skipped", detail=why):
+                    self._outcome("skipped", sub, post.key, why)
+                return
+            text = self._text(sub, release, post, item.late)
+            item.delivery = await self.store.claim(
+                sub, post.key, post.at, now, late=item.late, content=text, lease_until=now + self.timing.lease
+            )
+            if item.delivery is None:
+                return  # another path or process has it
+            self._mine.add(item.delivery.id)
         try:
-            delivery = await self.store.claim(sub, post.key, post.at, now, late=late)
-            if delivery is None:
-                return False
-            await self._send(sub, delivery, post_text(release, post, late=late))
-            return True
-        finally:
-            self._inflight.discard(task)  # type: ignore[arg-type]
-
-    async def _send(self, sub: Subscription, delivery: Delivery, text: str, attempt: int = 0) -> None:
-        self._mine.add(delivery.id)
-        if await self._attempt(sub, delivery, text, attempt):
-            self._mine.discard(delivery.id)
-
-    async def _attempt(self, sub: Subscription, delivery: Delivery, text: str, attempt: int) -> bool:
-        """One try; True once the post's outcome is recorded, False while a retry is pending."""
-        content = f"<@&{sub.role_id}> {text}" if sub.role_id else text
-        try:
-            message_id = await self.poster.post(sub.channel_id, content, delivery.nonce, sub.role_id)
+            if await self._settled_by_reconciling(item, release):
+                return
+            delivery = item.delivery
+            assert delivery is not None and delivery.content is not None
+            message_id = await self.poster.send(delivery.channel_id, delivery.content, delivery.nonce, sub.role_id)
         except PostRejected as exc:
             reason = str(exc)
-            await self.store.finish(delivery.id, "failed", self.clock(), detail=reason)
-            await self.store.set_paused(sub.guild_id, True, reason, self.clock(), channel_id=sub.channel_id)
+            await self._finish(item, "failed", reason)
+            channel_id = item.delivery.channel_id if item.delivery is not None else sub.channel_id
+            await self.store.set_paused(sub.guild_id, True, reason, self.clock(), channel_id=channel_id)
             await self.reschedule_guild(sub.guild_id)
             log.warning("server %s: announcements paused: %s", sub.guild_id, reason)
-            return True
         except PostFailed as exc:
-            # Past Discord's nonce memory a re-send could make a second copy (a 5xx does not prove the first
-            # try created nothing): give up rather than risk it.
-            if attempt >= len(RETRY_DELAYS) or self.clock() - delivery.claimed_at > NONCE_WINDOW:
-                await self.store.finish(delivery.id, "failed", self.clock(), detail=f"gave up: {exc}")
-                return True
-            delay = RETRY_DELAYS[attempt]
-            log.info("server %s: post %s failed (%s); retrying in %ss", sub.guild_id, delivery.post_key, exc, delay)
-            self._later(delay, lambda: self._send(sub, delivery, text, attempt + 1))
-            return False
-        await self.store.finish(delivery.id, "sent", self.clock(), message_id=message_id)
-        return True
+            await self._retry_or_give_up(item, str(exc))
+        else:
+            await self._finish_sent(item, message_id)
 
-    def _later(self, delay: float, retry: Callable[[], Awaitable[None]]) -> None:
-        async def run() -> None:
-            await asyncio.sleep(delay)  # the backoff itself
-            await retry()
+    async def _settled_by_reconciling(self, item: Outgoing, release: Release) -> bool:
+        """Before sending an existing claim again: past the nonce window, look for it in its channel first.
+        True when that settled the post (found, or too late to send)."""
+        delivery = item.delivery
+        assert delivery is not None
+        if delivery.content is None:  # a claim from before the text was stored
+            delivery.content = self._text(item.sub, release, item.post, delivery.late)
+        if self.clock() - delivery.claimed_at <= self.timing.nonce_window:
+            return False  # Discord still deduplicates the nonce: sending again is safe
+        try:
+            found = await self.poster.find(delivery.channel_id, delivery.content, delivery.claimed_at)
+        except PostUnverifiable as exc:  # sending blind could make a second copy: the one thing never allowed
+            await self._finish(item, "skipped", f"{exc}; not sent again, so it cannot appear twice")
+            return True
+        if found is not None:
+            await self._finish_sent(item, found, "found in its channel")
+            return True
+        now = self.clock()
+        if now - item.post.at > self.grace(item.post.kind):
+            await self._finish(
+                item, "skipped", f"never arrived, and is now {_ago(now - item.post.at)} late: past its grace window"
+            )
+            return True
+        if item.late and not delivery.late:  # sent only now, after the bot was down: say so
+            delivery.content, delivery.late = self._text(item.sub, release, item.post, True), True
+            await self.store.rewrite(delivery.id, delivery.content, late=True)
+        await self.poster.wait_turn()  # the read took the slot
+        return False
 
-        task = asyncio.get_running_loop().create_task(run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def _retry_or_give_up(self, item: Outgoing, error: str) -> None:
+        """Again later with the same claim (and nonce), while attempts remain inside the post's grace window."""
+        delays = self.timing.retry_delays
+        now = self.clock()
+        if item.attempt < len(delays):
+            delay = delays[item.attempt]
+            if now + timedelta(seconds=delay) - item.post.at <= self.grace(item.post.kind):
+                item.attempt += 1
+                try:
+                    if item.delivery is not None:  # no sweep takes it while we wait
+                        await self.store.extend_lease(
+                            item.delivery.id, now + timedelta(seconds=delay) + self.timing.lease
+                        )
+                except Exception as exc:  # the sweep may take it over then, and reconcile it
+                    log.warning(
+                        "server %s: could not extend the claim of post %s: %s", item.sub.guild_id, item.post.key, exc
+                    )
+                log.info(
+                    "server %s: post %s of %s failed (%s); retry %d in %s s",
+                    item.sub.guild_id,
+                    item.post.key,
+                    item.sub.release_id,
+                    error,
+                    item.attempt,
+                    delay,
+                )
+                self._later(delay, item)
+                return
+        reason = f"gave up after {item.attempt + 1} tries: {error}"
+        if item.delivery is None:
+            self._outcome("failed", item.sub, item.post.key, reason + " (never claimed; caught up at next start)")
+            return
+        try:
+            await self._finish(item, "failed", reason)
+        except Exception as exc:  # storage down: the claim stays, its lease runs out, a sweep reconciles it
+            log.error("server %s: post %s: could not record the failure: %s", item.sub.guild_id, item.post.key, exc)
+
+    def _later(self, delay: float, item: Outgoing) -> None:
+        """Back on the queue after `delay` (a timer, not a task: a waiting retry costs next to nothing)."""
+
+        def due() -> None:
+            self._timers.discard(timer)
+            if not self._stopping:
+                self._enqueue(item)
+
+        timer = asyncio.get_running_loop().call_later(delay, due)
+        self._timers.add(timer)
+
+    async def _finish_sent(self, item: Outgoing, message_id: int, how: str = "") -> None:
+        delivery = item.delivery
+        assert delivery is not None
+        now = self.clock()
+        await self.store.finish(delivery.id, "sent", now, message_id=message_id)
+        self._mine.discard(delivery.id)
+        DELIVERY_DELAY.observe(max(0.0, (now - item.post.at).total_seconds()))
+        self._outcome("late" if delivery.late else "sent", item.sub, item.post.key, how or None)
+
+    async def _finish(self, item: Outgoing, state: str, why: str) -> None:
+        delivery = item.delivery
+        assert delivery is not None
+        await self.store.finish(delivery.id, state, self.clock(), detail=why)
+        self._mine.discard(delivery.id)
+        self._outcome(state, item.sub, item.post.key, why)
+
+    def _outcome(self, outcome: str, sub: Subscription, key: str, why: str | None) -> None:
+        """One log line and one count per post outcome: sent | late | skipped | failed."""
+        POSTS.labels(outcome=outcome).inc()
+        level = logging.WARNING if outcome == "failed" else logging.INFO
+        log.log(
+            level,
+            "post %s: server %s, release %s, post %s%s",
+            outcome,
+            sub.guild_id,
+            sub.release_id,
+            key,
+            f": {why}" if why else "",
+        )
 
     # ---- after a restart ----------------------------------------------------------------------------------
 
-    async def recover(self, now: datetime, min_age: timedelta = timedelta(0)) -> None:
-        """Claims never confirmed (a process died mid-send): same nonce again, or settle them as skipped.
+    async def recover(self, now: datetime) -> None:
+        """Claims whose sender's lease ran out (a process died mid-send): take each over and reconcile it.
 
-        At start every claim of our servers is recovered; the periodic sweep takes only those older than
-        `min_age`, so a send still under way elsewhere is left alone (and a duplicate re-send would be
-        deduplicated by its nonce anyway)."""
-        claims = [d for d in await self.store.unfinished_claims()
-                  if self.guild_filter(d.guild_id) and now - d.claimed_at >= min_age and d.id not in self._mine]
+        Claims of a live process (its lease still running, or this process's own) are left alone."""
+        claims = [
+            d
+            for d in await self.store.unfinished_claims(lease_expired_at=now)
+            if self.guild_filter(d.guild_id) and d.id not in self._mine
+        ]
         if not claims:
             return
         subs = {(s.guild_id, s.release_id): s for s in await self.store.subscriptions()}
         for delivery in claims:
             sub = subs.get((delivery.guild_id, delivery.release_id))
-            release = self.release_of(sub) if sub else None
-            if sub is None or release is None or sub.paused:
-                await self.store.finish(delivery.id, "skipped", now, detail="announcements were turned off")
+            post = self.post(sub, delivery.post_key) if sub is not None and not sub.paused else None
+            if sub is None or post is None:
+                if await self.store.take_over(delivery, now + self.timing.lease):
+                    why = (
+                        "announcements were turned off"
+                        if sub is None or sub.paused
+                        else self._bad.get((sub.guild_id, sub.release_id), "no longer in the plan")
+                    )
+                    await self.store.finish(delivery.id, "skipped", now, detail=why)
+                    if sub is not None:
+                        self._outcome("skipped", sub, delivery.post_key, why)
                 continue
-            if now - delivery.claimed_at > NONCE_WINDOW:
-                await self.store.finish(delivery.id, "skipped", now, detail=(
-                    "the bot stopped while sending this post and came back after Discord's nonce memory; "
-                    "not sent again, so it cannot appear twice"))
-                continue
-            post = self.post(sub, delivery.post_key)
-            if post is None:
-                await self.store.finish(delivery.id, "skipped", now, detail="no longer in the plan")
-                continue
-            await self._send(sub, delivery, post_text(release, post, late=delivery.late))
+            if await self.store.take_over(delivery, now + self.timing.lease):
+                self._mine.add(delivery.id)
+                self._enqueue(Outgoing(sub, post, late=True, delivery=delivery))
+        await self._pause_unreadable()
 
     async def catch_up(self, now: datetime) -> None:
         """Posts missed while offline: the latest one inside its grace window is sent, marked late; the rest
@@ -343,8 +702,11 @@ class Announcer:
             return
         settled = await self.store.settled_keys(due_after=min(s.created_at for s in subs))
         for sub in subs:
-            missed = [p for p in self.plan(sub, sub.created_at) if p.at <= now
-                      and (sub.guild_id, sub.release_id, p.key) not in settled]
+            missed = [
+                p
+                for p in self.plan(sub, sub.created_at)
+                if p.at <= now and (sub.guild_id, sub.release_id, p.key) not in settled
+            ]
             if not missed:
                 continue
             in_grace = [p for p in missed if now - p.at <= self.grace(p.kind)]
@@ -352,11 +714,16 @@ class Announcer:
             for post in missed:
                 if post is send:
                     continue
-                why = "superseded by a later post" if now - post.at <= self.grace(post.kind) else \
-                    f"missed while the bot was offline ({_ago(now - post.at)} ago, past its grace window)"
-                await self.store.claim(sub, post.key, post.at, now, state="skipped", detail=why)
+                why = (
+                    "superseded by a later post"
+                    if now - post.at <= self.grace(post.kind)
+                    else f"missed while the bot was offline ({_ago(now - post.at)} ago, past its grace window)"
+                )
+                if await self.store.claim(sub, post.key, post.at, now, state="skipped", detail=why):
+                    self._outcome("skipped", sub, post.key, why)
             if send is not None:
-                await self.deliver(sub, send, now, late=True)
+                self._enqueue(Outgoing(sub, send, late=True))
+        await self._pause_unreadable()
 
 
 def _ago(delta: timedelta) -> str:
@@ -364,4 +731,4 @@ def _ago(delta: timedelta) -> str:
     return f"{hours} h {rest // 60} min" if hours else f"{rest // 60} min {rest % 60} s"
 
 
-__all__: Sequence[str] = ("Announcer", "PostFailed", "PostRejected", "Poster")
+__all__: Sequence[str] = ("Announcer", "Poster", "Timing")

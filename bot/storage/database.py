@@ -30,8 +30,9 @@ def create_engine(url: str) -> AsyncEngine:
             try:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise DatabaseUnavailable(f"cannot create the folder for the database {parsed.database}: "
-                                          f"{exc.strerror or exc}") from None
+                raise DatabaseUnavailable(
+                    f"cannot create the folder for the database {parsed.database}: {exc.strerror or exc}"
+                ) from None
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -28,7 +28,8 @@ class UTCDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -81,3 +82,9 @@ class Delivery(Base):
     detail: Mapped[str | None] = mapped_column(String(500), nullable=True)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The exact text sent: past Discord's nonce memory the post is looked for in its channel by this text
+    # (Discord does not return a nonce on fetched messages).
+    content: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Until this instant the claim's sender is at work on it (sending, or waiting to retry); after it, any
+    # process's sweep may take the claim over.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from bot.app import start_in_process
 from bot.config import PACKAGED_CONFIG_DIR, Config
 from bot.discord.client import ReleaseBot
-from bot.discord.runner import start_in_process
 from bot.sandbox.server import Sandbox
+from bot.scheduling.announcer import TIMING_ENV
 from tests.conftest import ROOT
 
 
@@ -65,8 +66,9 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 @pytest.fixture
 def bot_config(config: Config, tmp_path) -> Config:
     """The shipped catalogue, with a database of the test's own."""
-    return replace(config, settings=replace(config.settings,
-                                            database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"))
+    return replace(
+        config, settings=replace(config.settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}")
+    )
 
 
 Launch = Callable[[Config], Awaitable[ReleaseBot]]
@@ -81,6 +83,8 @@ async def launch(sandbox: Sandbox) -> AsyncIterator[Launch]:
         bot = await start_in_process(config, sandbox.url)
         bots.append(bot)
         await bot.tree.sync()
+        if bot.announcer is not None:  # recovery, catch-up and scheduling run in the background: let them end
+            await asyncio.wait_for(bot.announcer.ready.wait(), 30)
         return bot
 
     yield start
@@ -95,36 +99,84 @@ async def running_bot(launch: Launch, bot_config: Config) -> ReleaseBot:
 
 @pytest.fixture
 async def server(sandbox: Sandbox, running_bot: ReleaseBot) -> Server:
-    ids = await join_guild(sandbox, running_bot, "Lamplight Readers", channels=["general", "announcements"],
-                           members=[{"name": "ada", "admin": False}, {"name": "grace", "admin": True}])
+    ids = await join_guild(
+        sandbox,
+        running_bot,
+        "Lamplight Readers",
+        channels=["general", "announcements"],
+        members=[{"name": "ada", "admin": False}, {"name": "grace", "admin": True}],
+    )
     return Server(sandbox, running_bot, ids)
 
 
-def write_config(directory: Path, release_at: datetime) -> Path:
+def write_config(
+    directory: Path, release_at: datetime, milestones: tuple[str, ...] = ("2s",), posts_per_second: float | None = None
+) -> Path:
     catalogue = (PACKAGED_CONFIG_DIR / "releases.toml").read_text()
     catalogue = catalogue.replace('featured = "all-the-light-we-cannot-see"', 'featured = "the-lighthouse-keeper"')
-    catalogue += (f'\n[[release]]\nid = "the-lighthouse-keeper"\ntitle = "The Lighthouse Keeper"\nkind = "film"\n'
-                  f'network = "Netflix"\nrelease_at = "{release_at.isoformat()}"\ntimezone = "UTC"\n')
+    catalogue += (
+        f'\n[[release]]\nid = "the-lighthouse-keeper"\ntitle = "The Lighthouse Keeper"\nkind = "film"\n'
+        f'network = "Netflix"\nrelease_at = "{release_at.isoformat()}"\ntimezone = "UTC"\n'
+    )
     (directory / "releases.toml").write_text(catalogue)
-    (directory / "settings.toml").write_text('[announcements]\nmilestones = ["2s"]\ngrace = "1h"\n')
+    settings = f'[announcements]\nmilestones = {json.dumps(list(milestones))}\ngrace = "1h"\n'
+    if posts_per_second is not None:
+        settings += f"posts_per_second = {posts_per_second}\n"
+    (directory / "settings.toml").write_text(settings)
     return directory
 
 
-async def start_bot(sandbox: Sandbox, config_dir: Path, database_url: str, *args: str) -> asyncio.subprocess.Process:
+# Bot processes in tests: abandoned claims are swept within a second, retries come within a second; Discord's
+# nonce memory stays as in production unless a test shortens it.
+FAST_TIMING = "lease=1,sweep=0.2,retry=0.2/0.4/0.8,read=0.1/0.5"
+
+
+async def start_bot(
+    sandbox: Sandbox, config_dir: Path, database_url: str, *args: str, timing: str = FAST_TIMING
+) -> asyncio.subprocess.Process:
     """`release-bot run --sandbox URL [args]` as its own process, as an operator would start it.
 
-    Returns once it has identified on the gateway (all its shards)."""
-    env = {**os.environ, "DATABASE_URL": database_url}
+    Its stderr goes to `config_dir/bot-N.stderr` (shown when the test fails). Returns once it has identified on
+    the gateway (all its shards)."""
+    env = {**os.environ, "DATABASE_URL": database_url, TIMING_ENV: timing}
     env.pop("DISCORD_TOKEN", None)
     identified = sandbox.gateway.identifies
     shards = len(args[args.index("--shard-ids") + 1].split(",")) if "--shard-ids" in args else 1
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--sandbox", sandbox.url, "--config", str(config_dir), *args, env=env,
-        cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    stderr = (config_dir / f"bot-{len(list(config_dir.glob('bot-*.stderr')))}.stderr").open("wb")
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--sandbox",
+            sandbox.url,
+            "--config",
+            str(config_dir),
+            *args,
+            env=env,
+            cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
+        )
+    finally:
+        stderr.close()
     async with sandbox.gateway.identified:
-        await asyncio.wait_for(sandbox.gateway.identified.wait_for(
-            lambda: sandbox.gateway.identifies >= identified + shards), 30)
+        await asyncio.wait_for(
+            sandbox.gateway.identified.wait_for(lambda: sandbox.gateway.identifies >= identified + shards), 30
+        )
     return process
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """A failed test that drove bot processes shows their stderr."""
+    outcome = yield
+    report = outcome.get_result()
+    tmp_path = getattr(item, "funcargs", {}).get("tmp_path")
+    if report.failed and tmp_path is not None:
+        for path in sorted(Path(tmp_path).rglob("bot-*.stderr")):
+            report.sections.append((f"bot process stderr: {path.name}", path.read_text(errors="replace")[-20000:]))
 
 
 async def next_posts(queue: asyncio.Queue, count: int, timeout: float = 15.0) -> list[dict]:

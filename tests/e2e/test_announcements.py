@@ -17,23 +17,36 @@ from tests.e2e.conftest import Launch, Server, join_guild, next_posts, wait_unti
 SECOND = timedelta(seconds=1)
 
 
-async def soon_server(sandbox: Sandbox, launch: Launch, config: Config, database_url: str, seconds: float,
-                      milestones: tuple[timedelta, ...] = (2 * SECOND, SECOND)) -> tuple[Server, Config]:
+async def soon_server(
+    sandbox: Sandbox,
+    launch: Launch,
+    config: Config,
+    database_url: str,
+    seconds: float,
+    milestones: tuple[timedelta, ...] = (2 * SECOND, SECOND),
+) -> tuple[Server, Config]:
     release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds)
     soon = upcoming_release(config, release_at, milestones=milestones, database_url=database_url)
     bot = await launch(soon)
-    ids = await join_guild(sandbox, bot, "Lamplight Readers", channels=["general", "announcements", "locked"],
-                           members=[{"name": "ada"}, {"name": "grace", "admin": True}])
+    ids = await join_guild(
+        sandbox,
+        bot,
+        "Lamplight Readers",
+        channels=["general", "announcements", "locked"],
+        members=[{"name": "ada"}, {"name": "grace", "admin": True}],
+    )
     return Server(sandbox, bot, ids), soon
 
 
-async def test_setup_then_posts_arrive_once_each(sandbox: Sandbox, launch: Launch, config: Config,
-                                                 database_url: str) -> None:
+async def test_setup_then_posts_arrive_once_each(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     server, soon = await soon_server(sandbox, launch, config, database_url, seconds=4)
     role = await sandbox.add_role(int(server.guild_id), "Watchers")
     queue = sandbox.listen()
-    response = await server.slash("/announce setup channel:#announcements role:@Watchers timezone:Europe/Paris",
-                                  user="grace")
+    response = await server.slash(
+        "/announce setup channel:#announcements role:@Watchers timezone:Europe/Paris", user="grace"
+    )
     assert response["data"]["flags"] == 64
     assert "✅ Countdown posts for **The Lighthouse Keeper** will go to" in response["data"]["embeds"][0]["description"]
 
@@ -47,38 +60,43 @@ async def test_setup_then_posts_arrive_once_each(sandbox: Sandbox, launch: Launc
     channel = server.channel("announcements")
     assert [p["channel_id"] for p in posts] == [channel] * 3
     unix = int(release.release_at.timestamp())
-    assert posts[0]["content"] == (f"<@&{role}> 📣 **The Lighthouse Keeper** premieres on Netflix in 2 seconds: "
-                                   f"<t:{unix}:F> (<t:{unix}:R>)")
+    assert posts[0]["content"] == (
+        f"<@&{role}> 📣 **The Lighthouse Keeper** premieres on Netflix in 2 seconds: <t:{unix}:F> (<t:{unix}:R>)"
+    )
     assert "in 1 second" in posts[1]["content"]
     assert posts[2]["content"] == f"<@&{role}> 🎬 **The Lighthouse Keeper** is out now — it is streaming on Netflix!"
     stored = sandbox.messages(channel)
     assert len(stored) == 3  # once each
     assert all(m["allowed_mentions"] == {"parse": [], "roles": [int(role)]} for m in stored)
-    ledger = await wait_until(lambda: announcer.store.deliveries(int(server.guild_id)),
-                              lambda rows: all(d.state != "claimed" for d in rows))
+    ledger = await wait_until(
+        lambda: announcer.store.deliveries(int(server.guild_id)), lambda rows: all(d.state != "claimed" for d in rows)
+    )
     assert [(d.post_key, d.state, str(d.message_id)) for d in ledger] == [
-        ("milestone:2s", "sent", posts[0]["id"]), ("milestone:1s", "sent", posts[1]["id"]),
-        ("premiere", "sent", posts[2]["id"])]
+        ("milestone:2s", "sent", posts[0]["id"]),
+        ("milestone:1s", "sent", posts[1]["id"]),
+        ("premiere", "sent", posts[2]["id"]),
+    ]
     # /announce status links each post, and the subscription is finished, not "Active".
     status = await server.slash("/announce status", user="grace")
     fields = {f["name"]: f["value"] for f in status["data"]["embeds"][0]["fields"]}
     links = [f"https://discord.com/channels/{server.guild_id}/{channel}/{p['id']}" for p in posts]
     assert [line.split(" — ", 2)[1:] for line in fields["Last posts"].splitlines()] == [
-        ["2 seconds before", f"[sent]({links[0]})"], ["1 second before", f"[sent]({links[1]})"],
-        ["premiere", f"[sent]({links[2]})"]]
+        ["2 seconds before", f"[sent]({links[0]})"],
+        ["1 second before", f"[sent]({links[1]})"],
+        ["premiere", f"[sent]({links[2]})"],
+    ]
     assert fields["Status"] == "✅ Finished — the release is out"
 
 
-async def test_admin_commands_status_test_pause_resume_off(sandbox: Sandbox, launch: Launch, config: Config,
-                                                           database_url: str) -> None:
-    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=3600,
-                                  milestones=(30 * 60 * SECOND,))
+async def test_admin_commands_status_test_pause_resume_off(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
+    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=3600, milestones=(30 * 60 * SECOND,))
     empty = await server.slash("/announce status", user="grace")
     assert "No announcements are set up" in empty["data"]["content"]
     # A daily time 3 hours from now never falls before the premiere, an hour away: whatever the wall clock says.
     daily = (datetime.now(ZoneInfo("Asia/Kolkata")) + timedelta(hours=3)).strftime("%H:%M")
-    await server.slash(f"/announce setup channel:#announcements daily_time:{daily} timezone:Asia/Kolkata",
-                       user="grace")
+    await server.slash(f"/announce setup channel:#announcements daily_time:{daily} timezone:Asia/Kolkata", user="grace")
     # Setting up again to add a role keeps the daily post and the zone.
     role = await sandbox.add_role(int(server.guild_id), "Watchers")
     again = await server.slash("/announce setup channel:#announcements role:@Watchers", user="grace")
@@ -95,11 +113,13 @@ async def test_admin_commands_status_test_pause_resume_off(sandbox: Sandbox, lau
 
     queue = sandbox.listen()
     test = await server.slash("/announce test", user="grace")
-    assert test["data"]["content"] == (f"✅ Sent a test post to <#{server.channel('announcements')}>. "
-                                       f"It pings nobody. Real posts ping <@&{role}>.")
+    assert test["data"]["content"] == (
+        f"✅ Sent a test post to <#{server.channel('announcements')}>. It pings nobody. Real posts ping <@&{role}>."
+    )
     [sample] = await next_posts(queue, 1)
-    assert sample["content"].startswith("🔔 **Test post** — a post sent now would say:\n📣 **The Lighthouse Keeper** "
-                                        "premieres on Netflix in ")  # the words for now, an hour before
+    assert sample["content"].startswith(
+        "🔔 **Test post** — a post sent now would say:\n📣 **The Lighthouse Keeper** premieres on Netflix in "
+    )  # the words for now, an hour before
     [stored] = [m for m in sandbox.messages(server.channel("announcements")) if m["id"] == sample["id"]]
     assert "<@&" not in sample["content"] and stored["allowed_mentions"] == {"parse": []}  # pings nobody
 
@@ -119,8 +139,9 @@ async def test_admin_commands_status_test_pause_resume_off(sandbox: Sandbox, lau
     assert await server.bot.announcer.store.subscriptions(int(server.guild_id)) == []
 
 
-async def test_members_without_manage_server_cannot_announce(sandbox: Sandbox, launch: Launch, config: Config,
-                                                             database_url: str) -> None:
+async def test_members_without_manage_server_cannot_announce(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     server, _ = await soon_server(sandbox, launch, config, database_url, seconds=3600)
     announce = next(c for c in sandbox.world.global_commands if c["name"] == "announce")
     assert announce["default_member_permissions"] == "32"  # Discord hides it from members without Manage Server
@@ -143,19 +164,20 @@ async def test_members_without_manage_server_cannot_announce(sandbox: Sandbox, l
         ("/announce setup channel:#general role:@everyone", "won't ping"),
     ],
 )
-async def test_bad_setup_is_refused_and_changes_nothing(sandbox: Sandbox, launch: Launch, config: Config,
-                                                        command: str, expected: str, tmp_path) -> None:
+async def test_bad_setup_is_refused_and_changes_nothing(
+    sandbox: Sandbox, launch: Launch, config: Config, command: str, expected: str, tmp_path
+) -> None:
     server, _ = await soon_server(sandbox, launch, config, f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}", 3600)
-    await sandbox.set_channel_permissions(int(server.channel("locked")), sandbox.world.bot_id, [],
-                                          ["send_messages"])
+    await sandbox.set_channel_permissions(int(server.channel("locked")), sandbox.world.bot_id, [], ["send_messages"])
     response = await server.slash(command, user="grace")
     assert response["data"]["flags"] == 64
     assert expected in response["data"]["content"], response["data"]["content"]
     assert await server.bot.announcer.store.subscriptions() == []
 
 
-async def test_lost_permission_pauses_and_explains_without_retrying(sandbox: Sandbox, launch: Launch,
-                                                                    config: Config, database_url: str) -> None:
+async def test_lost_permission_pauses_and_explains_without_retrying(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     # The first post, 5 s from now, finds the permission gone; the premiere is an hour away.
     server, _ = await soon_server(sandbox, launch, config, database_url, seconds=3600, milestones=(3595 * SECOND,))
     await server.slash("/announce setup channel:#announcements", user="grace")
@@ -172,13 +194,15 @@ async def test_lost_permission_pauses_and_explains_without_retrying(sandbox: San
     assert "/announce resume" in fields["Status"]
     # The lost post leaves a trace the admin can see, with the reason.
     assert fields["Last posts"].startswith("❌ <t:")
-    assert f" — 59 minutes, 55 seconds before — failed: I lost permission to post in <#{channel}>" in \
-        fields["Last posts"]
+    assert (
+        f" — 59 minutes, 55 seconds before — failed: I lost permission to post in <#{channel}>" in fields["Last posts"]
+    )
     assert announcer.scheduled(int(server.guild_id)) == []
 
 
-async def test_deleted_channel_pauses_and_explains(sandbox: Sandbox, launch: Launch, config: Config,
-                                                   database_url: str) -> None:
+async def test_deleted_channel_pauses_and_explains(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     server, _ = await soon_server(sandbox, launch, config, database_url, seconds=3600)
     await server.slash("/announce setup channel:#announcements", user="grace")
     waiter = asyncio.ensure_future(server.bot.wait_for("guild_channel_delete", timeout=5))
@@ -190,8 +214,9 @@ async def test_deleted_channel_pauses_and_explains(sandbox: Sandbox, launch: Lau
     assert value.startswith("⏸️ Paused: the channel #announcements was deleted")
 
 
-async def test_a_channel_gone_without_notice_is_404_and_paused(sandbox: Sandbox, launch: Launch, config: Config,
-                                                                 database_url: str) -> None:
+async def test_a_channel_gone_without_notice_is_404_and_paused(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     server, _ = await soon_server(sandbox, launch, config, database_url, seconds=2, milestones=())
     await server.slash("/announce setup channel:#announcements", user="grace")
     sandbox.world.channels.pop(int(server.channel("announcements")))  # gone, and the bot was not told
@@ -201,8 +226,9 @@ async def test_a_channel_gone_without_notice_is_404_and_paused(sandbox: Sandbox,
     assert "no longer exists" in sub.pause_reason
 
 
-async def test_fan_out_survives_429_500_and_a_dropped_gateway(sandbox: Sandbox, launch: Launch, config: Config,
-                                                              database_url: str) -> None:
+async def test_fan_out_survives_429_500_and_a_dropped_gateway(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=5)
     soon = upcoming_release(config, release_at, milestones=(), database_url=database_url)
     bot = await launch(soon)
@@ -228,8 +254,9 @@ async def test_fan_out_survives_429_500_and_a_dropped_gateway(sandbox: Sandbox, 
     assert sandbox.gateway.resumes >= 1
 
 
-async def test_leaving_a_server_deletes_its_data(sandbox: Sandbox, launch: Launch, config: Config,
-                                                 database_url: str) -> None:
+async def test_leaving_a_server_deletes_its_data(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     server, _ = await soon_server(sandbox, launch, config, database_url, seconds=3600)
     await server.slash("/announce setup channel:#announcements", user="grace")
     store = server.bot.announcer.store
@@ -242,8 +269,9 @@ async def test_leaving_a_server_deletes_its_data(sandbox: Sandbox, launch: Launc
     assert await store.guild_timezone(int(server.guild_id)) is None
 
 
-async def test_a_failed_post_is_retried_with_the_same_nonce(sandbox: Sandbox, launch: Launch, config: Config,
-                                                            database_url: str) -> None:
+async def test_a_failed_post_is_retried_with_the_same_nonce(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
     # discord.py does not retry a 503 itself, so this exercises the bot's own backoff (5 s, then 15 s, ...).
     server, _ = await soon_server(sandbox, launch, config, database_url, seconds=2, milestones=())
     await server.slash("/announce setup channel:#announcements", user="grace")

@@ -22,9 +22,16 @@ GREETINGS = ("hello", "hola", "goodbye")
 def echo_command() -> Iterator[str]:
     """A throw-away command, declared exactly as a real one would be, and taken out again after the test."""
 
-    @command("echo", "Say it back", Option("words", "What to say", required=True,
-                                           autocomplete=lambda ctx, current: [g for g in GREETINGS
-                                                                              if g.startswith(current)]))
+    @command(
+        "echo",
+        "Say it back",
+        Option(
+            "words",
+            "What to say",
+            required=True,
+            autocomplete=lambda ctx, current: [g for g in GREETINGS if g.startswith(current)],
+        ),
+    )
     async def echo(ctx: CommandContext, words: str) -> Reply:
         return Reply(content=f"You said: {words}")
 
@@ -35,12 +42,14 @@ def echo_command() -> Iterator[str]:
 
 
 async def test_one_declaration_reaches_discord_help_autocomplete_and_console(
-        echo_command: str, sandbox: Sandbox, launch: Launch, bot_config: Config) -> None:
+    echo_command: str, sandbox: Sandbox, launch: Launch, bot_config: Config
+) -> None:
     bot = await launch(bot_config)  # syncs its commands with the sandbox
     [synced] = [c for c in sandbox.world.global_commands if c["name"] == "echo"]
     assert synced["description"] == "Say it back"
     assert [(o["name"], o["description"], o["required"], o.get("autocomplete")) for o in synced["options"]] == [
-        ("words", "What to say", True, True)]
+        ("words", "What to say", True, True)
+    ]
 
     ids = await join_guild(sandbox, bot, "Echo Chamber", channels=["general"], members=[{"name": "ada"}])
     guild, general, ada = ids["guild_id"], ids["channels"]["general"], ids["members"]["ada"]

@@ -41,8 +41,15 @@ class BotProcess:
         environment = {**os.environ, "DISCORD_TOKEN": SECRET, **env}
         with self.stderr_path.open("wb") as stderr:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", *args, cwd=ROOT, env=environment, stdout=asyncio.subprocess.DEVNULL,
-                stderr=stderr)
+                sys.executable,
+                "-m",
+                "bot",
+                *args,
+                cwd=ROOT,
+                env=environment,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=stderr,
+            )
         return self.process
 
     @property
@@ -73,19 +80,32 @@ async def answered(sandbox: Sandbox, guild: str, channel: str, user: str, comman
 
 
 async def test_run_logs_plainly_serves_metrics_and_stops_cleanly_on_sigterm(
-        sandbox: Sandbox, bot_process: BotProcess, tmp_path: Path) -> None:
+    sandbox: Sandbox, bot_process: BotProcess, tmp_path: Path
+) -> None:
     release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=8)
     config_dir = write_config(tmp_path, release_at)  # one milestone, 2 s before
     ids = await sandbox.create_guild("Ops", ["general", "announcements"], [{"name": "grace", "admin": True}])
     sync = await bot_process.start("sync", "--sandbox", sandbox.url)
     assert await asyncio.wait_for(sync.wait(), 60) == 0, bot_process.stderr
     port = free_port()
-    process = await bot_process.start("run", "--sandbox", sandbox.url, "--config", str(config_dir),
-                                      "--metrics-port", str(port),
-                                      DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    process = await bot_process.start(
+        "run",
+        "--sandbox",
+        sandbox.url,
+        "--config",
+        str(config_dir),
+        "--metrics-port",
+        str(port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
+    )
     queue = sandbox.listen()
-    reply = await answered(sandbox, ids["guild_id"], ids["channels"]["general"], ids["members"]["grace"],
-                           "/announce setup channel:#announcements release:the-lighthouse-keeper")
+    reply = await answered(
+        sandbox,
+        ids["guild_id"],
+        ids["channels"]["general"],
+        ids["members"]["grace"],
+        "/announce setup channel:#announcements release:the-lighthouse-keeper",
+    )
     assert "✅" in reply["data"]["embeds"][0]["description"], reply
     posts = await next_posts(queue, 2, timeout=30)  # the milestone, then the premiere: jobs ran
     assert "The Lighthouse Keeper" in posts[-1]["content"]
@@ -93,8 +113,13 @@ async def test_run_logs_plainly_serves_metrics_and_stops_cleanly_on_sigterm(
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as response:
         assert response.status == 200
         scraped = await response.text()
-    for family in ("release_bot_posts", "release_bot_delivery_delay_seconds", "release_bot_interaction_seconds",
-                   "release_bot_rate_limit_wait_seconds", "release_bot_post_queue_depth"):
+    for family in (
+        "release_bot_posts",
+        "release_bot_delivery_delay_seconds",
+        "release_bot_interaction_seconds",
+        "release_bot_rate_limit_wait_seconds",
+        "release_bot_post_queue_depth",
+    ):
         assert re.search(rf"^# TYPE {family}(_total)? ", scraped, re.MULTILINE), family
 
     process.send_signal(signal.SIGTERM)
@@ -113,12 +138,16 @@ async def test_run_logs_plainly_serves_metrics_and_stops_cleanly_on_sigterm(
 
 
 async def test_run_with_the_database_down_says_so(sandbox: Sandbox, bot_process: BotProcess) -> None:
-    process = await bot_process.start("run", "--sandbox", sandbox.url,
-                                      DATABASE_URL="postgresql://bot:hunter2@127.0.0.1:1/db")
+    process = await bot_process.start(
+        "run", "--sandbox", sandbox.url, DATABASE_URL="postgresql://bot:hunter2@127.0.0.1:1/db"
+    )
     assert await asyncio.wait_for(process.wait(), 60) == 1
     log = bot_process.stderr
-    assert log.rstrip().splitlines()[-1].startswith(
-        "release-bot: cannot connect to the database postgresql+asyncpg://bot:***@127.0.0.1:1/db: ")
+    assert (
+        log.rstrip()
+        .splitlines()[-1]
+        .startswith("release-bot: cannot connect to the database postgresql+asyncpg://bot:***@127.0.0.1:1/db: ")
+    )
     assert "Traceback" not in log and "hunter2" not in log
 
 
@@ -141,8 +170,10 @@ async def test_a_sandbox_never_gets_the_real_token(bot_process: BotProcess) -> N
         for command in ("sync", "run"):
             process = await bot_process.start(command, "--sandbox", url)
             assert await asyncio.wait_for(process.wait(), 60) == 1
-            assert bot_process.stderr.rstrip().splitlines()[-1] == \
-                f"release-bot: the sandbox at {url} refused the bot's token: is it a release-bot sandbox?"
+            assert (
+                bot_process.stderr.rstrip().splitlines()[-1]
+                == f"release-bot: the sandbox at {url} refused the bot's token: is it a release-bot sandbox?"
+            )
             assert "Traceback" not in bot_process.stderr
     finally:
         await runner.cleanup()

@@ -19,10 +19,32 @@ def env_without_token(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-async def release_bot(*args: str, env: dict[str, str] | None = None) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", *args, cwd=ROOT, env=env or
-                                                env_without_token(), stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.PIPE)
+async def release_bot(
+    *args: str, env: dict[str, str] | None = None, stderr_file: Path | None = None
+) -> asyncio.subprocess.Process:
+    """`release-bot ARGS`; a long-running one writes its stderr to `stderr_file` (shown if the test fails)."""
+    if stderr_file is None:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            cwd=ROOT,
+            env=env or env_without_token(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    with stderr_file.open("wb") as stderr:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            cwd=ROOT,
+            env=env or env_without_token(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+        )
 
 
 async def test_demo_runs_every_command_and_shows_the_posts(tmp_path: Path) -> None:
@@ -31,10 +53,17 @@ async def test_demo_runs_every_command_and_shows_the_posts(tmp_path: Path) -> No
     out, err = await asyncio.wait_for(process.communicate(), 90)
     text = out.decode()
     assert process.returncode == 0, err.decode()[-2000:]
-    for seen in ("alex › /countdown", "Premiered 3 years", "Hugh Laurie as Etienne LeBlanc", "Clair de Lune",
-                 "“Mars/Olympus” is not a time zone I know", "suggestions: America/New_York",
-                 "✅ Countdown posts for **All the Light We Cannot See (demo replay)**",
-                 "premieres on Netflix in 2 seconds", "is out now — all 4 episodes are streaming on Netflix!"):
+    for seen in (
+        "alex › /countdown",
+        "Premiered 3 years",
+        "Hugh Laurie as Etienne LeBlanc",
+        "Clair de Lune",
+        "“Mars/Olympus” is not a time zone I know",
+        "suggestions: America/New_York",
+        "✅ Countdown posts for **All the Light We Cannot See (demo replay)**",
+        "premieres on Netflix in 2 seconds",
+        "is out now — all 4 episodes are streaming on Netflix!",
+    ):
         assert seen in text, seen
     lines = [json.loads(line) for line in transcript.read_text().splitlines()]
     kinds = {line["kind"] for line in lines}
@@ -43,24 +72,35 @@ async def test_demo_runs_every_command_and_shows_the_posts(tmp_path: Path) -> No
 
 
 async def test_standalone_sandbox_and_run_against_it(tmp_path: Path) -> None:
-    sandbox = await release_bot("sandbox")
+    sandbox = await release_bot("sandbox", stderr_file=tmp_path / "bot-sandbox.stderr")
     bot = None
     try:
         first = (await asyncio.wait_for(sandbox.stdout.readline(), 30)).decode().strip()
         assert first.startswith("SANDBOX_URL=http://127.0.0.1:")
         url = first.split("=", 1)[1]
         async with aiohttp.ClientSession() as http:
-            async with http.post(f"{url}/_sandbox/guilds", json={
-                    "name": "Script server", "channels": ["general"], "members": [{"name": "kim"}]}) as r:
+            async with http.post(
+                f"{url}/_sandbox/guilds",
+                json={"name": "Script server", "channels": ["general"], "members": [{"name": "kim"}]},
+            ) as r:
                 ids = await r.json()
             sync = await release_bot("sync", "--sandbox", url)
             out, err = await asyncio.wait_for(sync.communicate(), 60)
             assert sync.returncode == 0, err.decode()
             assert "Registered 7 commands" in out.decode()
-            bot = await release_bot("run", "--sandbox", url, env=env_without_token(
-                DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}"))
-            body = {"guild_id": ids["guild_id"], "channel_id": ids["channels"]["general"],
-                    "user_id": ids["members"]["kim"], "command": '/cast name:"Hugh Laurie"'}
+            bot = await release_bot(
+                "run",
+                "--sandbox",
+                url,
+                env=env_without_token(DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}"),
+                stderr_file=tmp_path / "bot-run.stderr",
+            )
+            body = {
+                "guild_id": ids["guild_id"],
+                "channel_id": ids["channels"]["general"],
+                "user_id": ids["members"]["kim"],
+                "command": '/cast name:"Hugh Laurie"',
+            }
             for _ in range(100):  # until the bot has logged in (a 504 means nobody answered yet)
                 async with http.post(f"{url}/_sandbox/interactions", json=body) as r:
                     if r.status == 200:
@@ -86,4 +126,4 @@ async def test_db_upgrade(tmp_path: Path) -> None:
         process = await release_bot("db", "upgrade", env=env_without_token(DATABASE_URL=url))
         out, err = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, err.decode()
-        assert out.decode().startswith("Database is at revision 0001: sqlite+aiosqlite:///")
+        assert out.decode().startswith("Database is at revision 0002: sqlite+aiosqlite:///")

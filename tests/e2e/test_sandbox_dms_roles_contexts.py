@@ -14,8 +14,10 @@ from tests.e2e.conftest import Server
 
 
 async def _control(server: Server, method: str, path: str, body: object = None) -> tuple[int, object]:
-    async with aiohttp.ClientSession() as session, session.request(
-            method, f"{server.sandbox.url}/_sandbox{path}", json=body) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"{server.sandbox.url}/_sandbox{path}", json=body) as response,
+    ):
         return response.status, await response.json()
 
 
@@ -111,8 +113,9 @@ async def test_interactions_in_a_dm_and_a_private_channel_carry_their_context(se
 
     with pytest.raises(InteractionError, match="context 1"):
         await server.sandbox.interact(None, None, ada, "/sandbox-server-only", context=1)
-    status, refused = await _control(server, "POST", "/interactions", {
-        "user_id": ada, "command": "/sandbox-server-only", "context": 2})
+    status, refused = await _control(
+        server, "POST", "/interactions", {"user_id": ada, "command": "/sandbox-server-only", "context": 2}
+    )
     assert status == 400 and "Discord would not show it" in refused["error"]
     assert (await server.slash("/sandbox-server-only"))["type"] == 4
     with pytest.raises(InteractionError, match="not one of Discord's locales"):
@@ -135,9 +138,12 @@ async def test_a_servers_language_is_its_interactions_guild_locale(server: Serve
     _, after = await updated
     assert after.preferred_locale == discord.Locale.german
     await server.slash("/sandbox-language")
-    await server.sandbox.interact(server.guild_id, server.channel(), server.member("ada"), "/sandbox-language",
-                                  locale="fr", guild_locale="it")
-    assert [(i.locale, i.guild_locale) for i in seen] == [(discord.Locale.american_english, discord.Locale.german),
-                                                         (discord.Locale.french, discord.Locale.italian)]
+    await server.sandbox.interact(
+        server.guild_id, server.channel(), server.member("ada"), "/sandbox-language", locale="fr", guild_locale="it"
+    )
+    assert [(i.locale, i.guild_locale) for i in seen] == [
+        (discord.Locale.american_english, discord.Locale.german),
+        (discord.Locale.french, discord.Locale.italian),
+    ]
     status, refused = await _control(server, "PATCH", f"/guilds/{server.guild_id}", {"preferred_locale": "xx"})
     assert status == 400 and "not one of Discord's locales" in refused["error"]

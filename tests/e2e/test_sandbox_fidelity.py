@@ -11,25 +11,28 @@ from bot.sandbox.server import Sandbox
 from tests.e2e.conftest import Server
 
 
-async def rest(sandbox: Sandbox, method: str, path: str, body: object = None, auth: bool = True
-               ) -> tuple[int, dict, object]:
+async def rest(
+    sandbox: Sandbox, method: str, path: str, body: object = None, auth: bool = True
+) -> tuple[int, dict, object]:
     headers = {"Authorization": "Bot sandbox-token"} if auth else {}
-    async with aiohttp.ClientSession() as session, session.request(
-            method, f"{sandbox.url}/api/v10{path}", json=body, headers=headers) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"{sandbox.url}/api/v10{path}", json=body, headers=headers) as response,
+    ):
         return response.status, dict(response.headers), await response.json()
 
 
 async def test_spec_validation_rejects_a_malformed_body_as_discord_does(server: Server) -> None:
     sandbox = server.sandbox
-    status, headers, body = await rest(sandbox, "POST", f"/channels/{server.channel()}/messages",
-                                       {"content": 5, "embeds": [{"title": "x" * 300}]})
+    status, headers, body = await rest(
+        sandbox, "POST", f"/channels/{server.channel()}/messages", {"content": 5, "embeds": [{"title": "x" * 300}]}
+    )
     assert status == 400
     assert headers["Content-Type"] == "application/json"
     assert body["code"] == 50035 and body["message"] == "Invalid Form Body"
     assert "content" in body["errors"]
     assert body["errors"]["embeds"]["0"]["title"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
-    assert [v["what"] for v in sandbox.violations] == [
-        "invalid body for POST /channels/{channel_id}/messages"]
+    assert [v["what"] for v in sandbox.violations] == ["invalid body for POST /channels/{channel_id}/messages"]
     sandbox.violations.clear()  # seen and asserted: the fixture checks that nothing else went wrong
 
 
@@ -47,8 +50,10 @@ async def test_content_and_embed_limits_the_spec_lacks(server: Server) -> None:
 
 async def test_command_sync_is_rejected_like_discord_would(running_bot: ReleaseBot, sandbox: Sandbox) -> None:
     app_id = running_bot.application_id
-    bad = [{"name": "Count Down", "description": "ok", "type": 1},
-           {"name": "countdown", "description": "x" * 101, "type": 1}]
+    bad = [
+        {"name": "Count Down", "description": "ok", "type": 1},
+        {"name": "countdown", "description": "x" * 101, "type": 1},
+    ]
     with pytest.raises(discord.HTTPException) as raised:
         await running_bot.http.bulk_upsert_global_commands(app_id, bad)
     assert raised.value.status == 400 and raised.value.code == 50035
@@ -89,8 +94,9 @@ async def test_unauthorised_and_unknown(server: Server) -> None:
 
 
 async def test_missing_permission_is_403_50013(server: Server) -> None:
-    await server.sandbox.set_channel_permissions(int(server.channel()), server.sandbox.world.bot_id, [],
-                                                 ["send_messages"])
+    await server.sandbox.set_channel_permissions(
+        int(server.channel()), server.sandbox.world.bot_id, [], ["send_messages"]
+    )
     status, _, body = await rest(server.sandbox, "POST", f"/channels/{server.channel()}/messages", {"content": "x"})
     assert (status, body["code"], body["message"]) == (403, 50013, "Missing Permissions")
 
@@ -258,12 +264,15 @@ async def test_an_interactions_messages_through_its_webhook(server: Server) -> N
     assert status == 200 and original["id"] == pending.message["id"] and original["type"] == 20
     status, _, followup = await rest(server.sandbox, "POST", hook, {"content": "and one more thing"}, auth=False)
     assert status == 200 and followup["interaction_metadata"]["id"] == pending.payload["id"]
-    status, _, edited = await rest(server.sandbox, "PATCH", f"{hook}/messages/{followup['id']}", {"content": "two"},
-                                   auth=False)
+    status, _, edited = await rest(
+        server.sandbox, "PATCH", f"{hook}/messages/{followup['id']}", {"content": "two"}, auth=False
+    )
     assert (status, edited["content"]) == (200, "two") and edited["edited_timestamp"] is not None
     for message_id in (followup["id"], "@original"):
-        async with aiohttp.ClientSession() as session, session.delete(
-                f"{server.sandbox.url}/api/v10{hook}/messages/{message_id}") as response:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.delete(f"{server.sandbox.url}/api/v10{hook}/messages/{message_id}") as response,
+        ):
             assert response.status == 204
     assert server.sandbox.messages(server.channel()) == []
     status, _, body = await rest(server.sandbox, "GET", hook + "/messages/@original", auth=False)
@@ -279,17 +288,23 @@ async def test_message_edits_are_rate_limited_per_channel_and_only_the_author_ed
     assert [s for s, _, _ in seen] == [200] * 5 + [429]
     assert seen[0][1]["X-RateLimit-Limit"] == "5" and seen[5][2]["global"] is False
     other = await server.bot.get_channel(int(server.channel("announcements"))).send("elsewhere")
-    status, _, _ = await rest(sandbox, "PATCH", f"/channels/{server.channel('announcements')}/messages/{other.id}",
-                              {"content": "a bucket per channel"})
+    status, _, _ = await rest(
+        sandbox,
+        "PATCH",
+        f"/channels/{server.channel('announcements')}/messages/{other.id}",
+        {"content": "a bucket per channel"},
+    )
     assert status == 200
     ada = await sandbox.actions.post_message(server.channel(), server.member("ada"), "mine")
     sandbox.limiter.enabled = False  # this channel's bucket is used up: see the author check on its own
-    status, _, body = await rest(sandbox, "PATCH", f"/channels/{server.channel()}/messages/{ada['id']}",
-                                 {"content": "not yours"})
+    status, _, body = await rest(
+        sandbox, "PATCH", f"/channels/{server.channel()}/messages/{ada['id']}", {"content": "not yours"}
+    )
     assert (status, body["code"], body["message"]) == (403, 50005, "Cannot edit a message authored by another user")
     status, _, body = await rest(sandbox, "PATCH", path, {"content": "x" * 2001})  # the limits apply to edits
     assert (status, list(body["errors"])) == (400, ["content"])
     assert [v["what"] for v in sandbox.violations] == [
-        "invalid body for PATCH /channels/{channel_id}/messages/{message_id}"]
+        "invalid body for PATCH /channels/{channel_id}/messages/{message_id}"
+    ]
     sandbox.violations.clear()  # seen and asserted
     assert [m["content"] for m in sandbox.messages(server.channel())] == ["T-4 hours", "mine"]

@@ -14,17 +14,26 @@ from tests.e2e.conftest import Server
 from tests.e2e.test_sandbox_fidelity import rest
 
 
-async def _create(guild: discord.Guild, name: str = "The Lighthouse Keeper premiere",
-                  start: datetime | None = None) -> discord.ScheduledEvent:
+async def _create(
+    guild: discord.Guild, name: str = "The Lighthouse Keeper premiere", start: datetime | None = None
+) -> discord.ScheduledEvent:
     start = start or datetime.now(UTC) + timedelta(days=3)
     return await guild.create_scheduled_event(
-        name=name, start_time=start, end_time=start + timedelta(hours=2), entity_type=discord.EntityType.external,
-        location="Netflix", privacy_level=discord.PrivacyLevel.guild_only, description="Counting down")
+        name=name,
+        start_time=start,
+        end_time=start + timedelta(hours=2),
+        entity_type=discord.EntityType.external,
+        location="Netflix",
+        privacy_level=discord.PrivacyLevel.guild_only,
+        description="Counting down",
+    )
 
 
 async def _control_events(server: Server) -> list[dict]:
-    async with aiohttp.ClientSession() as session, session.get(
-            f"{server.sandbox.url}/_sandbox/guilds/{server.guild_id}/events") as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{server.sandbox.url}/_sandbox/guilds/{server.guild_id}/events") as response,
+    ):
         assert response.status == 200
         return await response.json()
 
@@ -34,16 +43,23 @@ async def test_an_external_event_created_moved_and_deleted_through_discord_py(se
     start = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
     event = await _create(guild, start=start)
     assert (event.name, event.location, event.start_time, event.end_time) == (
-        "The Lighthouse Keeper premiere", "Netflix", start, start + timedelta(hours=2))
+        "The Lighthouse Keeper premiere",
+        "Netflix",
+        start,
+        start + timedelta(hours=2),
+    )
     assert event.status == discord.EventStatus.scheduled and event.creator_id == server.bot.user.id
     [listed] = await _control_events(server)
     assert (listed["id"], listed["entity_metadata"], listed["entity_type"]) == (
-        str(event.id), {"location": "Netflix"}, 3)
+        str(event.id),
+        {"location": "Netflix"},
+        3,
+    )
 
-    moved = await event.edit(name="Premiere (moved)", start_time=start + timedelta(days=1),
-                             end_time=start + timedelta(days=1, hours=2))
-    assert (moved.name, moved.start_time, moved.location) == ("Premiere (moved)", start + timedelta(days=1),
-                                                              "Netflix")
+    moved = await event.edit(
+        name="Premiere (moved)", start_time=start + timedelta(days=1), end_time=start + timedelta(days=1, hours=2)
+    )
+    assert (moved.name, moved.start_time, moved.location) == ("Premiere (moved)", start + timedelta(days=1), "Netflix")
     [fetched] = await guild.fetch_scheduled_events()
     assert (fetched.id, fetched.name) == (event.id, "Premiere (moved)")
     assert (await guild.fetch_scheduled_event(event.id)).start_time == start + timedelta(days=1)
@@ -61,8 +77,14 @@ async def test_an_external_event_created_moved_and_deleted_through_discord_py(se
 async def test_what_discord_refuses_in_an_event(server: Server) -> None:
     sandbox, path = server.sandbox, f"/guilds/{server.guild_id}/scheduled-events"
     start = datetime.now(UTC) + timedelta(days=1)
-    event = {"name": "Premiere", "privacy_level": 2, "entity_type": 3, "entity_metadata": {"location": "Netflix"},
-             "scheduled_start_time": start.isoformat(), "scheduled_end_time": (start + timedelta(hours=1)).isoformat()}
+    event = {
+        "name": "Premiere",
+        "privacy_level": 2,
+        "entity_type": 3,
+        "entity_metadata": {"location": "Netflix"},
+        "scheduled_start_time": start.isoformat(),
+        "scheduled_end_time": (start + timedelta(hours=1)).isoformat(),
+    }
     no_end = {k: v for k, v in event.items() if k != "scheduled_end_time"}
     status, _, body = await rest(sandbox, "POST", path, no_end)
     assert (status, body["code"]) == (400, 50035) and "scheduled_end_time" in body["errors"]
@@ -77,8 +99,7 @@ async def test_what_discord_refuses_in_an_event(server: Server) -> None:
     assert (status, body["code"]) == (400, 50035) and "entity_metadata" in body["errors"]
     status, _, body = await rest(sandbox, "POST", path, {**event, "name": "x" * 101})
     assert (status, body["code"]) == (400, 50035) and "name" in body["errors"]
-    assert [v["what"] for v in sandbox.violations] == [
-        "invalid body for POST /guilds/{guild_id}/scheduled-events"] * 2
+    assert [v["what"] for v in sandbox.violations] == ["invalid body for POST /guilds/{guild_id}/scheduled-events"] * 2
     sandbox.violations.clear()  # seen and asserted
     assert await _control_events(server) == []
 
@@ -86,9 +107,12 @@ async def test_what_discord_refuses_in_an_event(server: Server) -> None:
 async def test_without_create_events_the_bot_gets_403_50013(server: Server) -> None:
     guild = server.bot.get_guild(int(server.guild_id))
     kept = await _create(guild, name="Before the change")
-    async with aiohttp.ClientSession() as session, session.post(
-            f"{server.sandbox.url}/_sandbox/guilds/{server.guild_id}/permissions",
-            json={"deny": ["create_events"]}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{server.sandbox.url}/_sandbox/guilds/{server.guild_id}/permissions", json={"deny": ["create_events"]}
+        ) as response,
+    ):
         assert response.status == 200
     assert not server.sandbox.world.guilds[int(server.guild_id)].permissions(server.bot.user.id) & (1 << 44)
     with pytest.raises(discord.Forbidden) as raised:
@@ -106,9 +130,12 @@ async def test_someone_elses_event_needs_manage_events(server: Server) -> None:
     world_guild.scheduled_events[event.id]["creator_id"] = str(world_guild.owner_id)
     with pytest.raises(discord.Forbidden):
         await event.delete()
-    async with aiohttp.ClientSession() as session, session.post(
-            f"{server.sandbox.url}/_sandbox/guilds/{server.guild_id}/permissions",
-            json={"allow": ["manage_events"]}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{server.sandbox.url}/_sandbox/guilds/{server.guild_id}/permissions", json={"allow": ["manage_events"]}
+        ) as response,
+    ):
         assert response.status == 200
     await event.delete()
     assert await _control_events(server) == []

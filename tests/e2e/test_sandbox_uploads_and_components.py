@@ -21,8 +21,10 @@ CALENDAR = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//sandbox test//EN\r\nEND
 
 
 async def _control(server: Server, method: str, path: str, body: object = None) -> tuple[int, object]:
-    async with aiohttp.ClientSession() as session, session.request(
-            method, f"{server.sandbox.url}/_sandbox{path}", json=body) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, f"{server.sandbox.url}/_sandbox{path}", json=body) as response,
+    ):
         if response.content_type == "application/json":
             return response.status, await response.json()
         return response.status, await response.read()
@@ -33,7 +35,10 @@ async def test_a_file_sent_to_a_channel_is_an_attachment_whose_bytes_can_be_read
     sent = await channel.send("your calendar", file=discord.File(io.BytesIO(CALENDAR), "release.ics"))
     [attachment] = sent.attachments
     assert (attachment.filename, attachment.size, attachment.content_type) == (
-        "release.ics", len(CALENDAR), "text/calendar; charset=utf-8")
+        "release.ics",
+        len(CALENDAR),
+        "text/calendar; charset=utf-8",
+    )
     assert await attachment.read() == CALENDAR  # its url serves the bytes, as Discord's CDN does
     status, data = await _control(server, "GET", f"/attachments/{attachment.id}")
     assert (status, data) == (200, CALENDAR)
@@ -51,9 +56,14 @@ async def test_an_empty_message_and_an_invalid_payload_json_are_refused(server: 
     form = aiohttp.FormData()
     form.add_field("payload_json", '{"content": 5}', content_type="application/json")
     form.add_field("files[0]", b"x", filename="x.txt", content_type="application/octet-stream")
-    async with aiohttp.ClientSession() as session, session.post(
-            f"{server.sandbox.url}/api/v10/channels/{server.channel()}/messages", data=form,
-            headers={"Authorization": "Bot t"}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{server.sandbox.url}/api/v10/channels/{server.channel()}/messages",
+            data=form,
+            headers={"Authorization": "Bot t"},
+        ) as response,
+    ):
         assert response.status == 400 and (await response.json())["errors"]["content"]
     assert [v["what"] for v in server.sandbox.violations] == ["invalid body for POST /channels/{channel_id}/messages"]
     server.sandbox.violations.clear()  # seen and asserted
@@ -72,8 +82,10 @@ class Choices(discord.ui.View):
     async def quietly(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
         await interaction.response.defer()
 
-    @discord.ui.select(custom_id="test:when", options=[discord.SelectOption(label="1 day", value="1d"),
-                                                        discord.SelectOption(label="1 hour", value="1h")])
+    @discord.ui.select(
+        custom_id="test:when",
+        options=[discord.SelectOption(label="1 day", value="1d"), discord.SelectOption(label="1 hour", value="1h")],
+    )
     async def when(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         await interaction.response.send_message(f"chose {select.values[0]}", ephemeral=True, view=Cancel())
 
@@ -96,8 +108,9 @@ async def test_a_response_with_a_file_and_components_is_pressed_through_the_cont
     @app_commands.command(name="sandbox-upload", description="A file and components")
     async def upload(interaction: discord.Interaction) -> None:
         seen.append(interaction)
-        await interaction.response.send_message("here", file=discord.File(io.BytesIO(CALENDAR), "a.ics"),
-                                                view=Choices())
+        await interaction.response.send_message(
+            "here", file=discord.File(io.BytesIO(CALENDAR), "a.ics"), view=Choices()
+        )
         await interaction.followup.send("and again", file=discord.File(io.BytesIO(b"two"), "b.txt"))
         followed_up.set()
 
@@ -120,8 +133,12 @@ async def test_a_response_with_a_file_and_components_is_pressed_through_the_cont
     assert (cancelled["type"], cancelled["data"]["content"]) == (7, "cancelled")
     assert [m["content"] for m in server.sandbox.messages() if m["id"] == ephemeral["id"]] == ["cancelled"]
     assert (await server.sandbox.press(ada, original["id"], "test:defer"))["type"] == 6
-    status, answered = await _control(server, "POST", "/interactions", {
-        "user_id": ada, "message_id": original["id"], "custom_id": "test:update", "locale": "de"})
+    status, answered = await _control(
+        server,
+        "POST",
+        "/interactions",
+        {"user_id": ada, "message_id": original["id"], "custom_id": "test:update", "locale": "de"},
+    )
     assert status == 200 and answered["response"]["type"] == 7
     [now] = [m for m in server.sandbox.messages(server.channel()) if m["id"] == original["id"]]
     assert (now["content"], now["components"]) == ("updated for de", [])
@@ -129,8 +146,9 @@ async def test_a_response_with_a_file_and_components_is_pressed_through_the_cont
 
     with pytest.raises(InteractionError, match="no component"):
         await server.sandbox.press(ada, original["id"], "test:update")  # the update removed the buttons
-    status, refused = await _control(server, "POST", "/interactions", {
-        "user_id": ada, "message_id": followup["id"], "custom_id": "nothing"})
+    status, refused = await _control(
+        server, "POST", "/interactions", {"user_id": ada, "message_id": followup["id"], "custom_id": "nothing"}
+    )
     assert status == 400 and "no component" in refused["error"]
     someone = await server.sandbox.actions.post_message(server.channel(), ada, "a member's message")
     with pytest.raises(InteractionError, match="not the bot's"):
@@ -139,10 +157,17 @@ async def test_a_response_with_a_file_and_components_is_pressed_through_the_cont
 
 async def test_components_are_validated_as_discord_does(server: Server) -> None:
     path = f"/channels/{server.channel()}/messages"
-    link_with_id = {"type": 1, "components": [{"type": 2, "style": 5, "label": "x", "url": "https://a.example",
-                                               "custom_id": "no"}]}
-    duplicated = {"type": 1, "components": [{"type": 2, "style": 1, "label": "a", "custom_id": "same"},
-                                            {"type": 2, "style": 1, "label": "b", "custom_id": "same"}]}
+    link_with_id = {
+        "type": 1,
+        "components": [{"type": 2, "style": 5, "label": "x", "url": "https://a.example", "custom_id": "no"}],
+    }
+    duplicated = {
+        "type": 1,
+        "components": [
+            {"type": 2, "style": 1, "label": "a", "custom_id": "same"},
+            {"type": 2, "style": 1, "label": "b", "custom_id": "same"},
+        ],
+    }
     six = {"type": 1, "components": [{"type": 2, "style": 1, "label": str(i), "custom_id": str(i)} for i in range(6)]}
     for rows in ([link_with_id], [duplicated], [six]):
         status, _, body = await rest(server.sandbox, "POST", path, {"content": "x", "components": rows})

@@ -29,7 +29,8 @@ async def _answer(event: hikari.InteractionCreateEvent) -> None:
     interaction = event.interaction
     if isinstance(interaction, hikari.CommandInteraction) and interaction.command_name == "ping":
         await interaction.create_initial_response(
-            hikari.ResponseType.MESSAGE_CREATE, f"pong, {interaction.user.username}, in #{interaction.channel.name}")
+            hikari.ResponseType.MESSAGE_CREATE, f"pong, {interaction.user.username}, in #{interaction.channel.name}"
+        )
 
 
 async def test_hikari_logs_in_and_receives_its_guilds(sandbox: Sandbox, hikari_bot) -> None:
@@ -38,8 +39,7 @@ async def test_hikari_logs_in_and_receives_its_guilds(sandbox: Sandbox, hikari_b
     assert me is not None and str(me.id) == ids["bot"] and me.is_bot
     guild = bot.cache.get_guild(int(ids["guild_id"]))
     assert guild is not None and guild.name == "Hikari Readers"
-    assert sorted(c.name for c in bot.cache.get_guild_channels_view_for_guild(guild.id).values()) == [
-        "general", "news"]
+    assert sorted(c.name for c in bot.cache.get_guild_channels_view_for_guild(guild.id).values()) == ["general", "news"]
     # hikari's default transport compression: zstd-stream when a zstd module is installed, else zlib-stream.
     assert [s.transport.compress for s in sandbox.gateway.sessions.values()] in (["zlib-stream"], ["zstd-stream"])
 
@@ -59,7 +59,8 @@ async def test_hikari_answers_a_slash_command_and_posts(sandbox: Sandbox, hikari
     application = await bot.rest.fetch_application()
     assert str(application.id) == str(sandbox.world.application_id)
     [command] = await bot.rest.set_application_commands(
-        application.id, [bot.rest.slash_command_builder("ping", "Answers pong")], guild=int(ids["guild_id"]))
+        application.id, [bot.rest.slash_command_builder("ping", "Answers pong")], guild=int(ids["guild_id"])
+    )
     assert command.name == "ping"
 
     answer = await sandbox.interact(ids["guild_id"], ids["channels"]["general"], ids["members"]["ada"], "/ping")
@@ -68,7 +69,9 @@ async def test_hikari_answers_a_slash_command_and_posts(sandbox: Sandbox, hikari
     posted = await bot.rest.create_message(int(ids["channels"]["general"]), "Hello from hikari")
     assert posted.content == "Hello from hikari" and str(posted.author.id) == ids["bot"]
     assert [(m["type"], m["content"]) for m in sandbox.messages(ids["channels"]["general"])] == [
-        (20, "pong, ada, in #general"), (0, "Hello from hikari")]
+        (20, "pong, ada, in #general"),
+        (0, "Hello from hikari"),
+    ]
     fetched = await bot.rest.fetch_message(int(ids["channels"]["general"]), posted.id)
     assert fetched.content == "Hello from hikari" and fetched.edited_timestamp is None
     assert sandbox.not_implemented == []
@@ -77,8 +80,9 @@ async def test_hikari_answers_a_slash_command_and_posts(sandbox: Sandbox, hikari
 async def test_hikari_survives_a_resume(sandbox: Sandbox, hikari_bot) -> None:
     bot, ids = hikari_bot
     application = await bot.rest.fetch_application()
-    await bot.rest.set_application_commands(application.id, [bot.rest.slash_command_builder("ping", "Pong")],
-                                            guild=int(ids["guild_id"]))
+    await bot.rest.set_application_commands(
+        application.id, [bot.rest.slash_command_builder("ping", "Pong")], guild=int(ids["guild_id"])
+    )
     identifies = sandbox.gateway.identifies
     assert await sandbox.drop_gateway() == 1
     answer = await sandbox.interact(ids["guild_id"], ids["channels"]["news"], ids["members"]["ada"], "/ping")

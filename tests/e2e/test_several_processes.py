@@ -21,8 +21,15 @@ async def seed(sandbox: Sandbox, database_url: str, servers: int) -> list[dict]:
     await upgrade(engine)
     store = Store(engine)
     for server in ids:
-        await store.save_subscription(int(server["guild_id"]), "the-lighthouse-keeper",
-                                      int(server["channels"]["general"]), None, "UTC", None, datetime.now(UTC))
+        await store.save_subscription(
+            int(server["guild_id"]),
+            "the-lighthouse-keeper",
+            int(server["channels"]["general"]),
+            None,
+            "UTC",
+            None,
+            datetime.now(UTC),
+        )
     await engine.dispose()
     return ids
 
@@ -30,8 +37,11 @@ async def seed(sandbox: Sandbox, database_url: str, servers: int) -> list[dict]:
 async def ledger(database_url: str, expected: int) -> list:
     engine = create_engine(database_url)
     try:
-        return await wait_until(Store(engine).deliveries, lambda rows: len(rows) == expected and
-                                all(d.state == "sent" for d in rows), timeout=60)
+        return await wait_until(
+            Store(engine).deliveries,
+            lambda rows: len(rows) == expected and all(d.state == "sent" for d in rows),
+            timeout=60,
+        )
     finally:
         await engine.dispose()
 
@@ -43,13 +53,13 @@ def stop(*processes: asyncio.subprocess.Process) -> list:
     return [process.wait() for process in processes]
 
 
-async def test_each_shard_process_serves_its_own_servers(sandbox: Sandbox, database_url: str,
-                                                         tmp_path: Path) -> None:
+async def test_each_shard_process_serves_its_own_servers(sandbox: Sandbox, database_url: str, tmp_path: Path) -> None:
     release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=10)
     config_dir = write_config(tmp_path, release_at)
     ids = await seed(sandbox, database_url, 4)
-    sync = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "sync", "--sandbox", sandbox.url,
-                                                cwd=ROOT, stdout=asyncio.subprocess.DEVNULL)
+    sync = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sync", "--sandbox", sandbox.url, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL
+    )
     assert await sync.wait() == 0
     queue = sandbox.listen()
     zero = await start_bot(sandbox, config_dir, database_url, "--shard-ids", "0", "--shard-count", "2")
@@ -60,8 +70,9 @@ async def test_each_shard_process_serves_its_own_servers(sandbox: Sandbox, datab
             [owner] = sandbox.gateway.sessions_for(int(server["guild_id"]))
             assert owner.shard == (n % 2, 2)  # guild n is on shard n % 2
         for server in ids:  # each server's command reaches, and is answered by, the process of its shard
-            response = await sandbox.interact(server["guild_id"], server["channels"]["general"],
-                                              server["members"]["ada"], "/countdown", wait=10)
+            response = await sandbox.interact(
+                server["guild_id"], server["channels"]["general"], server["members"]["ada"], "/countdown", wait=10
+            )
             assert response["data"]["embeds"][0]["title"] == "The Lighthouse Keeper"
         await next_posts(queue, 8, timeout=40)  # 2 posts for each of 4 servers
         rows = await ledger(database_url, 8)
@@ -73,7 +84,8 @@ async def test_each_shard_process_serves_its_own_servers(sandbox: Sandbox, datab
 
 
 async def test_rolling_restart_with_a_kill_mid_fan_out_sends_each_post_once(
-        sandbox: Sandbox, database_url: str, tmp_path: Path) -> None:
+    sandbox: Sandbox, database_url: str, tmp_path: Path
+) -> None:
     servers = 12
     release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=12)
     config_dir = write_config(tmp_path, release_at)

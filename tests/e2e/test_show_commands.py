@@ -72,8 +72,9 @@ async def logged(caplog: pytest.LogCaptureFixture, text: str, timeout: float = 1
 
 
 @pytest.mark.parametrize(("command", "user"), [("/countdown", "ada"), ("/announce setup channel:#general", "grace")])
-async def test_an_expired_interaction_is_one_log_line_not_a_traceback(server: Server, caplog, command: str,
-                                                                     user: str) -> None:
+async def test_an_expired_interaction_is_one_log_line_not_a_traceback(
+    server: Server, caplog, command: str, user: str
+) -> None:
     server.sandbox.responses.deadline = 0.0  # every answer reaches Discord after its deadline: 404, code 10062
     with caplog.at_level(logging.INFO):
         asking = asyncio.ensure_future(server.slash(command, user=user, wait=60))
@@ -81,8 +82,10 @@ async def test_an_expired_interaction_is_one_log_line_not_a_traceback(server: Se
         asking.cancel()
     [line] = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert line.name == "bot.discord.respond"
-    assert line.getMessage() == (f"/{command[1:].split(' channel')[0]} in server {server.guild_id}: the interaction "
-                                 "expired before I answered (Discord allows 3 s)")
+    assert line.getMessage() == (
+        f"/{command[1:].split(' channel')[0]} in server {server.guild_id}: the interaction "
+        "expired before I answered (Discord allows 3 s)"
+    )
     assert all(r.exc_info is None for r in caplog.records)
     # The deferral was refused, so the setup did not run: nothing changed that the admin was never told about.
     assert await server.bot.announcer.store.subscriptions() == []

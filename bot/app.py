@@ -1,0 +1,124 @@
+"""The composition root: the one place where the bot's parts are built from the configuration and wired.
+
+config -> engine (migrated) -> store -> announcer (timers, delivery) -> poster (discord.py) -> client, with the
+app commands generated from the registry. `release-bot run`, `sync` and `demo`, the tests and `bench/` all start
+the bot through here, so there is one way it is put together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from typing import Any
+
+from discord import Object
+
+from bot.config import SANDBOX_TOKEN, Config
+from bot.discord.client import ReleaseBot, point_at_sandbox
+from bot.discord.poster import DiscordPoster
+from bot.discord.slash import app_commands_for
+from bot.scheduling.announcer import Announcer, Timing
+from bot.scheduling.service import AnnouncementService
+from bot.storage.database import create_engine, upgrade
+from bot.storage.repository import Store
+
+log = logging.getLogger(__name__)
+
+
+async def open_store(config: Config) -> Store:
+    """The database, migrated to the current schema."""
+    engine = create_engine(config.settings.database_url)
+    try:
+        await upgrade(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return Store(engine)
+
+
+def shard_filter(shard_ids: list[int], shard_count: int) -> Callable[[int], bool]:
+    """Whether a server belongs to one of this process's shards (Discord's rule: (guild_id >> 22) % count)."""
+    owned = set(shard_ids)
+    return lambda guild_id: (guild_id >> 22) % shard_count in owned
+
+
+async def build_bot(
+    config: Config,
+    *,
+    services: bool = True,
+    sandbox: bool = False,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+    **options: Any,
+) -> ReleaseBot:
+    """The bot, ready to log in; with `services`, its storage (migrated) and announcer attached, which the client
+    starts once connected. Without them (`release-bot sync`) it only knows its commands."""
+    bot = ReleaseBot(config, sandbox=sandbox, shard_ids=shard_ids, shard_count=shard_count, **options)
+    for command in app_commands_for():
+        bot.tree.add_command(command)
+    if services:
+        store = await open_store(config)
+        poster = DiscordPoster(bot, config.settings.posts_per_second)
+        announcer = Announcer(store, config.catalogue, config.settings, poster, timing=Timing.from_env())
+        if shard_ids is not None and shard_count:
+            announcer.guild_filter = shard_filter(shard_ids, shard_count)
+        bot.attach(announcer, AnnouncementService(announcer))
+    return bot
+
+
+async def run_bot(
+    config: Config,
+    token: str,
+    sandbox: str | None = None,
+    shard_ids: list[int] | None = None,
+    shard_count: int | None = None,
+) -> int:
+    """Run until the bot is closed; SIGTERM (systemd, docker stop) and Ctrl-C both close it cleanly."""
+    if sandbox:
+        point_at_sandbox(sandbox)
+    bot = await build_bot(config, sandbox=bool(sandbox), shard_ids=shard_ids, shard_count=shard_count)
+    async with bot:
+        loop = asyncio.get_running_loop()
+        closing: list[asyncio.Task[None]] = []  # holds the task so it is not garbage-collected mid-close
+
+        def stop(signum: signal.Signals) -> None:
+            if not closing:
+                log.info("%s received: shutting down", signum.name)
+                closing.append(loop.create_task(bot.close()))
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop, signum)
+        await bot.start(token)
+        if closing:
+            await closing[0]
+    log.info("stopped cleanly")
+    return 0
+
+
+async def sync_commands(config: Config, token: str, guild_id: int | None, sandbox: str | None = None) -> list[str]:
+    if sandbox:
+        point_at_sandbox(sandbox)
+    async with await build_bot(config, services=False, sandbox=bool(sandbox)) as bot:
+        await bot.login(token)
+        guild = Object(guild_id) if guild_id else None
+        if guild is not None:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+    return [c.name for c in synced]
+
+
+async def start_in_process(config: Config, sandbox_url: str, **options: Any) -> ReleaseBot:
+    """The real bot, logged in to a sandbox inside this event loop (for `release-bot demo`, the tests, `bench/`).
+
+    Returns once READY has been processed; the gateway keeps running in a task until `bot.close()`.
+    """
+    point_at_sandbox(sandbox_url)
+    options.setdefault("chunk_guilds_at_startup", False)
+    options.setdefault("guild_ready_timeout", 0.05)
+    bot = await build_bot(config, sandbox=True, **options)
+    await bot.login(SANDBOX_TOKEN)
+    bot.gateway_task = asyncio.create_task(bot.connect(reconnect=True), name="release-bot gateway")
+    await bot.wait_until_ready()
+    return bot

@@ -1,0 +1,55 @@
+"""What the /announce handlers need from the running bot, as a typed port (bot.scheduling.service implements it).
+
+Handlers see domain values only; the console has no services (None), and says that announcements live in a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain.announcements import PostOutcome, Subscription
+from bot.domain.plan import PlannedPost
+from bot.domain.releases import Release
+
+
+class Announcements(Protocol):
+    def release_of(self, sub: Subscription) -> Release | None:
+        """The subscription's release, or None if it left the catalogue."""
+        ...
+
+    def plan(self, sub: Subscription, after: datetime) -> list[PlannedPost]:
+        """Its posts after `after`; raises ValueError or KeyError if its saved settings do not read."""
+        ...
+
+    async def subscriptions(self, guild_id: int, release_id: str | None = None) -> Sequence[Subscription]: ...
+
+    async def subscribe(
+        self,
+        guild_id: int,
+        release_id: str,
+        channel_id: int,
+        role_id: int | None,
+        timezone: str,
+        daily_time: str | None,
+        now: datetime,
+    ) -> Subscription:
+        """Create or replace a server's announcements for a release (un-paused), and schedule them."""
+        ...
+
+    async def set_paused(self, guild_id: int, release_ids: Sequence[str], paused: bool, now: datetime) -> None:
+        """Pause or resume by an admin (no reason recorded), and schedule accordingly."""
+        ...
+
+    async def unsubscribe(self, guild_id: int, release_id: str | None) -> None:
+        """Forget the server's announcements (for one release, or all), and their timers."""
+        ...
+
+    async def outcomes(self, guild_id: int) -> Sequence[PostOutcome]:
+        """The server's delivery ledger, oldest first."""
+        ...
+
+    async def send_test(self, channel_id: int, text: str) -> None:
+        """A one-off post now, pinging nobody, ahead of any fan-out; raises PostRejected or PostFailed."""
+        ...
