@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-import pytest
 from icalendar import Calendar
 
 from bot.config import Config
