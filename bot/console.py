@@ -53,7 +53,9 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
     for row in payload.get("components", []):  # what `!press CUSTOM_ID [value]` would press
         parts = []
         for part in row["components"]:
-            if part["type"] == 2:
+            if "url" in part:
+                parts.append(f"🔗 {part['label']}: {part['url']}")
+            elif part["type"] == 2:
                 emoji = part.get("emoji", {}).get("name")
                 parts.append(f"[{emoji + ' ' if emoji else ''}{part['label']}] ({part['custom_id']})")
             else:
@@ -121,11 +123,12 @@ async def run_console(config: Config, at: datetime | None, as_json: bool, stdin:
         now = at or datetime.now(UTC)
         name, reply = await answer(line, config, now)
         payload = reply.payload()
+        # Files travel beside the payload (multipart on Discord): the console names them and says how big they are.
+        files = [{"filename": f.filename, "size": len(f.data)} for f in reply.files]
         if as_json:
-            print(
-                json.dumps({"command": name, "ephemeral": reply.ephemeral, "payload": payload}, ensure_ascii=False),
-                flush=True,
-            )
+            record: dict[str, Any] = {"command": name, "ephemeral": reply.ephemeral, "payload": payload}
+            print(json.dumps({**record, "files": files} if files else record, ensure_ascii=False), flush=True)
         else:
-            print(render_text(payload, now) + "\n", flush=True)
+            attached = "".join(f"\n📎 {f['filename']} ({f['size']:,} bytes)" for f in files)
+            print(render_text(payload, now) + attached + "\n", flush=True)
     return 0

@@ -269,7 +269,7 @@ async def test_member_commands_work_anywhere_and_announce_stays_in_servers() -> 
 
     tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
     synced = {c.name: c.to_dict(tree) for c in app_commands_for()}
-    for name in ("countdown", "premiere", "about", "cast", "trivia", "help", "remind", "privacy"):
+    for name in ("countdown", "premiere", "about", "cast", "trivia", "help", "calendar", "remind", "privacy"):
         # Installed to a server (0) or to a member's account (1); in servers (0), the bot's DM (1), group DMs (2).
         assert (synced[name]["integration_types"], synced[name]["contexts"]) == ([0, 1], [0, 1, 2]), name
     assert (synced["announce"]["integration_types"], synced["announce"]["contexts"]) == ([0], [0])

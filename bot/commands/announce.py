@@ -29,6 +29,8 @@ EMBEDS_LIMIT = 6000  # ...and for all the embeds of one message together
 STATE_ICONS = {"sent": "✅", "skipped": "⏭️", "failed": "❌", "claimed": "📤"}
 
 group("announce", "Countdown posts in this server")
+# Every /announce sub-command: Manage Server, inside a server, a private reply after a private "thinking…".
+ADMIN_ONLY: dict[str, bool] = {"admin": True, "guild_only": True, "touches_storage": True, "ephemeral": True}
 
 
 @dataclass(frozen=True)
@@ -208,10 +210,7 @@ async def _chosen(ctx: CommandContext, release: str | None) -> list[Subscription
     TIMEZONE,
     Option("daily_time", "Also post every day at this local time, HH:MM, or off (optional)", max_length=5),
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_setup(
     ctx: CommandContext,
@@ -279,10 +278,7 @@ async def announce_setup(
 @command(
     "announce status",
     "This server's announcement settings, next and last posts (Manage Server)",
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_status(ctx: CommandContext) -> Reply:
     announcer, guild_id = _announcer(ctx)
@@ -299,10 +295,7 @@ async def announce_status(ctx: CommandContext) -> Reply:
     "announce test",
     "Send a sample announcement now (Manage Server)",
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_test(ctx: CommandContext, release: str | None = None) -> Reply:
     announcer, _ = _announcer(ctx)
@@ -331,10 +324,7 @@ async def announce_test(ctx: CommandContext, release: str | None = None) -> Repl
     "announce pause",
     "Stop posting until resumed; settings are kept (Manage Server)",
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_pause(ctx: CommandContext, release: str | None = None) -> Reply:
     announcer, guild_id = _announcer(ctx)
@@ -356,10 +346,7 @@ async def announce_pause(ctx: CommandContext, release: str | None = None) -> Rep
     "announce resume",
     "Start posting again (Manage Server)",
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_resume(ctx: CommandContext, release: str | None = None) -> Reply:
     announcer, guild_id = _announcer(ctx)
@@ -381,10 +368,7 @@ async def announce_resume(ctx: CommandContext, release: str | None = None) -> Re
     "announce off",
     "Turn announcements off and forget their settings (Manage Server)",
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_off(ctx: CommandContext, release: str | None = None) -> Reply:
     announcer, guild_id = _announcer(ctx)

@@ -55,6 +55,27 @@ class Embed:
         return data
 
 
+@dataclass(frozen=True)
+class FileAttachment:
+    """A file sent with a reply. On Discord it travels beside the JSON, as a multipart part (`files[N]`); Discord
+    takes the file's type from its extension, so `content_type` is for the console and the command line."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class LinkButton:
+    """A button that opens a web page (style 5); nothing comes back to the bot when it is clicked."""
+
+    label: str  # at most 80 characters
+    url: str  # at most 512 characters
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": 2, "style": 5, "disabled": False, "label": self.label, "url": self.url}
+
+
 SECONDARY = 2  # ButtonStyle.secondary: grey, for an offer rather than a call to action
 DANGER = 4  # ButtonStyle.danger
 
@@ -107,7 +128,7 @@ class Select:
         return data
 
 
-Component = Button | Select
+Component = Button | Select | LinkButton
 
 
 @dataclass
@@ -116,17 +137,27 @@ class Reply:
     embeds: list[Embed] = field(default_factory=list)
     ephemeral: bool = False
     components: list[list[Component]] = field(default_factory=list)  # action rows, at most 5
+    files: list[FileAttachment] = field(default_factory=list)
+    links: list[LinkButton] = field(default_factory=list)
+
+    def rows(self) -> list[list[Component]]:
+        """The action rows: the link buttons' row (up to 5 links), then the components'."""
+        links: list[Component] = list(self.links)
+        return ([links] if links else []) + self.components
 
     def payload(self) -> dict[str, Any]:
-        """The `data` of the interaction response, as discord.py serialises it."""
+        """The `data` of the interaction response, as discord.py serialises it (with files, its `payload_json`)."""
         data: dict[str, Any] = {
             "content": self.content,
             "embeds": [e.to_dict() for e in self.embeds],
             "tts": False,
             "allowed_mentions": dict(NO_PINGS),
         }
-        if self.components:
-            data["components"] = [{"type": 1, "components": [c.to_dict() for c in row]} for row in self.components]
+        rows = self.rows()
+        if rows:
+            data["components"] = [{"type": 1, "components": [c.to_dict() for c in row]} for row in rows]
+        if self.files:  # metadata only; the bytes are the multipart parts files[0], files[1]…
+            data["attachments"] = [{"id": index, "filename": f.filename} for index, f in enumerate(self.files)]
         if self.ephemeral:
             data["flags"] = EPHEMERAL
         return data

@@ -17,12 +17,10 @@ import discord
 from discord.ui import DynamicItem, Item
 
 from bot.commands.registry import REGISTRY, Component, Registry
-from bot.commands.replies import Button, Select
+from bot.commands.replies import Button, LinkButton, Select
 from bot.commands.replies import Component as Part
 
 Pressed = type[DynamicItem[Any]]
-# TEMPORARY (issue 12, until main's sandbox validates message components): the adapter sends no components.
-SEND_COMPONENTS = False
 
 
 def _pressed_class(spec: Component) -> Pressed:
@@ -58,6 +56,8 @@ DYNAMIC_ITEMS = dynamic_items()
 
 
 def _item(part: Part, row: int) -> Item[Any]:
+    if isinstance(part, LinkButton):  # Discord opens the url itself: nothing comes back to the bot
+        return discord.ui.Button(style=discord.ButtonStyle.link, label=part.label, url=part.url, row=row)
     if isinstance(part, Button):
         emoji = part.emoji or None
         return discord.ui.Button(
@@ -72,14 +72,13 @@ def _item(part: Part, row: int) -> Item[Any]:
 
 def view_for(rows: list[list[Part]]) -> discord.ui.View | None:
     """A reply's action rows as discord.py's View (None without any): what Discord receives is `Reply.payload()`."""
-    if not rows or not SEND_COMPONENTS:
+    if not rows:
         return None
     view = discord.ui.View(timeout=None)
     for index, row in enumerate(rows):
         for part in row:
-            name = part.custom_id.partition(":")[0]
             item = _item(part, index)
-            pressed = DYNAMIC_ITEMS.get(name)
+            pressed = None if isinstance(part, LinkButton) else DYNAMIC_ITEMS.get(part.custom_id.partition(":")[0])
             view.add_item(pressed(item) if pressed is not None else item)
     return view
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from datetime import UTC, datetime
@@ -39,21 +40,35 @@ def discord_embed(embed: Embed) -> discord.Embed:
     return built
 
 
+def reply_extras(reply: Reply) -> dict[str, Any]:
+    """The files and buttons of a reply as discord.py takes them; none when it has neither (so a plain reply's
+    payload has no `attachments` or `components` keys, exactly as `Reply.payload()` says)."""
+    extras: dict[str, Any] = {}
+    if reply.files:
+        extras["files"] = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in reply.files]
+    view = view_for(reply.rows())
+    if view is not None:
+        extras["view"] = view
+    return extras
+
+
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     embeds = [discord_embed(e) for e in reply.embeds]
-    view = view_for(reply.components) or discord.utils.MISSING
+    extras = reply_extras(reply)
     if interaction.response.is_done():
         await interaction.followup.send(
             content=reply.content or discord.utils.MISSING,
             embeds=embeds,
             ephemeral=reply.ephemeral,
             allowed_mentions=NO_PINGS,
-            view=view,
+            **extras,
         )
     else:
         await interaction.response.send_message(
-            content=reply.content, embeds=embeds, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS, view=view
+            content=reply.content, embeds=embeds, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS, **extras
         )
+    if "view" in extras:  # discord.py keeps a sent view listening (15 min when ephemeral); links need no listener
+        extras["view"].stop()
 
 
 async def send_with_notice(interaction: discord.Interaction, reply: Reply, notice: str | None) -> None:
@@ -163,4 +178,4 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
         log.warning("could not tell the user about an error (the interaction may have expired)")
 
 
-__all__ = ["client_of", "on_app_command_error", "run_command", "run_component", "send_reply"]
+__all__ = ["client_of", "on_app_command_error", "reply_extras", "run_command", "run_component", "send_reply"]

@@ -10,8 +10,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from bot.config import Config
 from bot.sandbox.server import Sandbox
 from tests.conftest import upcoming_release
@@ -19,8 +17,6 @@ from tests.e2e.conftest import Launch, Server, join_guild, start_bot, wait_until
 from tests.e2e.test_restarts import seeded_store
 
 RELEASE_ID = "the-lighthouse-keeper"
-# TEMPORARY (issue 12): until main's sandbox has component presses and DMs, and the adapter sends components.
-pytestmark = pytest.mark.skipif(not hasattr(Sandbox, "press"), reason="the sandbox has no component presses yet")
 
 
 async def soon_server(
