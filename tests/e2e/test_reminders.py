@@ -10,7 +10,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.config import Config
+from bot.sandbox.interactions import InteractionError
 from bot.sandbox.server import Sandbox
 from tests.conftest import upcoming_release
 from tests.e2e.conftest import Launch, Server, join_guild, start_bot, wait_until, write_config
@@ -177,3 +180,20 @@ async def test_sigkill_mid_fan_out_of_dms_then_restart_gives_each_member_one_dm(
         assert dm["content"].startswith("🔔 Reminder: **The Lighthouse Keeper** premieres in 1 hour")
         assert dm["content"].count("sent late") == int(by_user[user].late)
     assert any(d.late for d in rows)  # those the killed process never claimed were caught up, labelled late
+
+
+async def test_member_commands_answer_in_the_bots_dm_and_in_a_user_install(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
+    release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    server = await soon_server(sandbox, launch, config, database_url, release_at)
+    ada = server.member("ada")
+    for context in (1, 2):  # the member's DM with the bot; a group DM, through the app installed to their account
+        countdown = await sandbox.interact(None, None, ada, "/countdown", context=context)
+        assert countdown["type"] == 4 and countdown["data"]["embeds"][0]["title"] == "The Lighthouse Keeper"
+    reminded = await sandbox.interact(None, None, ada, "/remind me before:1d", context=1)
+    assert reminded["data"]["content"].startswith("🔔 I'll send you a direct message **1 day before**")
+    stored = await server.bot.announcer.store.reminders(int(ada))
+    assert [(r.release_id, r.before) for r in stored] == [(RELEASE_ID, "1d")]
+    with pytest.raises(InteractionError):  # Discord offers /announce only in servers
+        await sandbox.interact(None, None, ada, "/announce status", context=1)
