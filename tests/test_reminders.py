@@ -273,3 +273,12 @@ async def test_member_commands_work_anywhere_and_announce_stays_in_servers() -> 
         # Installed to a server (0) or to a member's account (1); in servers (0), the bot's DM (1), group DMs (2).
         assert (synced[name]["integration_types"], synced[name]["contexts"]) == ([0, 1], [0, 1, 2]), name
     assert (synced["announce"]["integration_types"], synced["announce"]["contexts"]) == ([0], [0])
+
+
+async def test_a_double_press_leaves_one_reminder(world: World) -> None:
+    first, second = await asyncio.gather(
+        world.press(ALICE, f"remind:{RELEASE_ID}"), world.press(ALICE, f"remind-at:{RELEASE_ID}", "1d")
+    )
+    assert all(r["content"].startswith("🔔 I'll send you a direct message") for r in (first, second))
+    [stored] = await world.announcer.store.reminders(ALICE)
+    assert stored.before in ("1h", "1d")

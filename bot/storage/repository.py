@@ -334,18 +334,21 @@ class Store:
         self, user_id: int, release_id: str, before: str, now: datetime, limit: int = dm.MAX_PER_MEMBER
     ) -> tuple[dm.Reminder, bool]:
         """Create the member's reminder for a release, or change its `before`; (it, whether it replaced one).
-        Raises TooManyReminders for a new one beyond `limit`."""
+        Raises TooManyReminders for a new one beyond `limit`. An upsert: a double press of the button (two
+        interactions at once) leaves one reminder, never an error."""
         async with self.session.begin() as s:
-            rows = (await s.execute(select(Reminder).where(Reminder.user_id == user_id))).scalars().all()
-            row = next((r for r in rows if r.release_id == release_id), None)
-            replaced = row is not None
-            if row is None:
-                if len(rows) >= limit:
-                    raise dm.TooManyReminders(limit)
-                row = Reminder(user_id=user_id, release_id=release_id)
-                s.add(row)
-            row.before, row.created_at = before, now
-        return _reminder(row), replaced
+            releases = (await s.execute(select(Reminder.release_id).where(Reminder.user_id == user_id))).scalars().all()
+            replaced = release_id in releases
+            if not replaced and len(releases) >= limit:
+                raise dm.TooManyReminders(limit)
+            await s.execute(
+                self._insert()(Reminder)
+                .values(user_id=user_id, release_id=release_id, before=before, created_at=now)
+                .on_conflict_do_update(
+                    index_elements=["user_id", "release_id"], set_={"before": before, "created_at": now}
+                )
+            )
+        return dm.Reminder(user_id, release_id, before, now), replaced
 
     async def reminders(
         self, user_id: int | None = None, release_id: str | None = None, before: str | None = None
