@@ -180,7 +180,7 @@ def _release(c: _Collector, table: Mapping[str, Any], where: str) -> Release | N
         episodes=episodes,
         trivia=tuple(trivia),
         cast=tuple(cast),
-        **texts,
+        **texts,  # type: ignore[arg-type]  # the text fields only (_TEXT_LIMITS)
     )
 
 

@@ -9,15 +9,20 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
+from bot.app import console_services
 from bot.commands.registry import CommandContext, dispatch
 from bot.commands.replies import Reply, error_reply
+from bot.commands.services import Announcements
 from bot.config import Config
 from bot.domain.countdown import countdown
 
 # The syntax of Discord's input box; the sandbox (which plays Discord) owns it, the console types into it.
 from bot.sandbox.command_line import CommandLineError, parse_command_line
+from bot.scheduling.announcer import Announcer
 
+CONSOLE_GUILD = 1  # the console plays one server, whose admin is at the keyboard
 _STAMP = re.compile(r"<t:(-?\d+):([tTdDfFR])>")
 
 
@@ -66,12 +71,28 @@ def command_name(line: str) -> str | None:
     return " ".join(words) or None
 
 
-async def answer(line: str, config: Config, now: datetime) -> tuple[str | None, Reply]:
+async def answer(
+    line: str, config: Config, now: datetime, services: tuple[Announcer, Announcements] | None = None
+) -> tuple[str | None, Reply]:
+    """One typed line answered; with `services`, as the admin of one server (its releases, its announcements)."""
     try:
         name, options = parse_command_line(line)
     except CommandLineError as exc:
         return command_name(line), error_reply(str(exc))
-    ctx = CommandContext(config.catalogue, config.settings, now)
+    if services is None:
+        ctx = CommandContext(config.catalogue, config.settings, now)
+    else:
+        announcer, port = services
+        zone = await announcer.guild_zone(CONSOLE_GUILD)
+        ctx = CommandContext(
+            await announcer.catalogue_for(CONSOLE_GUILD, now),
+            config.settings,
+            now,
+            guild_zone=ZoneInfo(zone) if zone else None,
+            guild_id=CONSOLE_GUILD,
+            is_admin=True,
+            services=port,
+        )
     return name, await dispatch(name, options, ctx)
 
 
@@ -98,11 +119,22 @@ async def _lines(stdin: TextIO) -> AsyncIterator[str]:
 
 
 async def run_console(config: Config, at: datetime | None, as_json: bool, stdin: TextIO | None = None) -> int:
+    async with console_services(config) as services:
+        return await _answer_lines(config, at, as_json, stdin, services)
+
+
+async def _answer_lines(
+    config: Config,
+    at: datetime | None,
+    as_json: bool,
+    stdin: TextIO | None,
+    services: tuple[Announcer, Announcements],
+) -> int:
     async for line in _lines(stdin or sys.stdin):
         if not line.strip():
             continue
         now = at or datetime.now(UTC)
-        name, reply = await answer(line, config, now)
+        name, reply = await answer(line, config, now, services)
         payload = reply.payload()
         if as_json:
             print(

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.announcements import PostOutcome, Subscription
+from bot.domain.announcements import PostFailed, PostOutcome, PostRejected, Subscription
+from bot.domain.live import LiveMessage, live_card, live_stage
 from bot.domain.plan import PlannedPost
 from bot.domain.releases import Release
+from bot.domain.server_releases import ServerRelease
 from bot.scheduling.announcer import Announcer
+from bot.scheduling.events import EventKeeper
 
 
 class AnnouncementService:
     """The `bot.commands.services.Announcements` port, over the store and the announcer's timers."""
 
-    def __init__(self, announcer: Announcer) -> None:
+    def __init__(self, announcer: Announcer, events: EventKeeper | None = None) -> None:
         self.announcer = announcer
         self.store = announcer.store
+        self.events = events  # None where the bot cannot reach Discord (the console)
 
     def release_of(self, sub: Subscription) -> Release | None:
         return self.announcer.release_of(sub)
@@ -49,7 +54,27 @@ class AnnouncementService:
 
     async def unsubscribe(self, guild_id: int, release_id: str | None) -> None:
         await self.store.delete_subscriptions(guild_id, release_id)
+        await self._delete_live(guild_id, release_id)
         await self.announcer.reschedule_guild(guild_id)
+
+    async def _delete_live(self, guild_id: int, release_id: str | None) -> None:
+        for row in await self.store.live_messages(guild_id, release_id):
+            with contextlib.suppress(PostRejected, PostFailed):  # it stays; it is no longer ours to update
+                await self.announcer.poster.delete_message(row.channel_id, row.message_id)
+        await self.store.delete_live(guild_id, release_id)
+
+    async def live_messages(self, guild_id: int) -> Sequence[LiveMessage]:
+        return await self.store.live_messages(guild_id)
+
+    async def start_live(self, guild_id: int, release: Release, channel_id: int, now: datetime) -> LiveMessage:
+        stage = live_stage(release, self.announcer.settings.milestones, now)
+        poster = self.announcer.poster
+        await poster.wait_turn(urgent=True)  # an admin is waiting
+        message_id = await poster.post_card(channel_id, live_card(release, stage))
+        await self._delete_live(guild_id, release.id)
+        row = LiveMessage(guild_id, release.id, channel_id, message_id, stage, None)
+        await self.store.save_live(row, now)
+        return row
 
     async def outcomes(self, guild_id: int) -> Sequence[PostOutcome]:
         return await self.store.outcomes(guild_id)
@@ -57,3 +82,34 @@ class AnnouncementService:
     async def send_test(self, channel_id: int, text: str) -> None:
         # A nonce of its own (never a real post's), no role: a test pings nobody; urgent: an admin is waiting.
         await self.announcer.poster.post(channel_id, text, "t" + secrets.token_hex(12), None, urgent=True)
+
+    async def server_releases(self, guild_id: int) -> Sequence[ServerRelease]:
+        return await self.store.server_releases(guild_id)
+
+    async def add_release(self, release: ServerRelease, now: datetime) -> None:
+        await self.store.add_server_release(release, now)
+        await self.announcer.reschedule_guild(release.guild_id)
+
+    async def edit_release(self, release: ServerRelease, now: datetime) -> None:
+        await self.store.update_server_release(release, now)
+        await self.announcer.reschedule_guild(release.guild_id)
+        if self.events is not None:
+            await self.events.move(release.guild_id, release.release())
+
+    async def remove_release(self, guild_id: int, release_id: str) -> None:
+        if self.events is not None:  # first: the event row that names it goes with the release
+            await self.events.remove(guild_id, release_id)
+        await self._delete_live(guild_id, release_id)
+        await self.store.remove_server_release(guild_id, release_id)
+        await self.announcer.reschedule_guild(guild_id)
+
+    def missing_event_permission(self, guild_id: int) -> str | None:
+        return self.events.missing_permission(guild_id) if self.events is not None else None
+
+    async def ensure_event(self, guild_id: int, release: Release, now: datetime) -> bool:
+        if self.events is None:
+            raise PostFailed("the console is not connected to Discord")
+        return (await self.events.ensure(guild_id, release, now))[1]
+
+    async def remove_events(self, guild_id: int, release_id: str | None) -> int:
+        return await self.events.remove(guild_id, release_id) if self.events is not None else 0

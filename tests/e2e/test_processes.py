@@ -87,7 +87,7 @@ async def test_standalone_sandbox_and_run_against_it(tmp_path: Path) -> None:
             sync = await release_bot("sync", "--sandbox", url)
             out, err = await asyncio.wait_for(sync.communicate(), 60)
             assert sync.returncode == 0, err.decode()
-            assert "Registered 7 commands" in out.decode()
+            assert "Registered 8 commands" in out.decode()
             bot = await release_bot(
                 "run",
                 "--sandbox",
@@ -126,4 +126,4 @@ async def test_db_upgrade(tmp_path: Path) -> None:
         process = await release_bot("db", "upgrade", env=env_without_token(DATABASE_URL=url))
         out, err = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, err.decode()
-        assert out.decode().startswith("Database is at revision 0002: sqlite+aiosqlite:///")
+        assert out.decode().startswith("Database is at revision 0003: sqlite+aiosqlite:///")
