@@ -52,6 +52,7 @@ def test_when_is_read_in_the_zone(typed: str, expected: datetime) -> None:
     [
         ("03/04/2027", "could be day/month or month/day"),
         ("3.4.2027 20:00", "could be day/month or month/day"),
+        ("4/5 20:00", "could be day/month or month/day"),
         ("2025-01-01 10:00", "in the past"),
         ("2026-11-26 12:00", "in the past"),  # now is not still to come
         ("2027-03-15 ٢٠:٠٠", "digits 0-9"),  # Arabic-Indic digits
@@ -613,3 +614,14 @@ async def test_live_refusals(world: World, live: LivePoster) -> None:
     late = await world.run(A, "announce live", release="Film")
     assert "is out already" in late["content"]
     assert live.requests == [] and await world.store.live_messages(A) == []
+
+
+def test_the_operator_cannot_take_a_server_release_id(tmp_path) -> None:
+    from bot.config import PACKAGED_CONFIG_DIR, ConfigError, load_config
+
+    catalogue = (PACKAGED_CONFIG_DIR / "releases.toml").read_text()
+    catalogue += '\n[[release]]\nid = "s1111-film"\ntitle = "Film"\nkind = "film"\n'
+    catalogue += 'release_at = "2027-01-01T00:00:00"\ntimezone = "UTC"\n'
+    (tmp_path / "releases.toml").write_text(catalogue)
+    with pytest.raises(ConfigError, match="those ids belong to releases servers add themselves"):
+        load_config(tmp_path, environ={})

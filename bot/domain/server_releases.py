@@ -28,7 +28,7 @@ SERVER_PREFIX = "s"  # server release ids are "s{guild}-{slug}"; operator ids st
 # with "s" followed by a digit and a dash... so they are checked by `is_server_release_id`, not by the prefix alone.
 _SERVER_ID = re.compile(r"s([0-9]+)-[a-z0-9-]+")
 # A numeric date with two small leading numbers: 03/04/2027 is 3 April in Europe and 4 March in the US.
-_NUMERIC_DATE = re.compile(r"\b([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{2,4})\b")
+_NUMERIC_DATE = re.compile(r"(?<![0-9/.\-])([0-9]{1,2})[/.\-]([0-9]{1,2})(?:[/.\-]([0-9]{2,4}))?(?![0-9/.\-])")
 _MARKDOWN = re.compile(r"([\\*_~`|>#\[\]<-])")  # Discord drops a backslash before punctuation
 _URL_UNSAFE = re.compile(r"[\s<>\"'`\\]")
 
