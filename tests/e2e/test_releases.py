@@ -196,3 +196,18 @@ async def test_the_live_message_is_edited_at_milestones_and_posted_again_once_de
 async def _latest(sandbox: Sandbox, channel: str) -> dict | None:
     found = sandbox.messages(channel)
     return found[-1] if found else None
+
+
+async def test_announce_live_refusals_change_nothing(sandbox: Sandbox, server: Server) -> None:
+    await server.slash('/release add name:"Club Night" when:"2027-03-15 20:00"', user="grace")
+    before = await server.slash('/announce live release:"Club Night"', user="grace")
+    assert before["data"]["flags"] == 64 and "No announcements are set up here" in before["data"]["content"]
+    await server.slash('/announce setup channel:#announcements release:"Club Night"', user="grace")
+    await sandbox.set_channel_permissions(int(server.channel("general")), sandbox.world.bot_id, [], ["send_messages"])
+    locked = await server.slash('/announce live channel:#general release:"Club Night"', user="grace")
+    assert "I can't post in" in locked["data"]["content"] and "**Send Messages**" in locked["data"]["content"]
+    member = await server.slash('/announce live release:"Club Night"', user="ada")
+    assert "Manage Server" in member["data"]["content"]
+    assert await server.bot.announcer.store.live_messages() == []
+    footers = [e.get("footer", {}).get("text", "") for m in sandbox.messages() for e in m.get("embeds") or []]
+    assert not [f for f in footers if f.startswith("Live countdown")]
