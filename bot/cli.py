@@ -195,6 +195,37 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ics(args: argparse.Namespace) -> int:
+    from bot.domain.calendar import REMINDER_WORDS, build_ics
+
+    config = _load(args)
+    try:
+        release = config.catalogue.get(args.release)
+    except UnknownRelease as exc:
+        ids = ", ".join(r.id for r in config.catalogue.releases)
+        raise CliError(f"unknown release {exc.wanted!r}; the catalogue has: {ids}") from None
+    now = datetime.now(UTC)
+    data = build_ics(release, now)
+    if args.out is None or str(args.out) == "-":
+        sys.stdout.buffer.write(data)  # bytes: an .ics keeps its CRLF line ends
+    else:
+        try:
+            args.out.write_bytes(data)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+        print(
+            f"Wrote {args.out} ({len(data):,} bytes): {release.title} at {_zulu(release.release_at)}, "
+            f"with a reminder {REMINDER_WORDS} before.",
+            file=sys.stderr,
+        )
+    if release.release_at <= now:  # still a valid file (an archive, a calendar of what came out), but say so
+        print(
+            f"note: {release.title} {countdown(release.release_at, now).sentence(release)}; the event is in the past.",
+            file=sys.stderr,
+        )
+    return 0
+
+
 def _token(args: argparse.Namespace) -> str | None:
     """The bot token from the environment, or the sandbox's; None after explaining."""
     if args.sandbox:
@@ -414,6 +445,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", type=_instant, metavar="ISO8601", help="pretend it is this time")
     p.add_argument("--json", action="store_true", help="a JSON list, in time order")
     p.set_defaults(func=cmd_plan)
+
+    p = add("ics", "Write a release's calendar file (.ics, as /calendar sends it).")
+    p.add_argument("--release", metavar="ID", help="release id (default: the featured release)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE (default, or -: standard output)")
+    p.set_defaults(func=cmd_ics)
 
     p = add("run", "Run the bot on Discord (needs DISCORD_TOKEN) or on a sandbox.")
     p.add_argument(

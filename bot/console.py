@@ -55,6 +55,8 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
             lines.extend(f"┃   {line}" for line in rest)
         if embed.get("footer"):
             lines.append(f"┃ — {embed['footer']['text']}")
+    for row in payload.get("components", []):
+        lines.extend(f"🔗 {button['label']}: {button['url']}" for button in row["components"] if "url" in button)
     return render_timestamps("\n".join(lines), now)
 
 
@@ -136,11 +138,12 @@ async def _answer_lines(
         now = at or datetime.now(UTC)
         name, reply = await answer(line, config, now, services)
         payload = reply.payload()
+        # Files travel beside the payload (multipart on Discord): the console names them and says how big they are.
+        files = [{"filename": f.filename, "size": len(f.data)} for f in reply.files]
         if as_json:
-            print(
-                json.dumps({"command": name, "ephemeral": reply.ephemeral, "payload": payload}, ensure_ascii=False),
-                flush=True,
-            )
+            record: dict[str, Any] = {"command": name, "ephemeral": reply.ephemeral, "payload": payload}
+            print(json.dumps({**record, "files": files} if files else record, ensure_ascii=False), flush=True)
         else:
-            print(render_text(payload, now) + "\n", flush=True)
+            attached = "".join(f"\n📎 {f['filename']} ({f['size']:,} bytes)" for f in files)
+            print(render_text(payload, now) + attached + "\n", flush=True)
     return 0

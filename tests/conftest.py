@@ -16,6 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PREMIERE = datetime(2023, 11, 2, 7, 0, tzinfo=UTC)  # from ../shared/show-facts.md, not from our catalogue
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_user_data_directory(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The default database lives in the user's data directory: no test, nor a process it starts, touches the real
+    one (it may hold another version's schema, or someone's data)."""
+    os.environ["XDG_DATA_HOME"] = str(tmp_path_factory.mktemp("user-data"))
+
+
 @pytest.fixture(scope="session")
 def config() -> Config:
     return load_config(PACKAGED_CONFIG_DIR, environ={})

@@ -162,6 +162,7 @@ def test_every_subcommand_has_help() -> None:
         "sandbox": ["--port", "--latency-ms"],
         "demo": ["--seconds", "--transcript"],
         "db upgrade": [],
+        "ics": ["--release", "--out"],
     }
     for sub, expected in options.items():
         done = release_bot(*sub.split(), "--help")
@@ -467,3 +468,16 @@ def test_console_reads_a_stray_non_utf8_byte_without_crashing() -> None:
     first, second = (json.loads(line) for line in done.stdout.decode().splitlines())
     assert first["ephemeral"] is True and "Caf\ufffd" in first["payload"]["content"]
     assert second["command"] == "countdown" and second["ephemeral"] is False
+
+
+def test_a_database_migrated_by_a_newer_version_is_one_line(tmp_path) -> None:
+    import sqlite3
+
+    database = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(database) as connection:  # as a newer release-bot would leave it
+        connection.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+        connection.execute("INSERT INTO alembic_version VALUES ('9999_from_the_future')")
+    done = release_bot("db", "upgrade", env=env(DATABASE_URL=f"sqlite:///{database}"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("release-bot:")]
+    assert "has a schema this release-bot does not know" in line and "9999_from_the_future" in line

@@ -55,20 +55,47 @@ class Embed:
         return data
 
 
+@dataclass(frozen=True)
+class FileAttachment:
+    """A file sent with a reply. On Discord it travels beside the JSON, as a multipart part (`files[N]`); Discord
+    takes the file's type from its extension, so `content_type` is for the console and the command line."""
+
+    filename: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class LinkButton:
+    """A button that opens a web page (style 5); nothing comes back to the bot when it is clicked."""
+
+    label: str  # at most 80 characters
+    url: str  # at most 512 characters
+
+
 @dataclass
 class Reply:
     content: str | None = None
     embeds: list[Embed] = field(default_factory=list)
     ephemeral: bool = False
+    files: list[FileAttachment] = field(default_factory=list)
+    links: list[LinkButton] = field(default_factory=list)
 
     def payload(self) -> dict[str, Any]:
-        """The `data` of the interaction response, as discord.py serialises it."""
+        """The `data` of the interaction response, as discord.py serialises it (with files, its `payload_json`)."""
         data: dict[str, Any] = {
             "content": self.content,
             "embeds": [e.to_dict() for e in self.embeds],
             "tts": False,
             "allowed_mentions": dict(NO_PINGS),
         }
+        if self.links:  # one action row holds up to 5 buttons
+            buttons = [
+                {"type": 2, "style": 5, "disabled": False, "label": link.label, "url": link.url} for link in self.links
+            ]
+            data["components"] = [{"type": 1, "components": buttons}]
+        if self.files:  # metadata only; the bytes are the multipart parts files[0], files[1]…
+            data["attachments"] = [{"id": index, "filename": f.filename} for index, f in enumerate(self.files)]
         if self.ephemeral:
             data["flags"] = EPHEMERAL
         return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from datetime import UTC, datetime
@@ -38,19 +39,37 @@ def discord_embed(embed: Embed) -> discord.Embed:
     return built
 
 
+def reply_extras(reply: Reply) -> dict[str, Any]:
+    """The files and link buttons of a reply as discord.py takes them; none when it has neither (so a plain reply's
+    payload has no `attachments` or `components` keys, exactly as `Reply.payload()` says)."""
+    extras: dict[str, Any] = {}
+    if reply.files:
+        extras["files"] = [discord.File(io.BytesIO(f.data), filename=f.filename) for f in reply.files]
+    if reply.links:
+        view = discord.ui.View(timeout=None)  # link buttons need no listener: Discord opens the url itself
+        for link in reply.links:
+            view.add_item(discord.ui.Button(style=discord.ButtonStyle.link, label=link.label, url=link.url))
+        extras["view"] = view
+    return extras
+
+
 async def send_reply(interaction: discord.Interaction, reply: Reply) -> None:
     embeds = [discord_embed(e) for e in reply.embeds]
+    extras = reply_extras(reply)
     if interaction.response.is_done():
         await interaction.followup.send(
             content=reply.content or discord.utils.MISSING,
             embeds=embeds,
             ephemeral=reply.ephemeral,
             allowed_mentions=NO_PINGS,
+            **extras,
         )
     else:
         await interaction.response.send_message(
-            content=reply.content, embeds=embeds, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS
+            content=reply.content, embeds=embeds, ephemeral=reply.ephemeral, allowed_mentions=NO_PINGS, **extras
         )
+    if "view" in extras:  # discord.py keeps a sent view listening (15 min when ephemeral); links need no listener
+        extras["view"].stop()
 
 
 def client_of(interaction: discord.Interaction) -> ReleaseBot:
@@ -122,4 +141,4 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
         log.warning("could not tell the user about an error (the interaction may have expired)")
 
 
-__all__ = ["client_of", "on_app_command_error", "run_command", "send_reply"]
+__all__ = ["client_of", "on_app_command_error", "reply_extras", "run_command", "send_reply"]

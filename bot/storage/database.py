@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -69,6 +70,11 @@ async def upgrade(engine: AsyncEngine) -> None:
     try:
         async with connection.begin():
             await connection.run_sync(run)
+    except CommandError as exc:  # e.g. a revision this version does not have: a newer release-bot migrated it
+        raise DatabaseUnavailable(
+            f"the database {safe_url(str(engine.url))} has a schema this release-bot does not know ({exc}); "
+            "it was probably upgraded by a newer release-bot: run that version, or use another database"
+        ) from None
     finally:
         await connection.close()
 

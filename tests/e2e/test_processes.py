@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.commands.registry import REGISTRY
 from tests.conftest import ROOT
 
 
@@ -87,7 +88,8 @@ async def test_standalone_sandbox_and_run_against_it(tmp_path: Path) -> None:
             sync = await release_bot("sync", "--sandbox", url)
             out, err = await asyncio.wait_for(sync.communicate(), 60)
             assert sync.returncode == 0, err.decode()
-            assert "Registered 8 commands" in out.decode()
+            top_level = {spec.name.split()[0] for spec in REGISTRY}  # /announce counts once for its sub-commands
+            assert f"Registered {len(top_level)} commands" in out.decode()
             bot = await release_bot(
                 "run",
                 "--sandbox",
