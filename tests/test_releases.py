@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot.commands.announce import ChannelRef
 from bot.commands.registry import CommandContext, autocomplete, dispatch
-from bot.domain.announcements import PostFailed
+from bot.domain.announcements import MissingPermission, PostFailed
 from bot.domain.server_releases import BadReleaseInput, ServerRelease, TooManyReleases, parse_when, safe_title
 from bot.sandbox.limits import message_errors
 from bot.scheduling.announcer import Announcer
@@ -446,6 +446,19 @@ async def test_without_create_events_the_reply_says_so_and_nothing_changes(world
     world.events.missing = "Create Events"
     setup = await world.run(A, "announce setup", channel=ChannelRef(9, "news"), release="Film", event=True)
     assert "missing the **Create Events** permission" in setup["content"]
+    assert await world.store.subscriptions(A) == [] and await world.store.event_rows(A) == []
+    # The bot's copy of its permissions was out of date: Discord's 403 is refused the same way.
+    world.events.missing = None
+    world.events.fail = MissingPermission("Create Events")
+    for command, options in (
+        ("release add", {"name": "Other", "when": "2027-04-15 20:00"}),
+        ("announce setup", {"channel": ChannelRef(9, "news"), "release": "Film"}),
+    ):
+        reply = await world.run(A, command, event=True, **options)
+        assert (
+            "missing the **Create Events** permission" in reply["content"] and "Nothing was changed" in reply["content"]
+        )
+    assert [r.name for r in await world.store.server_releases(A)] == ["Film"]
     assert await world.store.subscriptions(A) == [] and await world.store.event_rows(A) == []
 
 

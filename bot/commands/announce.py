@@ -257,12 +257,6 @@ async def announce_setup(
         )
     if role is not None and role.is_everyone:
         raise UserError("I won't ping @\u200beveryone. Pick a role, or leave `role` empty.")
-    missing = announcer.missing_event_permission(guild_id) if event else None
-    if missing:
-        raise UserError(
-            f"I can't create the event: I'm missing the **{missing}** permission in this server. Give it to me, "
-            "or leave `event` out. Nothing was changed."
-        )
 
     # Setting up again changes what is given and keeps the rest (a role added must not drop the daily post).
     before = next(iter(await announcer.subscriptions(guild_id, release_id=found.id)), None)
@@ -276,6 +270,7 @@ async def announce_setup(
     if role is None and role_id:
         kept.append(f"the role ping <@&{role_id}>")
 
+    event_note = await event_first(ctx, announcer, guild_id, found) if event else ""
     sub = await announcer.subscribe(guild_id, found.id, channel.id, role_id, zone.key, clock, ctx.now)
     log.info(
         "server %s: announcements for %s %s: channel %s, role %s, time zone %s, daily post %s",
@@ -293,17 +288,23 @@ async def announce_setup(
         embed.description += f"\nKept from before: {' and '.join(kept)}." + (
             " `daily_time:off` stops the daily post." if clock else ""
         )
-    if event:
-        embed.description += "\n" + await _event_line(ctx, announcer, guild_id, found)
+    if event_note:
+        embed.description += "\n" + event_note
     return Reply(embeds=[embed], ephemeral=True)
 
 
-async def _event_line(ctx: CommandContext, announcer: Announcements, guild_id: int, release: Release) -> str:
-    """Create (or bring up to date) the server's Discord event for the release; a line for the reply."""
+async def event_first(ctx: CommandContext, announcer: Announcements, guild_id: int, release: Release) -> str:
+    """Create (or bring up to date) the server's Discord event for the release, *before* anything else changes:
+    without the permission the command is refused with nothing changed. A line for the reply."""
+    refusal = "I can't create the event: I'm missing the **{}** permission in this server. Give it to me, or leave "
+    refusal += "`event` out. Nothing was changed."
+    missing = announcer.missing_event_permission(guild_id)
+    if missing:
+        raise UserError(refusal.format(missing))
     try:
         created = await announcer.ensure_event(guild_id, release, ctx.now)
-    except MissingPermission as exc:
-        return f"⚠️ No event: I'm missing the **{exc}** permission in this server."
+    except MissingPermission as exc:  # Discord said so (our copy of the permissions was out of date)
+        raise UserError(refusal.format(exc)) from None
     except PostFailed as exc:
         return f"⚠️ No event this time ({_short(str(exc))}); try `event:True` again later."
     return "📅 Created the server event: members can click *Interested*." if created else "📅 The event is up to date."

@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.commands.announce import event_first
 from bot.commands.registry import CommandContext, Option, command, group
 from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
 from bot.commands.services import Announcements
 from bot.commands.show import TIMEZONE, find_zone
-from bot.domain.announcements import MissingPermission, PostFailed
 from bot.domain.server_releases import (
     KINDS,
     MAX_DESCRIPTION,
@@ -111,17 +111,6 @@ def _shown(release: ServerRelease, now: datetime) -> Embed:
     return embed
 
 
-async def _event(ctx: CommandContext, services: Announcements, guild_id: int, release: ServerRelease) -> str:
-    """Create (or update) the server's event; a line for the reply."""
-    try:
-        created = await services.ensure_event(guild_id, release.release(), ctx.now)
-    except MissingPermission as exc:
-        return f"⚠️ No event: I'm missing the **{exc}** permission in this server."
-    except PostFailed as exc:
-        return f"⚠️ No event this time ({neutralise(str(exc))}); try `event:True` again later."
-    return "📅 Created the server event: members can click *Interested*." if created else "📅 The event is up to date."
-
-
 @command(
     "release add",
     "Add a release this server counts down to (Manage Server)",
@@ -161,13 +150,6 @@ async def release_add(
     mine = list(await services.server_releases(guild_id))
     if len(mine) >= MAX_RELEASES:
         raise UserError(_too_many())
-    if event:
-        missing = services.missing_event_permission(guild_id)
-        if missing:
-            raise UserError(
-                f"I can't create the event: I'm missing the **{missing}** permission in this server. Give it to me, "
-                "or leave `event` out. Nothing was changed."
-            )
     new = ServerRelease(
         guild_id,
         release_id(guild_id, clean, {r.id for r in mine}),
@@ -178,14 +160,16 @@ async def release_add(
         link,
         about,
     )
+    event_note = await event_first(ctx, services, guild_id, new.release()) if event else ""
     try:
         await services.add_release(new, ctx.now)
     except TooManyReleases:
+        await services.remove_events(guild_id, new.id)
         raise UserError(_too_many()) from None
     log.info("server %s: release %s added for %s", guild_id, new.id, instant.isoformat())
     lines = [f"✅ Added **{new.release().title}**: {timestamp(instant, 'F')}."]
-    if event:
-        lines.append(await _event(ctx, services, guild_id, new))
+    if event_note:
+        lines.append(event_note)
     quoted = f'"{new.name}"' if " " in new.name else new.name
     named = f" release:{neutralise(quoted)}" if len(new.name) < 60 and not set('`"') & set(new.name) else ""
     lines.append(f"`/announce setup channel:…{named}` posts its countdown; `/release edit` changes it.")

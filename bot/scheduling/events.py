@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.domain.announcements import MissingPermission
 from bot.domain.releases import Release
 from bot.storage.repository import Store
 
@@ -89,7 +90,11 @@ class EventKeeper:
             exists = False
         if not exists:
             await self.store.intend_event(guild_id, release.id, now)
-        event_id = await self.poster.create_event(guild_id, spec)
+        try:
+            event_id = await self.poster.create_event(guild_id, spec)
+        except MissingPermission:  # Discord refused it: nothing was created, so nothing to remember
+            await self.store.forget_event(guild_id, release.id)
+            raise
         await self.store.record_event(guild_id, release.id, event_id)
         log.info("server %s: created the event %s for %s", guild_id, event_id, release.id)
         return event_id, True
