@@ -173,6 +173,8 @@ class FakeEvents:
         return True
 
     async def delete_event(self, guild_id: int, event_id: int) -> None:
+        if self.fail is not None:
+            raise self.fail
         self.existing.pop(event_id, None)
 
     async def events_of(self, guild_id: int) -> list[EventSpec]:
@@ -488,6 +490,21 @@ async def test_a_restart_between_creating_an_event_and_recording_its_id_leaves_o
     await world.store.record_event(A, release.id, None)  # type: ignore[arg-type]
     await world.run(A, "announce setup", channel=ChannelRef(9, "news"), release="Film", event=True)
     assert world.events.created == 1
+
+
+async def test_an_event_discord_will_not_move_or_delete_does_not_block_the_release(world: World) -> None:
+    await world.run(A, "release add", name="Film", when="2027-03-15 20:00", event=True)
+    world.events.fail = MissingPermission("Manage Events")
+
+    async def refused(*args) -> bool:  # type: ignore[no-untyped-def]
+        raise MissingPermission("Manage Events")
+
+    world.events.edit_event = refused  # type: ignore[method-assign]
+    moved = await world.run(A, "release edit", release="Film", when="2027-03-20 20:00")
+    assert moved["content"].startswith("✅ Changed **Film**")
+    removed = await world.run(A, "release remove", release="Film")
+    assert removed["content"].startswith("🗑️ Removed **Film**")
+    assert await world.store.server_releases(A) == [] and await world.store.event_rows(A) == []
 
 
 async def test_a_failed_event_does_not_undo_the_release(world: World) -> None:

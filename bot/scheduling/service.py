@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.announcements import PostFailed, PostOutcome, PostRejected, Subscription
+from bot.domain.announcements import MissingPermission, PostFailed, PostOutcome, PostRejected, Subscription
 from bot.domain.live import LiveMessage, live_card, live_stage
 from bot.domain.plan import PlannedPost
 from bot.domain.releases import Release
 from bot.domain.server_releases import ServerRelease
 from bot.scheduling.announcer import Announcer
 from bot.scheduling.events import EventKeeper
+
+log = logging.getLogger(__name__)
 
 
 class AnnouncementService:
@@ -94,11 +97,18 @@ class AnnouncementService:
         await self.store.update_server_release(release, now)
         await self.announcer.reschedule_guild(release.guild_id)
         if self.events is not None:
-            await self.events.move(release.guild_id, release.release())
+            try:
+                await self.events.move(release.guild_id, release.release())
+            except (MissingPermission, PostFailed) as exc:  # the release changed; its event stays where it was
+                log.warning("server %s: the event of %s was not moved: %s", release.guild_id, release.id, exc)
 
     async def remove_release(self, guild_id: int, release_id: str) -> None:
         if self.events is not None:  # first: the event row that names it goes with the release
-            await self.events.remove(guild_id, release_id)
+            try:
+                await self.events.remove(guild_id, release_id)
+            except (MissingPermission, PostFailed) as exc:  # the release goes anyway; its event stays in Discord
+                log.warning("server %s: the event of %s was not deleted: %s", guild_id, release_id, exc)
+                await self.store.forget_event(guild_id, release_id)
         await self._delete_live(guild_id, release_id)
         await self.store.remove_server_release(guild_id, release_id)
         await self.announcer.reschedule_guild(guild_id)
