@@ -28,7 +28,7 @@ from bot.config import (
 )
 from bot.domain.countdown import countdown
 from bot.domain.plan import build_plan, post_text
-from bot.domain.releases import UnknownRelease
+from bot.domain.releases import Release, UnknownRelease
 from bot.domain.zones import resolve_zone
 
 NO_TOKEN = """\
@@ -157,13 +157,17 @@ def cmd_console(args: argparse.Namespace) -> int:
     return asyncio.run(run_console(_load(args), args.at, args.json))
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    config = _load(args)
+def _release(config: Config, wanted: str | None) -> Release:
     try:
-        release = config.catalogue.get(args.release)
+        return config.catalogue.get(wanted)
     except UnknownRelease as exc:
         ids = ", ".join(r.id for r in config.catalogue.releases)
         raise CliError(f"unknown release {exc.wanted!r}; the catalogue has: {ids}") from None
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    config = _load(args)
+    release = _release(config, args.release)
     zone = release.timezone
     if args.tz is not None:
         typed = resolve_zone(args.tz)
@@ -199,11 +203,7 @@ def cmd_ics(args: argparse.Namespace) -> int:
     from bot.domain.calendar import REMINDER_WORDS, build_ics
 
     config = _load(args)
-    try:
-        release = config.catalogue.get(args.release)
-    except UnknownRelease as exc:
-        ids = ", ".join(r.id for r in config.catalogue.releases)
-        raise CliError(f"unknown release {exc.wanted!r}; the catalogue has: {ids}") from None
+    release = _release(config, args.release)
     now = datetime.now(UTC)
     data = build_ics(release, now)
     if args.out is None or str(args.out) == "-":

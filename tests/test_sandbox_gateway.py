@@ -8,6 +8,7 @@ import asyncio
 import json
 import zlib
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -309,7 +310,10 @@ async def test_the_world_dispatches_what_discord_documents(sandbox: Sandbox, htt
     await acts.update_guild(guild, "Busier")
     assert (await gateway.dispatch("GUILD_UPDATE"))["name"] == "Busier"
     role = await acts.add_role(guild, "fans")
-    assert (await gateway.dispatch("GUILD_ROLE_CREATE"))["role"]["name"] == "fans"
+    created_role = (await gateway.dispatch("GUILD_ROLE_CREATE"))["role"]
+    assert (created_role["name"], created_role["position"]) == ("fans", 1)  # just above @everyone, as on Discord
+    pushed_up = [(await gateway.dispatch("GUILD_ROLE_UPDATE"))["role"] for _ in range(2)]
+    assert sorted((r["name"], r["position"]) for r in pushed_up) == [("Admin", 3), ("release-bot", 2)]
     await acts.update_role(guild, role, "superfans")
     assert (await gateway.dispatch("GUILD_ROLE_UPDATE"))["role"]["name"] == "superfans"
     await acts.delete_role(guild, role)
@@ -371,4 +375,35 @@ async def test_resume_replays_missed_events_on_a_new_compressed_stream(
     )
     replayed = await resumed.receive()
     assert (replayed["t"], replayed["s"], replayed["d"]["role"]["name"]) == ("GUILD_ROLE_CREATE", last + 1, "missed")
+    assert [(await resumed.receive())["t"] for _ in range(2)] == ["GUILD_ROLE_UPDATE"] * 2  # the roles pushed up
     assert (await resumed.receive())["t"] == "RESUMED"
+
+
+async def test_scheduled_events_are_dispatched_with_their_intent(sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
+    ids = await sandbox.create_guild("Eventful")
+    gateway = await connect(http, sandbox)
+    await gateway.identify(bits.GUILDS | bits.GUILD_SCHEDULED_EVENTS)
+    assert (await gateway.dispatch("GUILD_CREATE"))["guild_scheduled_events"] == []
+    start = datetime.now(UTC) + timedelta(days=1)
+    body = {
+        "name": "Premiere",
+        "privacy_level": 2,
+        "entity_type": 3,
+        "entity_metadata": {"location": "Cinema"},
+        "scheduled_start_time": start.isoformat(),
+        "scheduled_end_time": (start + timedelta(hours=2)).isoformat(),
+    }
+    base = f"{sandbox.url}/api/v10/guilds/{ids['guild_id']}/scheduled-events"
+    headers = {"Authorization": "Bot sandbox-token"}
+    async with http.post(base, json=body, headers=headers) as response:
+        created = await response.json()
+    assert (await gateway.dispatch("GUILD_SCHEDULED_EVENT_CREATE")) == created
+    async with http.patch(f"{base}/{created['id']}", json={"name": "Premiere!"}, headers=headers) as response:
+        assert response.status == 200
+    assert (await gateway.dispatch("GUILD_SCHEDULED_EVENT_UPDATE"))["name"] == "Premiere!"
+    again = await connect(http, sandbox)  # a new session's GUILD_CREATE lists the server's events
+    await again.identify(bits.GUILDS)
+    assert [e["name"] for e in (await again.dispatch("GUILD_CREATE"))["guild_scheduled_events"]] == ["Premiere!"]
+    async with http.delete(f"{base}/{created['id']}", headers=headers) as response:
+        assert response.status == 204
+    assert sandbox.violations == []

@@ -169,3 +169,21 @@ async def test_commands_one_at_a_time(sandbox: Sandbox, ids: dict[str, Any]) -> 
         {"message": "Unknown application command", "code": 10063},
     )
     assert sandbox.violations == []
+
+
+async def test_a_private_channel_between_users_sends_the_bot_nothing(sandbox: Sandbox, ids: dict[str, Any]) -> None:
+    sent: list[str] = []
+
+    async def record(event: str, data: Any) -> None:
+        sent.append(event)
+
+    sandbox.dispatch_direct = record  # type: ignore[method-assign]
+    ada = int(ids["members"]["ada"])
+    private = sandbox.world.private_channel(ada)
+    message = sandbox.world.message(private.id, {"content": "between two users"})
+    await sandbox.events.message_created(message)
+    dm = sandbox.world.dm_channel(ada)
+    await sandbox.events.message_created(sandbox.world.message(dm.id, {"content": "to the bot's DM"}))
+    assert sent == ["MESSAGE_CREATE"]  # only the bot's own DM
+    status, body = await call(sandbox, "POST", f"/channels/{private.id}/messages", {"content": "x"})
+    assert (status, body["code"]) == (404, 10003)  # the bot cannot post where it is not

@@ -393,3 +393,26 @@ async def test_an_old_claim_that_cannot_be_checked_is_not_sent_blind(store: Stor
         "skipped",
         "I may not read the message history of <#77>; not sent again, so it cannot appear twice",
     )
+
+
+async def test_stop_lets_a_running_timer_callback_finish_before_the_database_goes(store: Store, config) -> None:
+    """A sweep still reading storage when SIGTERM came: stop() waits for it (else the database is closed under it,
+    and the connection's thread kept the process alive after "stopped cleanly")."""
+    now = datetime(2023, 10, 20, tzinfo=UTC)
+    announcer = Announcer(store, config.catalogue, config.settings, NoPoster(), clock=lambda: now)
+    reading, may_finish, finished = asyncio.Event(), asyncio.Event(), []
+
+    async def slow_recover(when: datetime) -> None:
+        reading.set()
+        await may_finish.wait()
+        finished.append(when)
+
+    announcer.recover = slow_recover  # type: ignore[method-assign]
+    sweep = asyncio.create_task(announcer._sweep())
+    await reading.wait()
+    stopping = asyncio.create_task(announcer.stop(timeout=30))
+    await asyncio.sleep(0)  # stop() has run up to its wait for the sweep
+    assert not stopping.done() and finished == []
+    may_finish.set()
+    await stopping
+    assert finished == [now] and sweep.done()

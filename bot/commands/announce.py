@@ -30,6 +30,8 @@ EMBEDS_LIMIT = 6000  # ...and for all the embeds of one message together
 STATE_ICONS = {"sent": "✅", "skipped": "⏭️", "failed": "❌", "claimed": "📤"}
 
 group("announce", "Countdown posts in this server")
+# Every /announce sub-command: Manage Server, inside a server, a private reply after a private "thinking…".
+ADMIN_ONLY: dict[str, bool] = {"admin": True, "guild_only": True, "touches_storage": True, "ephemeral": True}
 
 
 @dataclass(frozen=True)
@@ -220,10 +222,7 @@ async def _chosen(ctx: CommandContext, release: str | None) -> list[Subscription
     Option("daily_time", "Also post every day at this local time, HH:MM, or off (optional)", max_length=5),
     RELEASE,
     Option("event", "Also create a Discord event members can follow (needs Create Events)", kind="boolean"),
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_setup(
     ctx: CommandContext,
@@ -313,10 +312,7 @@ async def event_first(ctx: CommandContext, announcer: Announcements, guild_id: i
 @command(
     "announce status",
     "This server's announcement settings, next and last posts (Manage Server)",
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_status(ctx: CommandContext) -> Reply:
     announcer, guild_id = _announcer(ctx)
@@ -334,10 +330,7 @@ async def announce_status(ctx: CommandContext) -> Reply:
     "announce test",
     "Send a sample announcement now (Manage Server)",
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_test(ctx: CommandContext, release: str | None = None) -> Reply:
     announcer, _ = _announcer(ctx)
@@ -367,10 +360,7 @@ async def announce_test(ctx: CommandContext, release: str | None = None) -> Repl
     "Post one live countdown message, edited at each milestone (Manage Server)",
     Option("channel", "Where it goes (default: the announcements' channel)", kind="channel"),
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_live(ctx: CommandContext, channel: ChannelRef | None = None, release: str | None = None) -> Reply:
     announcer, guild_id = _announcer(ctx)
@@ -406,10 +396,7 @@ async def announce_live(ctx: CommandContext, channel: ChannelRef | None = None, 
     "announce pause",
     "Stop posting until resumed; settings are kept (Manage Server)",
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_pause(ctx: CommandContext, release: str | None = None) -> Reply:
     announcer, guild_id = _announcer(ctx)
@@ -431,10 +418,7 @@ async def announce_pause(ctx: CommandContext, release: str | None = None) -> Rep
     "announce resume",
     "Start posting again (Manage Server)",
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_resume(ctx: CommandContext, release: str | None = None) -> Reply:
     announcer, guild_id = _announcer(ctx)
@@ -456,10 +440,7 @@ async def announce_resume(ctx: CommandContext, release: str | None = None) -> Re
     "announce off",
     "Turn announcements off and forget their settings (Manage Server)",
     RELEASE,
-    admin=True,
-    guild_only=True,
-    touches_storage=True,
-    ephemeral=True,
+    **ADMIN_ONLY,
 )
 async def announce_off(ctx: CommandContext, release: str | None = None) -> Reply:
     announcer, guild_id = _announcer(ctx)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.sandbox.events import WorldEvents
+from bot.sandbox.interactions import LOCALES
 from bot.sandbox.world import PERMISSIONS, Channel, Guild, Member, Overwrite, World
 
 Json = dict[str, Any]
@@ -13,6 +14,17 @@ Json = dict[str, Any]
 
 class ActionError(ValueError):
     """An action on something that does not exist (unknown guild, channel, member or role)."""
+
+
+class InvalidValue(ActionError):
+    """An action with a value Discord would not accept (an unknown permission name or locale)."""
+
+
+def _bits(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(PERMISSIONS))
+    if unknown:
+        raise InvalidValue(f"unknown permissions {unknown} (known: {', '.join(PERMISSIONS)})")
+    return sum(PERMISSIONS[n] for n in set(names))
 
 
 class WorldActions:
@@ -55,9 +67,15 @@ class WorldActions:
             "roles": {r.name: str(r.id) for r in guild.roles.values()},
         }
 
-    async def update_guild(self, guild_id: int | str, name: str) -> None:
+    async def update_guild(
+        self, guild_id: int | str, name: str | None = None, preferred_locale: str | None = None
+    ) -> None:
+        """Rename a server or change its language (`preferred_locale`, one of Discord's locale codes)."""
         guild = self.guild(guild_id)
-        guild.name = name
+        if preferred_locale is not None and preferred_locale not in LOCALES:
+            raise InvalidValue(f"{preferred_locale!r} is not one of Discord's locales: {', '.join(LOCALES)}")
+        guild.name = name if name is not None else guild.name
+        guild.preferred_locale = preferred_locale or guild.preferred_locale
         await self.events.guild_updated(guild)
 
     async def remove_guild(self, guild_id: int | str) -> None:
@@ -70,18 +88,56 @@ class WorldActions:
     # ---- roles and members ----------------------------------------------------------------------------------
 
     async def add_role(self, guild_id: int | str, name: str, permissions: list[str] | None = None) -> str:
+        """A new role, just above @everyone: the roles it pushed up are updated too (GUILD_ROLE_UPDATE each)."""
         guild = self.guild(guild_id)
-        role = self.world.add_role(guild, name, sum(PERMISSIONS[p] for p in permissions or []))
+        role = self.world.add_role(guild, name, _bits(permissions or []))
         await self.events.role(guild, role, "GUILD_ROLE_CREATE")
+        for other in guild.roles.values():
+            if other.id not in (role.id, guild.id):
+                await self.events.role(guild, other, "GUILD_ROLE_UPDATE")
         return str(role.id)
 
-    async def update_role(self, guild_id: int | str, role_id: int | str, name: str) -> None:
+    async def update_role(
+        self,
+        guild_id: int | str,
+        role_id: int | str,
+        name: str | None = None,
+        position: int | None = None,
+        permissions: list[str] | None = None,
+    ) -> None:
+        """Rename a role, move it (the role hierarchy: e.g. above the bot's role), or set its permissions."""
         guild = self.guild(guild_id)
         role = guild.roles.get(int(role_id))
         if role is None:
             raise ActionError(f"no role {role_id}")
-        role.name = name
+        role.name = name if name is not None else role.name
+        role.position = int(position) if position is not None else role.position
+        role.permissions = _bits(permissions) if permissions is not None else role.permissions
         await self.events.role(guild, role, "GUILD_ROLE_UPDATE")
+
+    async def set_guild_permissions(
+        self, guild_id: int | str, role_id: int | str | None, allow: list[str], deny: list[str]
+    ) -> None:
+        """Server-wide permissions of a role (default: the bot's own role), e.g. deny the bot Create Events."""
+        guild = self.guild(guild_id)
+        if role_id is None:
+            bot = self.member(guild, self.world.bot_id)
+            role_id = next(r for r in bot.roles if guild.roles[r].name == "release-bot")
+        role = guild.roles.get(int(role_id))
+        if role is None:
+            raise ActionError(f"no role {role_id}")
+        role.permissions = (role.permissions & ~_bits(deny)) | _bits(allow)
+        await self.events.role(guild, role, "GUILD_ROLE_UPDATE")
+
+    async def set_dms(self, user_id: int | str, open_: bool) -> Json:
+        """A member opens or closes their DMs to the bot (closed: Discord answers the bot 50007)."""
+        if int(user_id) not in self.world.users:
+            raise ActionError(f"no user {user_id}")
+        if open_:
+            self.world.dms_closed.discard(int(user_id))
+        else:
+            self.world.dms_closed.add(int(user_id))
+        return {"user_id": str(user_id), "open": open_}
 
     async def delete_role(self, guild_id: int | str, role_id: int | str) -> None:
         guild = self.guild(guild_id)

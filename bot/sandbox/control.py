@@ -9,7 +9,7 @@ from typing import Protocol
 
 from aiohttp import web
 
-from bot.sandbox.actions import ActionError, WorldActions
+from bot.sandbox.actions import ActionError, InvalidValue, WorldActions
 from bot.sandbox.interactions import InteractionError
 from bot.sandbox.route_types import Json
 from bot.sandbox.world import World
@@ -33,12 +33,27 @@ class Controlled(Protocol):
     async def remove_guild(self, guild_id: int) -> None: ...
     async def interact(
         self,
-        guild_id: int | str,
-        channel_id: int | str,
+        guild_id: int | str | None,
+        channel_id: int | str | None,
         user_id: int | str,
         command: str,
         focused: str | None = None,
         wait: float | None = None,
+        *,
+        context: int = 0,
+        locale: str = "en-US",
+        guild_locale: str | None = None,
+    ) -> Json: ...
+    async def press(
+        self,
+        user_id: int | str,
+        message_id: int | str,
+        custom_id: str,
+        values: list[str] | None = None,
+        wait: float | None = None,
+        *,
+        locale: str = "en-US",
+        guild_locale: str | None = None,
     ) -> Json: ...
     def messages(self, channel_id: int | str | None = None) -> list[Json]: ...
     def add_fault(
@@ -69,10 +84,17 @@ class ControlApi:
         app.router.add_post("/_sandbox/guilds/{guild_id}/members/{user_id}", self._member)
         app.router.add_get("/_sandbox/application", self._application)
         app.router.add_post("/_sandbox/application", self._set_application)
+        app.router.add_get("/_sandbox/guilds/{guild_id}/events", self._scheduled_events)
+        app.router.add_get("/_sandbox/attachments/{attachment_id}", self._attachment)
+        app.router.add_get("/_sandbox/attachments/{attachment_id}/{filename}", self._attachment)
         # Users and admins acting in the world; each sends the gateway events Discord sends for it.
         acts = self.sandbox.actions
         routes: list[tuple[str, str, Callable[[Json, dict[str, str]], Awaitable[object]]]] = [
-            ("PATCH", "/_sandbox/guilds/{guild_id}", lambda b, m: acts.update_guild(m["guild_id"], b["name"])),
+            (
+                "PATCH",
+                "/_sandbox/guilds/{guild_id}",
+                lambda b, m: acts.update_guild(m["guild_id"], b.get("name"), b.get("preferred_locale")),
+            ),
             (
                 "POST",
                 "/_sandbox/guilds/{guild_id}/members",
@@ -91,8 +113,18 @@ class ControlApi:
             (
                 "PATCH",
                 "/_sandbox/guilds/{guild_id}/roles/{role_id}",
-                lambda b, m: acts.update_role(m["guild_id"], m["role_id"], b["name"]),
+                lambda b, m: acts.update_role(
+                    m["guild_id"], m["role_id"], b.get("name"), b.get("position"), b.get("permissions")
+                ),
             ),
+            (
+                "POST",
+                "/_sandbox/guilds/{guild_id}/permissions",
+                lambda b, m: acts.set_guild_permissions(
+                    m["guild_id"], b.get("role_id"), b.get("allow", []), b.get("deny", [])
+                ),
+            ),
+            ("POST", "/_sandbox/users/{user_id}/dms", lambda b, m: acts.set_dms(m["user_id"], bool(b["open"]))),
             (
                 "DELETE",
                 "/_sandbox/guilds/{guild_id}/roles/{role_id}",
@@ -128,10 +160,24 @@ class ControlApi:
 
     async def _interact(self, request: web.Request) -> web.Response:
         body = await request.json()
+        languages = {"locale": body.get("locale", "en-US"), "guild_locale": body.get("guild_locale")}
         try:
-            response = await self.sandbox.interact(
-                body["guild_id"], body["channel_id"], body["user_id"], body["command"], body.get("focused")
-            )
+            if "custom_id" in body:  # a member presses a button or chooses in a select of a message
+                response = await self.sandbox.press(
+                    body["user_id"], body["message_id"], body["custom_id"], body.get("values"), **languages
+                )
+            else:
+                response = await self.sandbox.interact(
+                    body.get("guild_id"),
+                    body.get("channel_id"),
+                    body["user_id"],
+                    body["command"],
+                    body.get("focused"),
+                    context=int(body.get("context", 0)),
+                    **languages,
+                )
+        except KeyError as exc:
+            return web.json_response({"error": f"missing {exc}"}, status=400)
         except InteractionError as exc:
             return web.json_response({"error": str(exc)}, status=400)
         except TimeoutError as exc:
@@ -140,6 +186,23 @@ class ControlApi:
 
     async def _messages(self, request: web.Request) -> web.Response:
         return web.json_response(self.sandbox.messages(request.query.get("channel_id")))
+
+    async def _scheduled_events(self, request: web.Request) -> web.Response:
+        guild = self.sandbox.world.guilds.get(int(request.match_info["guild_id"]))
+        if guild is None:
+            return web.json_response({"error": f"no guild {request.match_info['guild_id']}"}, status=404)
+        return web.json_response(list(guild.scheduled_events.values()))
+
+    async def _attachment(self, request: web.Request) -> web.Response:
+        """An attachment's bytes, as uploaded (also the `url` of the attachment object, so clients can fetch it)."""
+        found = self.sandbox.world.attachments.files.get(request.match_info["attachment_id"])
+        if found is None:
+            return web.json_response({"error": "no such attachment"}, status=404)
+        filename, content_type, data = found
+        return web.Response(
+            body=data,
+            headers={"Content-Type": content_type, "Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     async def _faults(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -211,8 +274,8 @@ def _acting(
         body = await request.json() if request.can_read_body else {}
         try:
             result = await act(body, dict(request.match_info))
-        except ActionError as exc:
-            return web.json_response({"error": str(exc)}, status=404)
+        except ActionError as exc:  # nothing of that name (404), or a value Discord would refuse (400)
+            return web.json_response({"error": str(exc)}, status=400 if isinstance(exc, InvalidValue) else 404)
         except KeyError as exc:
             return web.json_response({"error": f"missing {exc}"}, status=400)
         return web.json_response(result) if isinstance(result, dict) else _ok()

@@ -16,6 +16,7 @@ OBJECTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
         ((), "GuildResponse"),
         (("channels", "*"), GUILD_CHANNEL),
         (("members", "*"), "GuildMemberResponse"),
+        (("guild_scheduled_events", "*"), "ScheduledEventResponse"),
     ],
     "GUILD_UPDATE": [((), "GuildResponse")],
     "GUILD_ROLE_CREATE": [(("role",), "GuildRoleResponse")],
@@ -28,9 +29,14 @@ OBJECTS: dict[str, list[tuple[tuple[str, ...], str]]] = {
     "CHANNEL_DELETE": [((), GUILD_CHANNEL)],
     "MESSAGE_CREATE": [((), "MessageResponse")],
     "MESSAGE_UPDATE": [((), "MessageResponse")],
+    **{
+        f"GUILD_SCHEDULED_EVENT_{change}": [((), "ScheduledEventResponse")] for change in ("CREATE", "UPDATE", "DELETE")
+    },
     "INTERACTION_CREATE": [
         (("member",), "GuildMemberResponse"),
         (("channel",), GUILD_CHANNEL),
+        (("user",), "UserResponse"),
+        (("message",), "MessageResponse"),
         (("data", "resolved", "roles", "*"), "GuildRoleResponse"),
         (("data", "resolved", "users", "*"), "UserResponse"),
     ],

@@ -21,6 +21,8 @@ class WorldEvents:
         self.gateway = gateway
 
     async def _send(self, guild_id: int | None, event: str, data: Json) -> None:
+        if int(data.get("channel_id") or 0) in self.world.private_channels:
+            return  # a DM between users: the bot is not in it, so it hears nothing of it
         if guild_id is None:
             await self.gateway.dispatch_direct(event, data)
         else:
@@ -86,3 +88,7 @@ class WorldEvents:
 
     async def channel(self, channel: Channel, event: str) -> None:
         await self._send(channel.guild_id, event, channel.to_dict(self.world))
+
+    async def scheduled_event(self, guild: Guild, event: Json, name: str) -> None:
+        """GUILD_SCHEDULED_EVENT_CREATE / UPDATE / DELETE: the event object (intent GUILD_SCHEDULED_EVENTS)."""
+        await self._send(guild.id, name, event)

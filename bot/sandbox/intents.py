@@ -11,6 +11,7 @@ GUILD_PRESENCES = 1 << 8
 GUILD_MESSAGES = 1 << 9
 DIRECT_MESSAGES = 1 << 12
 MESSAGE_CONTENT = 1 << 15
+GUILD_SCHEDULED_EVENTS = 1 << 16
 PRIVILEGED = {"GUILD_MEMBERS": GUILD_MEMBERS, "GUILD_PRESENCES": GUILD_PRESENCES, "MESSAGE_CONTENT": MESSAGE_CONTENT}
 # Every intent bit Discord documents (0-16, 20, 21, 24, 25); any other bit is "invalid intent(s)", close code 4013.
 VALID = sum(1 << bit for bit in (*range(17), 20, 21, 24, 25))
@@ -42,6 +43,16 @@ EVENT_INTENTS: dict[str, tuple[int, int]] = {
     },
     **{event: (GUILD_MESSAGES, DIRECT_MESSAGES) for event in _MESSAGE_EVENTS},
     "PRESENCE_UPDATE": (GUILD_PRESENCES, GUILD_PRESENCES),
+    **{
+        event: (GUILD_SCHEDULED_EVENTS, GUILD_SCHEDULED_EVENTS)
+        for event in (
+            "GUILD_SCHEDULED_EVENT_CREATE",
+            "GUILD_SCHEDULED_EVENT_UPDATE",
+            "GUILD_SCHEDULED_EVENT_DELETE",
+            "GUILD_SCHEDULED_EVENT_USER_ADD",
+            "GUILD_SCHEDULED_EVENT_USER_REMOVE",
+        )
+    },
 }
 # The message fields that carry user content: empty without MESSAGE_CONTENT (docs: "Message Content Intent").
 CONTENT_FIELDS = {"content": "", "embeds": [], "attachments": [], "components": []}

@@ -7,6 +7,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from bot.sandbox.attachments import Upload
 from bot.sandbox.events import WorldEvents
 from bot.sandbox.route_types import ApiError, Call, Json, Routes
 from bot.sandbox.world import World
@@ -82,10 +83,19 @@ class InteractionResponses:
         if time.time() - pending.created > self.deadline:
             raise ApiError(404, 10062, "Unknown interaction")
         kind = call.body["type"]
-        pending.response_type = kind
         data = call.body.get("data") or {}
+        pressed = pending.payload.get("message")  # the message whose component was used (type 3 only)
+        if kind in (6, 7) and pressed is None:
+            raise ApiError(400, 40043, "Interaction callback type is only valid for component interactions")
+        pending.response_type = kind
         if kind == 4:
-            pending.message = await self._message(pending, data)
+            pending.message = await self._message(pending, data, call.uploads)
+        elif (
+            kind in (6, 7) and pressed is not None
+        ):  # the original response is now the message whose component was used
+            pending.message = pressed
+            if kind == 7:
+                pending.message = await self._edit(pressed["id"], data, call.uploads)
         if not pending.answered.done():
             pending.answered.set_result(call.body)
         if call.query.get("with_response", "").lower() not in ("true", "1"):
@@ -96,26 +106,32 @@ class InteractionResponses:
             "response_message_loading": kind == 5,
             "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
         }
-        if pending.message is None:  # autocomplete results and deferrals create no message (yet)
+        if pending.message is None or kind not in (4, 7):  # autocomplete results and deferrals: no message (yet)
             return 200, {"interaction": interaction}
         interaction["response_message_id"] = pending.message["id"]
         return 200, {"interaction": interaction, "resource": {"type": kind, "message": pending.message}}
 
-    async def _message(self, pending: Pending, data: Json) -> Json:
-        """A message the bot's answer creates in the channel: type 20, sent by the application's webhook."""
-        user = pending.payload["member"]["user"]
-        metadata = {
-            "id": pending.payload["id"],
-            "type": 2,
+    async def _message(self, pending: Pending, data: Json, uploads: list[Upload]) -> Json:
+        """A message the bot's answer creates in the channel: type 20 for a command (19, a reply, for a component),
+        sent by the application's webhook."""
+        payload = pending.payload
+        user = payload["member"]["user"] if "member" in payload else payload["user"]
+        metadata: Json = {
+            "id": payload["id"],
+            "type": payload["type"],
             "user": user,
-            "authorizing_integration_owners": pending.payload["authorizing_integration_owners"],
-            "name": pending.payload["data"]["name"],
+            "authorizing_integration_owners": payload["authorizing_integration_owners"],
         }
+        if payload["type"] == 3:
+            metadata["interacted_message_id"] = payload["message"]["id"]
+        else:
+            metadata["name"] = payload["data"]["name"]
         message = self.world.message(
-            int(pending.payload["channel_id"]),
+            int(payload["channel_id"]),
             data,
+            uploads=uploads,
             extra={
-                "type": 20,
+                "type": 19 if payload["type"] == 3 else 20,
                 "webhook_id": str(self.world.application_id),
                 "application_id": str(self.world.application_id),
                 "interaction_metadata": metadata,
@@ -124,9 +140,15 @@ class InteractionResponses:
         await self.events.message_created(message)
         return message
 
+    async def _edit(self, message_id: str, body: Json, uploads: list[Upload]) -> Json:
+        record = self.world.edit_message(message_id, body, uploads)
+        edited = {k: v for k, v in record.items() if k not in ("allowed_mentions", "nonce")}
+        await self.events.message_updated(edited)
+        return edited
+
     async def _followup(self, call: Call) -> tuple[int, Json]:
         pending = self._pending(call)
-        message = await self._message(pending, call.body)
+        message = await self._message(pending, call.body, call.uploads)
         if not pending.followed_up.done():
             pending.followed_up.set_result({"type": 4, "data": call.body})
         return 200, message
@@ -134,11 +156,9 @@ class InteractionResponses:
     async def _edit_original(self, call: Call) -> tuple[int, Json]:
         pending = self._pending(call)
         if pending.message is None:
-            pending.message = await self._message(pending, call.body)
+            pending.message = await self._message(pending, call.body, call.uploads)
         else:
-            record = self.world.edit_message(pending.message["id"], call.body)
-            pending.message = {k: v for k, v in record.items() if k != "allowed_mentions"}
-            await self.events.message_updated(pending.message)
+            pending.message = await self._edit(pending.message["id"], call.body, call.uploads)
         if not pending.followed_up.done():
             pending.followed_up.set_result({"type": 4, "data": call.body})
         return 200, pending.message
@@ -149,11 +169,13 @@ class InteractionResponses:
         wanted = pending.message["id"] if pending.message else None
         if not call.template.endswith("/@original"):
             wanted = call.params["message_id"]
+        pressed = (pending.payload.get("message") or {}).get("id")  # a component's message is the original too
         record = next(
             (
                 m
                 for m in self.world.messages
-                if m["id"] == wanted and (m.get("interaction_metadata") or {}).get("id") == pending.payload["id"]
+                if m["id"] == wanted
+                and ((m.get("interaction_metadata") or {}).get("id") == pending.payload["id"] or m["id"] == pressed)
             ),
             None,
         )
@@ -166,10 +188,7 @@ class InteractionResponses:
 
     async def _edit_message(self, call: Call) -> tuple[int, Json]:
         _, message = self._webhook_message(call)
-        record = self.world.edit_message(message["id"], call.body)
-        edited = {k: v for k, v in record.items() if k != "allowed_mentions"}
-        await self.events.message_updated(edited)
-        return 200, edited
+        return 200, await self._edit(message["id"], call.body, call.uploads)
 
     async def _delete_message(self, call: Call) -> tuple[int, None]:
         pending, message = self._webhook_message(call)

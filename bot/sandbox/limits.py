@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.sandbox import components
+
 CONTENT = 2000
 EMBEDS = 10
 EMBED_TOTAL = 6000
@@ -77,6 +79,8 @@ def message_errors(body: dict[str, Any]) -> Errors:
     for i, embed in enumerate(embeds):
         if found := embed_errors(embed):
             errors.setdefault("embeds", {})[str(i)] = found
+    if isinstance(body.get("components"), list) and (found := components.errors(body["components"])):
+        errors["components"] = found
     if sum(embed_text_length(e) for e in embeds) > EMBED_TOTAL:
         errors.setdefault("embeds", {}).update(
             _error("MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {EMBED_TOTAL}")

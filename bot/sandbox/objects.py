@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.sandbox import components
+
 Json = dict[str, Any]
 
 # A guild's settings the sandbox never changes, at the values a new community-less server has on Discord.
@@ -108,7 +110,7 @@ def message(
         "pinned": False,
         "type": 0,
         "flags": int(body.get("flags") or 0),
-        "components": list(body.get("components") or []),
+        "components": components.stored(body.get("components")),
     }
     if body.get("nonce") is not None:
         created["nonce"] = body["nonce"]
@@ -125,7 +127,7 @@ def edited(current: Json, body: Json, timestamp: str, users: dict[int, Json], ro
     if "embeds" in body:
         changes["embeds"] = [embed(e) for e in body["embeds"] or []]
     if "components" in body:
-        changes["components"] = list(body["components"] or [])
+        changes["components"] = components.stored(body["components"])
     if "flags" in body and body["flags"] is not None:
         changes["flags"] = int(body["flags"])
     if "content" in body or "allowed_mentions" in body:

@@ -11,6 +11,8 @@ GLOBAL_LIMIT = 50  # per second, interaction callbacks and webhooks with a token
 # (method, route template) -> (requests, per seconds); the major parameter splits a bucket (one per channel).
 ROUTE_LIMITS = {
     ("POST", "/channels/{channel_id}/messages"): (5, 5.0),
+    # Discord documents no bucket sizes (clients must read the headers); edits are limited per channel like posts.
+    ("PATCH", "/channels/{channel_id}/messages/{message_id}"): (5, 5.0),
 }
 DEFAULT_LIMIT = (50, 1.0)
 

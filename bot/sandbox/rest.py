@@ -46,6 +46,7 @@ class RestRoutes:
         return {
             ("GET", "/users/@me"): self._me,
             ("GET", "/users/@me/guilds"): self._my_guilds,
+            ("GET", "/users/{user_id}"): self._user,
             ("GET", "/applications/@me"): self._application,
             ("GET", "/oauth2/applications/@me"): self._application,
             ("GET", "/gateway"): self._gateway,
@@ -61,6 +62,8 @@ class RestRoutes:
             ("GET", "/channels/{channel_id}/messages/{message_id}"): self._get_message,
             ("PATCH", "/channels/{channel_id}/messages/{message_id}"): self._edit_message,
             ("DELETE", "/channels/{channel_id}/messages/{message_id}"): self._delete_message,
+            ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"): self._member_role,
+            ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"): self._member_role,
             ("POST", "/users/@me/channels"): self._open_dm,
             ("DELETE", "/users/@me/guilds/{guild_id}"): self._leave_guild,
         }
@@ -78,6 +81,12 @@ class RestRoutes:
             "banner": None,
             "accent_color": None,
         }
+
+    async def _user(self, call: Call) -> tuple[int, Any]:
+        user = self.world.users.get(int(call.params["user_id"])) if call.params["user_id"].isdigit() else None
+        if user is None:
+            raise ApiError(404, 10013, "Unknown User")
+        return 200, user
 
     async def _application(self, call: Call) -> tuple[int, Any]:
         owner = (
@@ -232,13 +241,20 @@ class RestRoutes:
         guild = self.world.guild_of(channel)
         if guild is not None and not guild.permissions(self.world.bot_id, channel) & PERMISSIONS["send_messages"]:
             raise ApiError(403, 50013, "Missing Permissions")
+        if channel.type == 1:
+            self._check_dm(channel)
+        if (
+            not any(call.body.get(k) for k in ("content", "embeds", "sticker_ids", "components", "poll"))
+            and not call.uploads
+        ):
+            raise ApiError(400, 50006, "Cannot send an empty message")
         nonce = call.body.get("nonce")
         key = (self.world.bot_id, channel.id, str(nonce))
         if nonce is not None and call.body.get("enforce_nonce"):
             seen = self.world.nonces.get(key)
             if seen and time.time() - seen[0] < NONCE_TTL:
                 return 200, seen[1]  # Discord returns the message the nonce already created
-        message = self.world.message(channel.id, call.body)
+        message = self.world.message(channel.id, call.body, uploads=call.uploads)
         if nonce is not None:
             self.world.nonces[key] = (time.time(), message)
         for queue in self.listeners:
@@ -267,7 +283,7 @@ class RestRoutes:
         record = self._message(call)
         if record["author"]["id"] != str(self.world.bot_id):
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
-        edited = self.world.edit_message(record["id"], call.body)
+        edited = self.world.edit_message(record["id"], call.body, call.uploads)
         await self.events.message_updated(_fetched(edited))
         return 200, _fetched(edited)
 
@@ -286,8 +302,50 @@ class RestRoutes:
         await self.events.message_deleted(record)
         return 204, None
 
+    def _check_dm(self, channel: Channel) -> None:
+        """Discord's 50007: the recipient closed their DMs, or shares no server with the bot."""
+        recipient = channel.recipient_id or 0
+        shared = any(recipient in g.members and self.world.bot_id in g.members for g in self.world.guilds.values())
+        if recipient in self.world.dms_closed or not shared:
+            raise ApiError(403, 50007, "Cannot send messages to this user")
+
     async def _open_dm(self, call: Call) -> tuple[int, Any]:
-        return 200, self.world.dm_channel(int(call.body["recipient_id"])).to_dict(self.world)
+        recipient = int(call.body["recipient_id"])
+        if recipient not in self.world.users:
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "recipient_id": {
+                        "_errors": [{"code": "NUMBER_TYPE_COERCE", "message": f'Value "{recipient}" is not snowflake.'}]
+                    }
+                },
+            )
+        return 200, self.world.dm_channel(recipient).to_dict(self.world)
+
+    async def _member_role(self, call: Call) -> tuple[int, Any]:
+        """Add (PUT) or remove (DELETE) a member's role: Manage Roles, and the role below the bot's highest role."""
+        guild = self._guild(call)
+        member = guild.members.get(int(call.params["user_id"]))
+        if member is None:
+            raise ApiError(404, 10007, "Unknown Member")
+        role = guild.roles.get(int(call.params["role_id"]))
+        if role is None or role.id == guild.id:
+            raise ApiError(404, 10011, "Unknown Role")
+        if not guild.permissions(self.world.bot_id) & PERMISSIONS[
+            "manage_roles"
+        ] or role.position >= guild.top_role_position(self.world.bot_id):
+            raise ApiError(403, 50013, "Missing Permissions")
+        has = role.id in member.roles
+        if call.method == "PUT" and not has:
+            member.roles.append(role.id)
+        elif call.method == "DELETE" and has:
+            member.roles.remove(role.id)
+        else:
+            return 204, None  # nothing changes: no event
+        await self.events.member(guild, member, "GUILD_MEMBER_UPDATE")
+        return 204, None
 
     async def _leave_guild(self, call: Call) -> tuple[int, Any]:
         self._guild(call)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Json = dict[str, Any]
@@ -30,6 +30,7 @@ class Call:
     params: dict[str, str]
     query: dict[str, str]
     body: Any
+    uploads: list[Any] = field(default_factory=list)  # `attachments.Upload`s of a multipart request
 
 
 Route = Callable[[Call], Awaitable[tuple[int, Any]]]

@@ -21,17 +21,19 @@ from aiohttp import web
 
 from bot.sandbox.actions import WorldActions
 from bot.sandbox.app_commands import CommandRoutes
+from bot.sandbox.attachments import Upload, read_multipart
 from bot.sandbox.control import ControlApi
 from bot.sandbox.event_schemas import event_errors
 from bot.sandbox.events import WorldEvents
 from bot.sandbox.gateway import Gateway
 from bot.sandbox.intents import PRIVILEGED
 from bot.sandbox.interaction_responses import INTERACTION_DEADLINE, InteractionResponses
-from bot.sandbox.interactions import InteractionError, build_interaction
+from bot.sandbox.interactions import BOT_DM, GUILD, PRIVATE_CHANNEL, InteractionError, build_interaction, build_press
 from bot.sandbox.openapi import load_spec
 from bot.sandbox.ratelimit import RateLimiter
 from bot.sandbox.rest import RestRoutes
 from bot.sandbox.route_types import ApiError, Call, Json, Routes
+from bot.sandbox.scheduled_events import ScheduledEventRoutes
 from bot.sandbox.validation import check_request
 from bot.sandbox.world import World
 
@@ -79,7 +81,12 @@ class Sandbox:
         self.rest = RestRoutes(
             self.world, self._gateway_url, self.remove_guild, self.events, lambda: self.privileged_intents
         )
-        self.routes: Routes = {**self.rest.routes(), **CommandRoutes(self.world).routes(), **self.responses.routes()}
+        self.routes: Routes = {
+            **self.rest.routes(),
+            **CommandRoutes(self.world).routes(),
+            **self.responses.routes(),
+            **ScheduledEventRoutes(self.world, self.events).routes(),
+        }
         self._patterns = {
             key: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(key[1])) + "$")
             for key in self.routes
@@ -98,6 +105,7 @@ class Sandbox:
         await site.start()
         bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://{host}:{bound}"
+        self.world.attachments.base_url = self.url
         self.gateway = Gateway(self.world, f"ws://{host}:{bound}/", check_sent=self._check_event)
         self.gateway.privileged_intents = self.privileged_intents
         return self.url
@@ -121,20 +129,35 @@ class Sandbox:
     async def _rest(self, request: web.Request) -> web.Response:
         method, path = request.method, "/" + request.match_info["tail"]
         body: Any = None
-        if request.can_read_body:
+        uploads: list[Upload] = []
+        if request.content_type == "multipart/form-data":
+            try:
+                body, uploads = await read_multipart(request)
+            except ApiError as exc:
+                return _json(exc.status, exc.body())
+        elif request.can_read_body:
             try:
                 body = await request.json()
             except ValueError:
                 body = None
         entry: Json = {"at": time.time(), "method": method, "path": path, "body": body, "problems": []}
+        if uploads:
+            entry["files"] = [{"filename": u.filename, "size": len(u.data)} for u in uploads]
         self.log.append(entry)
-        status, payload, headers = await self._handle(method, path, dict(request.query), body, request, entry)
+        status, payload, headers = await self._handle(method, path, dict(request.query), body, request, entry, uploads)
         entry["status"] = status
         entry["response"] = payload
         return _json(status, payload, headers)
 
     async def _handle(
-        self, method: str, path: str, query: dict[str, str], body: Any, request: web.Request, entry: Json
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: Any,
+        request: web.Request,
+        entry: Json,
+        uploads: list[Upload],
     ) -> tuple[int, Any, dict[str, str]]:
         op = self.spec.find(method, path)
         route_key = next((k for k in self.routes if k[0] == method and self._patterns[k].match(path)), None)
@@ -190,7 +213,7 @@ class Sandbox:
             if limited is not None:
                 return 429, limited, headers
         try:
-            status, payload = await self.routes[route_key](Call(method, template, params, query, body))
+            status, payload = await self.routes[route_key](Call(method, template, params, query, body, uploads))
         except ApiError as exc:
             return exc.status, exc.body(), headers
         if status < 300 and payload is not None:
@@ -245,27 +268,82 @@ class Sandbox:
 
     async def interact(
         self,
-        guild_id: int | str,
-        channel_id: int | str,
+        guild_id: int | str | None,
+        channel_id: int | str | None,
         user_id: int | str,
         command: str,
         focused: str | None = None,
         wait: float | None = None,
+        *,
+        context: int = 0,
+        locale: str = "en-US",
+        guild_locale: str | None = None,
     ) -> Json:
-        """Send a slash command (or an autocomplete request) as a user; the bot's response, as Discord got it."""
-        guild = self.world.guilds.get(int(guild_id))
-        channel = self.world.channels.get(int(channel_id))
-        if guild is None or channel is None or int(user_id) not in guild.members:
-            raise InteractionError("unknown guild, channel or member")
-        payload = build_interaction(self.world, guild, channel, int(user_id), command, focused)
+        """Send a slash command (or an autocomplete request) as a user; the bot's response, as Discord got it.
+
+        Context 0 is a server (guild_id, channel_id); 1 the user's DM with the bot; 2 a DM between users, where only
+        an app installed to the user's account acts (both without a guild)."""
+        if context not in (GUILD, BOT_DM, PRIVATE_CHANNEL):
+            raise InteractionError(f"unknown interaction context {context} (0 server, 1 bot DM, 2 private channel)")
+        guild = channel = None
+        if context == GUILD:
+            guild = self.world.guilds.get(int(guild_id or 0))
+            channel = self.world.channels.get(int(channel_id or 0))
+            if guild is None or channel is None or int(user_id) not in guild.members:
+                raise InteractionError("unknown guild, channel or member")
+        elif int(user_id) not in self.world.users:
+            raise InteractionError(f"unknown user {user_id}")
+        elif context == BOT_DM:
+            channel = self.world.dm_channel(int(user_id))
+        else:
+            channel = self.world.private_channel(int(user_id))
+        payload = build_interaction(
+            self.world, guild, channel, int(user_id), command, focused, context, locale, guild_locale
+        )
+        return await self._send_interaction(payload, guild.id if guild else None, command, wait)
+
+    async def press(
+        self,
+        user_id: int | str,
+        message_id: int | str,
+        custom_id: str,
+        values: list[str] | None = None,
+        wait: float | None = None,
+        *,
+        locale: str = "en-US",
+        guild_locale: str | None = None,
+    ) -> Json:
+        """A user presses a button (or chooses `values` in a select) of a message: the bot's response."""
+        message = next((m for m in self.world.messages if m["id"] == str(message_id)), None)
+        if message is None:
+            raise InteractionError(f"unknown message {message_id}")
+        payload = build_press(self.world, message, int(user_id), custom_id, values, locale, guild_locale)
+        guild_id = int(payload["guild_id"]) if "guild_id" in payload else None
+        return await self._send_interaction(payload, guild_id, f"pressing {custom_id!r}", wait)
+
+    async def _send_interaction(self, payload: Json, guild_id: int | None, what: str, wait: float | None) -> Json:
         pending = self.responses.open(payload)
         assert self.gateway is not None
-        await self.gateway.wait_for_session(guild.id)
-        await self.gateway.dispatch_guild(guild.id, "INTERACTION_CREATE", payload)
-        return await self.responses.answer(pending, command, wait)
+        await self.gateway.wait_for_session(guild_id or 0)
+        if guild_id is None:
+            await self.gateway.dispatch_direct("INTERACTION_CREATE", payload)
+        else:
+            await self.gateway.dispatch_guild(guild_id, "INTERACTION_CREATE", payload)
+        return await self.responses.answer(pending, what, wait)
 
     def messages(self, channel_id: int | str | None = None) -> list[Json]:
-        return [m for m in self.world.messages if channel_id is None or m["channel_id"] == str(channel_id)]
+        """Every message (or a channel's), in order, each with its channel's type (`channel_type`: 0 a server's
+        text channel, 1 a DM) and, in a DM, the recipient's id (`recipient_id`)."""
+        return [self._where(m) for m in self.world.messages if channel_id is None or m["channel_id"] == str(channel_id)]
+
+    def _where(self, message: Json) -> Json:
+        channel_id = int(message["channel_id"])
+        channel = self.world.channels.get(channel_id) or self.world.private_channels.get(channel_id)
+        kind = channel.type if channel else (0 if "guild_id" in message else 1)
+        extra: Json = {"channel_type": kind}
+        if channel is not None and channel.type == 1:
+            extra["recipient_id"] = str(channel.recipient_id)
+        return {**message, **extra}
 
     def listen(self) -> asyncio.Queue[Json]:
         """A queue that receives every channel message created from now on: await posts instead of sleeping."""

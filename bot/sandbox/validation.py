@@ -40,7 +40,9 @@ def limit_errors(template: str, body: Any) -> Json:
         data = body.get("data") or {}
         found = limits.choices_errors(data["choices"]) if "choices" in data else limits.message_errors(data)
         return {"data": found} if found else {}
-    if template.endswith(("/messages", "/messages/@original")) or template.startswith("/webhooks/"):
+    if template.endswith(("/messages", "/messages/@original", "/messages/{message_id}")) or template.startswith(
+        "/webhooks/"
+    ):
         return limits.message_errors(body) if isinstance(body, dict) else {}
     return {}
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.sandbox import objects
+from bot.sandbox.attachments import AttachmentStore, Upload
 
 DISCORD_EPOCH_MS = 1420070400000
 
@@ -28,7 +29,10 @@ PERMISSIONS = {
     "attach_files": 1 << 15,
     "read_message_history": 1 << 16,
     "mention_everyone": 1 << 17,
+    "manage_roles": 1 << 28,
     "use_application_commands": 1 << 31,
+    "manage_events": 1 << 33,
+    "create_events": 1 << 44,
 }
 ALL_PERMISSIONS = (1 << 53) - 1
 EVERYONE_DEFAULT = sum(
@@ -44,7 +48,19 @@ EVERYONE_DEFAULT = sum(
         "use_application_commands",
     )
 )
-BOT_ROLE = sum(PERMISSIONS[p] for p in ("view_channel", "send_messages", "embed_links", "read_message_history"))
+# What the bot's invite grants it: enough for every feature (the control API can take any of it away).
+BOT_ROLE = sum(
+    PERMISSIONS[p]
+    for p in (
+        "view_channel",
+        "send_messages",
+        "embed_links",
+        "attach_files",
+        "read_message_history",
+        "manage_roles",
+        "create_events",
+    )
+)
 ADMIN_ROLE = PERMISSIONS["administrator"] | PERMISSIONS["manage_guild"]
 
 
@@ -154,6 +170,15 @@ class Guild:
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
+    scheduled_events: dict[int, dict[str, Any]] = field(default_factory=dict)  # by id, as Discord returns them
+    preferred_locale: str = "en-US"  # the server's language ("Server Primary Language")
+
+    def top_role_position(self, user_id: int) -> int:
+        """The position of a member's highest role (the role hierarchy); the owner is above every role."""
+        if user_id == self.owner_id:
+            return 1 << 30
+        member = self.members.get(user_id)
+        return max((self.roles[r].position for r in member.roles), default=0) if member else -1
 
     def permissions(self, user_id: int, channel: Channel | None = None) -> int:
         """Discord's algorithm: base from roles, administrator is everything, then channel overwrites."""
@@ -190,6 +215,7 @@ class Guild:
             "name": self.name,
             "owner_id": str(self.owner_id),
             "roles": [r.to_dict() for r in self.roles.values()],
+            "preferred_locale": self.preferred_locale,
         }
 
     def create_event(self, world: World) -> dict[str, Any]:
@@ -205,7 +231,7 @@ class Guild:
             "presences": [],
             "threads": [],
             "stage_instances": [],
-            "guild_scheduled_events": [],
+            "guild_scheduled_events": list(self.scheduled_events.values()),
             "soundboard_sounds": [],
             "members": [m.to_dict(world) for m in self.members.values()],
             "channels": [c.to_dict(world) for c in self.channels.values()],
@@ -222,6 +248,9 @@ class World:
         self.nonces: dict[tuple[int, int, str], tuple[float, dict[str, Any]]] = {}
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[int, list[dict[str, Any]]] = {}
+        self.attachments = AttachmentStore()
+        self.dms_closed: set[int] = set()  # users whose DMs are closed to the bot (Discord answers 50007)
+        self.private_channels: dict[int, Channel] = {}  # DMs between users, where only a user-installed app acts
         self.application_id = self.snowflake()
         self.bot_user = self.add_user("release-bot", bot=True, user_id=self.application_id)
         # A token shaped like Discord's (base64 of the bot's id, a timestamp, an HMAC): some clients read the bot's
@@ -291,7 +320,11 @@ class World:
         return channel
 
     def add_role(self, guild: Guild, name: str, permissions: int = 0) -> Role:
-        role = Role(self.snowflake(), name, permissions, position=len(guild.roles))
+        """A new role goes where Discord puts it: just above @everyone, every other role one higher."""
+        for other in guild.roles.values():
+            if other.id != guild.id:
+                other.position += 1
+        role = Role(self.snowflake(), name, permissions, position=1)
         guild.roles[role.id] = role
         return role
 
@@ -301,6 +334,15 @@ class World:
                 return channel
         channel = Channel(self.snowflake(), "", None, type=1, recipient_id=user_id)
         self.channels[channel.id] = channel
+        return channel
+
+    def private_channel(self, user_id: int) -> Channel:
+        """A DM between `user_id` and another user: the bot is not in it (only a user-installed app acts there)."""
+        for channel in self.private_channels.values():
+            if channel.recipient_id == user_id:
+                return channel
+        channel = Channel(self.snowflake(), "", None, type=1, recipient_id=user_id)
+        self.private_channels[channel.id] = channel
         return channel
 
     def guild_of(self, channel: Channel) -> Guild | None:
@@ -313,9 +355,10 @@ class World:
         *,
         author: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
+        uploads: list[Upload] | None = None,
     ) -> dict[str, Any]:
         """Create a message in a channel from a create request's body; the message object, as Discord returns it."""
-        channel = self.channels.get(channel_id)
+        channel = self.channels.get(channel_id) or self.private_channels.get(channel_id)
         guild = self.guild_of(channel) if channel else None
         message = objects.message(
             message_id=self.snowflake(),
@@ -328,6 +371,8 @@ class World:
             roles=set(guild.roles) if guild else set(),
         )
         message.update(extra or {})
+        if uploads:
+            message["attachments"] = self.attachments.attach(self.snowflake, body, uploads)
         self.messages.append({**message, "allowed_mentions": body.get("allowed_mentions")})
         return message
 
@@ -337,9 +382,14 @@ class World:
             (m for m in self.messages if m["id"] == str(message_id) and m["channel_id"] == str(channel_id)), None
         )
 
-    def edit_message(self, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def edit_message(
+        self, message_id: str, body: dict[str, Any], uploads: list[Upload] | None = None
+    ) -> dict[str, Any]:
         """Apply an edit request to a message: fetching it afterwards shows what it says now. The edited record."""
         record = next(m for m in self.messages if m["id"] == message_id)
+        attachments = self.attachments.edited(self.snowflake, record["attachments"], body, uploads or [])
+        if attachments is not None:
+            record["attachments"] = attachments
         channel = self.channels.get(int(record["channel_id"]))
         guild = self.guild_of(channel) if channel else None
         record.update(

@@ -35,11 +35,12 @@ Why it is built this way:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
 import time as time_module
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol, TypeVar
@@ -203,6 +204,9 @@ class Announcer:
         self._queue: asyncio.Queue[Outgoing] = asyncio.Queue()
         self._workers: dict[asyncio.Task[None], bool] = {}  # worker -> busy with a post
         self._starting: asyncio.Task[None] | None = None
+        # Timer callbacks running now (a fire, the sweep, the refresh): stop() lets them end before the database
+        # goes, or an unclosed connection (aiosqlite's thread) would keep the process alive after SIGTERM.
+        self._jobs: set[asyncio.Task[object]] = set()
         self._timers: set[asyncio.TimerHandle] = set()  # retries waiting for their moment
         self._stopping = False
         self._mine: set[int] = set()  # ledger ids this process is sending or will retry: not for the sweep
@@ -376,10 +380,12 @@ class Announcer:
             self.scheduler.pause()  # no new jobs; shutdown() would cancel the running ones
         if self._starting is not None:
             self._starting.cancel()
+            await asyncio.gather(self._starting, return_exceptions=True)
         for timer in self._timers:
             timer.cancel()
         for task in list(self._live_tasks):
             task.cancel()
+        await asyncio.gather(*self._live_tasks, return_exceptions=True)
         busy = [task for task, working in self._workers.items() if working]
         for task, working in self._workers.items():
             if not working:
@@ -389,14 +395,32 @@ class Announcer:
         for task in self._workers:
             task.cancel()
         self._workers.clear()
+        if self._jobs:
+            await asyncio.wait(list(self._jobs), timeout=timeout)
+        for job in list(self._jobs):
+            job.cancel()
+        await asyncio.gather(*self._jobs, return_exceptions=True)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
+    @contextlib.contextmanager
+    def _job(self) -> Iterator[None]:
+        """Marks the running timer callback, so stop() can wait for it."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._jobs.add(task)
+        try:
+            yield
+        finally:
+            self._jobs.discard(task)
+
     async def _refresh(self) -> None:
-        await self.rebuild(self.clock())
+        with self._job():
+            await self.rebuild(self.clock())
 
     async def _sweep(self) -> None:
-        await self.recover(self.clock())
+        with self._job():
+            await self.recover(self.clock())
 
     async def rebuild(self, now: datetime) -> None:
         """Derive every post job from storage again; the new timers are built before any old one is dropped."""
@@ -502,6 +526,10 @@ class Announcer:
         """A job's moment came: read the truth from storage (one query for all its servers), and queue a post
         for each server. The group is dropped only once the read succeeded: a database hiccup delays the posts,
         it does not lose them."""
+        with self._job():
+            await self._fire_group(ident)
+
+    async def _fire_group(self, ident: str) -> None:
         group = self._groups.get(ident)
         if group is None:
             return

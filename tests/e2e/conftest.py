@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -166,6 +167,21 @@ async def start_bot(
             sandbox.gateway.identified.wait_for(lambda: sandbox.gateway.identifies >= identified + shards), 30
         )
     return process
+
+
+async def stop_bot(
+    process: asyncio.subprocess.Process, sig: signal.Signals = signal.SIGTERM, timeout: float = 30.0
+) -> int:
+    """Signal a bot process and wait for it to exit. One that has not exited in time is killed and the test fails:
+    a bot that does not stop on SIGTERM is a bug an operator would meet (and a test must never hang on it)."""
+    if process.returncode is None:
+        process.send_signal(sig)
+    try:
+        return await asyncio.wait_for(process.wait(), timeout)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise AssertionError(f"the bot process did not exit within {timeout:g} s of {sig.name}") from None
 
 
 @pytest.hookimpl(hookwrapper=True)

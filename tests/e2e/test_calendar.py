@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
-import pytest
 from icalendar import Calendar
 
 from bot.config import Config
@@ -43,7 +42,6 @@ async def test_calendar_unknown_release_and_autocomplete(server: Server) -> None
     ]
 
 
-@pytest.mark.skip(reason="needs the sandbox's multipart support (merged by the lead)")
 async def test_calendar_sends_the_ics_file_and_the_google_button(
     sandbox: Sandbox, launch: Launch, bot_config: Config
 ) -> None:

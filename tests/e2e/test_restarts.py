@@ -18,7 +18,16 @@ from bot.sandbox.server import Sandbox
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import upcoming_release
-from tests.e2e.conftest import FAST_TIMING, Launch, Server, next_posts, start_bot, wait_until, write_config
+from tests.e2e.conftest import (
+    FAST_TIMING,
+    Launch,
+    Server,
+    next_posts,
+    start_bot,
+    stop_bot,
+    wait_until,
+    write_config,
+)
 
 MINUTE = timedelta(minutes=1)
 
@@ -147,8 +156,7 @@ async def kill_mid_fan_out(sandbox: Sandbox, config_dir: Path, database_url: str
         await next_posts(queue, 3, timeout=60)
         await wait_until(lambda: asyncio.sleep(0, sends(sandbox)), lambda found: len(found) >= 5, timeout=30)
     finally:
-        bot.send_signal(signal.SIGKILL)
-        await bot.wait()
+        await stop_bot(bot, signal.SIGKILL)
     held, lost = sends(sandbox)[3], sends(sandbox)[4]
     [landed] = await next_posts(queue, 1, timeout=10)
     assert landed["channel_id"] == held["path"].split("/")[2]
@@ -189,8 +197,7 @@ async def test_sigkill_mid_fan_out_then_restart_gives_exactly_one_copy(
     try:
         rows = await every_post_once(sandbox, database_url, ids)
     finally:
-        second.send_signal(signal.SIGTERM)
-        await second.wait()
+        await stop_bot(second, signal.SIGTERM)
     # The two claims in flight were sent again with their nonce: the held one's first message came back.
     for channel in channels.values():
         tries = [e for e in sends(sandbox) if e["path"] == f"/channels/{channel}/messages"]
@@ -215,8 +222,7 @@ async def test_long_fan_out_killed_and_restarted_after_the_nonce_window(
     try:
         rows = await every_post_once(sandbox, database_url, ids)
     finally:
-        second.send_signal(signal.SIGTERM)
-        await second.wait()
+        await stop_bot(second, signal.SIGTERM)
     # Past the nonce memory, both claims in flight were looked for in their channel before anything was decided:
     reads = {e["path"].split("/")[2] for e in sandbox.log if e.get("route") == "GET /channels/{channel_id}/messages"}
     assert {channels["held"], channels["lost"]} <= reads
@@ -241,8 +247,7 @@ async def test_a_5xx_late_in_a_long_fan_out_is_retried_and_delivered(
     try:
         rows = await every_post_once(sandbox, database_url, ids)
     finally:
-        bot.send_signal(signal.SIGTERM)
-        await bot.wait()
+        await stop_bot(bot, signal.SIGTERM)
     [failed] = [e for e in sends(sandbox) if e.get("fault") == 503]
     channel = failed["path"].split("/")[2]
     tries = [e for e in sends(sandbox) if e["path"] == failed["path"]]

@@ -277,3 +277,34 @@ async def test_an_interactions_messages_through_its_webhook(server: Server) -> N
     assert server.sandbox.messages(server.channel()) == []
     status, _, body = await rest(server.sandbox, "GET", hook + "/messages/@original", auth=False)
     assert (status, body["code"]) == (404, 10008)
+
+
+async def test_message_edits_are_rate_limited_per_channel_and_only_the_author_edits(server: Server) -> None:
+    sandbox = server.sandbox
+    channel = server.bot.get_channel(int(server.channel()))
+    sent = await channel.send("T-3 days")
+    path = f"/channels/{server.channel()}/messages/{sent.id}"
+    seen = [await rest(sandbox, "PATCH", path, {"content": f"T-{i} hours"}) for i in range(6)]
+    assert [s for s, _, _ in seen] == [200] * 5 + [429]
+    assert seen[0][1]["X-RateLimit-Limit"] == "5" and seen[5][2]["global"] is False
+    other = await server.bot.get_channel(int(server.channel("announcements"))).send("elsewhere")
+    status, _, _ = await rest(
+        sandbox,
+        "PATCH",
+        f"/channels/{server.channel('announcements')}/messages/{other.id}",
+        {"content": "a bucket per channel"},
+    )
+    assert status == 200
+    ada = await sandbox.actions.post_message(server.channel(), server.member("ada"), "mine")
+    sandbox.limiter.enabled = False  # this channel's bucket is used up: see the author check on its own
+    status, _, body = await rest(
+        sandbox, "PATCH", f"/channels/{server.channel()}/messages/{ada['id']}", {"content": "not yours"}
+    )
+    assert (status, body["code"], body["message"]) == (403, 50005, "Cannot edit a message authored by another user")
+    status, _, body = await rest(sandbox, "PATCH", path, {"content": "x" * 2001})  # the limits apply to edits
+    assert (status, list(body["errors"])) == (400, ["content"])
+    assert [v["what"] for v in sandbox.violations] == [
+        "invalid body for PATCH /channels/{channel_id}/messages/{message_id}"
+    ]
+    sandbox.violations.clear()  # seen and asserted
+    assert [m["content"] for m in sandbox.messages(server.channel())] == ["T-4 hours", "mine"]

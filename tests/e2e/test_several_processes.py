@@ -12,7 +12,7 @@ from bot.sandbox.server import Sandbox
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
 from tests.conftest import ROOT
-from tests.e2e.conftest import next_posts, start_bot, wait_until, write_config
+from tests.e2e.conftest import next_posts, start_bot, stop_bot, wait_until, write_config
 
 
 async def seed(sandbox: Sandbox, database_url: str, servers: int) -> list[dict]:
@@ -47,10 +47,7 @@ async def ledger(database_url: str, expected: int) -> list:
 
 
 def stop(*processes: asyncio.subprocess.Process) -> list:
-    for process in processes:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-    return [process.wait() for process in processes]
+    return [stop_bot(process) for process in processes]
 
 
 async def test_each_shard_process_serves_its_own_servers(sandbox: Sandbox, database_url: str, tmp_path: Path) -> None:
@@ -96,8 +93,7 @@ async def test_rolling_restart_with_a_kill_mid_fan_out_sends_each_post_once(
     new = await start_bot(sandbox, config_dir, database_url)  # both own every server for a while
     try:
         await next_posts(queue, 2, timeout=40)
-        old.send_signal(signal.SIGKILL)  # mid fan-out; the new process sweeps up what it left claimed
-        await old.wait()
+        await stop_bot(old, signal.SIGKILL)  # mid fan-out; the new process sweeps up what it left claimed
         rows = await ledger(database_url, 2 * servers)
     finally:
         await asyncio.gather(*stop(old, new))
