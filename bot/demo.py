@@ -121,6 +121,11 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
                 "/release list",
             ):
                 show.reply("sam", command, await sandbox.interact(guild, general, sam, command))
+            for event in sandbox.world.guilds[int(guild)].scheduled_events.values():
+                where = (event.get("entity_metadata") or {}).get("location", "")
+                show.say(
+                    f"\n  Discord now lists the server event “{event['name']}” at {where}; members click Interested."
+                )
 
             show.say("\n── Announcements and a live countdown message, set up by sam ──")
             release = demo.catalogue.get("demo-replay")
