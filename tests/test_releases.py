@@ -3,6 +3,7 @@ announcements and events following a release."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -655,3 +656,17 @@ def test_the_operator_cannot_take_a_server_release_id(tmp_path) -> None:
     (tmp_path / "releases.toml").write_text(catalogue)
     with pytest.raises(ConfigError, match="those ids belong to releases servers add themselves"):
         load_config(tmp_path, environ={})
+
+
+async def test_admins_adding_at_once_never_make_26(world: World, database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite serialises writers itself; the race is PostgreSQL's")
+    base = ServerRelease(A, f"s{A}-film-0", "Film 0", datetime(2027, 3, 1, tzinfo=UTC), "UTC", "film", "", "")
+    for n in range(20):
+        await world.store.add_server_release(replace(base, id=f"s{A}-film-{n}", name=f"Film {n}"), NOW)
+    results = await asyncio.gather(
+        *(world.store.add_server_release(replace(base, id=f"s{A}-x-{n}", name=f"X {n}"), NOW) for n in range(10)),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["NoneType"] * 5 + ["TooManyReleases"] * 5
+    assert len(await world.store.server_releases(A)) == 25

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -154,6 +154,8 @@ class Store:
         """Store a new release; TooManyReleases if the server has MAX_RELEASES already (checked in the same
         transaction as the insert)."""
         async with self.session.begin() as s:
+            if self.engine.dialect.name == "postgresql":  # two admins adding at once: one counts after the other
+                await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": release.guild_id})
             count = len(
                 (await s.execute(select(ServerRelease.id).where(ServerRelease.guild_id == release.guild_id))).all()
             )
