@@ -624,6 +624,16 @@ async def test_the_live_message_is_posted_once_and_edited_only_at_milestones(wor
     assert live.turns == len(live.requests)  # every request took a pacing slot
 
 
+async def test_the_live_message_follows_an_edit(world: World, live: LivePoster) -> None:
+    await world.run(A, "release add", name="Film", when="2027-03-15 20:00", timezone="UTC")
+    await world.run(A, "announce setup", channel=ChannelRef(9, "news"), release="Film")
+    await world.run(A, "announce live", release="Film")
+    await world.run(A, "release edit", release="Film", name="Film II", when="2027-03-22 20:00")
+    assert live.requests == ["post 9001", "edit 9001"]
+    card = live.card(9001)
+    assert card.title == "Film II" and "<t:1805745600:R>" in card.description
+
+
 async def test_the_live_message_goes_with_announce_off_and_release_remove(world: World, live: LivePoster) -> None:
     for name in ("One", "Two"):
         await world.run(A, "release add", name=name, when="2027-03-15 20:00")

@@ -96,6 +96,11 @@ class AnnouncementService:
     async def edit_release(self, release: ServerRelease, now: datetime) -> None:
         await self.store.update_server_release(release, now)
         await self.announcer.reschedule_guild(release.guild_id)
+        shown = release.release()
+        for row in await self.store.live_messages(release.guild_id, release.id):  # its live message shows the change
+            await self.announcer.update_live(
+                row, shown, live_stage(shown, self.announcer.settings.milestones, now), now
+            )
         if self.events is not None:
             try:
                 await self.events.move(release.guild_id, release.release())
