@@ -59,6 +59,7 @@ async def build_bot(
     sandbox: bool = False,
     shard_ids: list[int] | None = None,
     shard_count: int | None = None,
+    timing: Timing | None = None,
     **options: Any,
 ) -> ReleaseBot:
     """The bot, ready to log in; with `services`, its storage (migrated) and announcer attached, which the client
@@ -69,7 +70,7 @@ async def build_bot(
     if services:
         store = await open_store(config)
         poster = DiscordPoster(bot, config.settings.posts_per_second)
-        announcer = Announcer(store, config.catalogue, config.settings, poster, timing=Timing.from_env())
+        announcer = Announcer(store, config.catalogue, config.settings, poster, timing=timing or Timing.from_env())
         if shard_ids is not None and shard_count:
             announcer.guild_filter = shard_filter(shard_ids, shard_count)
         events = EventKeeper(store, poster)

@@ -19,7 +19,7 @@ from bot.app import start_in_process
 from bot.config import PACKAGED_CONFIG_DIR, Config
 from bot.discord.client import ReleaseBot
 from bot.sandbox.server import Sandbox
-from bot.scheduling.announcer import TIMING_ENV
+from bot.scheduling.announcer import TIMING_ENV, Timing
 from tests.conftest import ROOT
 
 
@@ -81,7 +81,8 @@ async def launch(sandbox: Sandbox) -> AsyncIterator[Launch]:
     bots: list[ReleaseBot] = []
 
     async def start(config: Config) -> ReleaseBot:
-        bot = await start_in_process(config, sandbox.url)
+        # The bot's own backoff shortened, as in the process tests: no test waits real seconds for a retry.
+        bot = await start_in_process(config, sandbox.url, timing=Timing(retry_delays=FAST_RETRIES))
         bots.append(bot)
         await bot.tree.sync()
         if bot.announcer is not None:  # recovery, catch-up and scheduling run in the background: let them end
@@ -129,6 +130,7 @@ def write_config(
 
 # Bot processes in tests: abandoned claims are swept within a second, retries come within a second; Discord's
 # nonce memory stays as in production unless a test shortens it.
+FAST_RETRIES = (0.2, 0.4, 0.8)
 FAST_TIMING = "lease=1,sweep=0.2,retry=0.2/0.4/0.8,read=0.1/0.5"
 
 
@@ -195,12 +197,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
             report.sections.append((f"bot process stderr: {path.name}", path.read_text(errors="replace")[-20000:]))
 
 
-async def next_posts(queue: asyncio.Queue, count: int, timeout: float = 15.0) -> list[dict]:
+async def next_posts(queue: asyncio.Queue, count: int, timeout: float = 45.0) -> list[dict]:
     """Wait for `count` channel messages, as they are created (no sleeping and hoping)."""
     return [await asyncio.wait_for(queue.get(), timeout) for _ in range(count)]
 
 
-async def wait_until(read, ready, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+async def wait_until(read, ready, timeout: float = 30.0):  # type: ignore[no-untyped-def]
     """Poll storage until a condition holds (storage has no events to await); fails loudly at the deadline."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

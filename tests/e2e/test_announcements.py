@@ -41,7 +41,8 @@ async def soon_server(
 async def test_setup_then_posts_arrive_once_each(
     sandbox: Sandbox, launch: Launch, config: Config, database_url: str
 ) -> None:
-    server, soon = await soon_server(sandbox, launch, config, database_url, seconds=4)
+    # Far enough ahead that a slow machine still sets up before the first milestone is due.
+    server, soon = await soon_server(sandbox, launch, config, database_url, seconds=10)
     role = await sandbox.add_role(int(server.guild_id), "Watchers")
     queue = sandbox.listen()
     response = await server.slash(
@@ -272,7 +273,7 @@ async def test_leaving_a_server_deletes_its_data(
 async def test_a_failed_post_is_retried_with_the_same_nonce(
     sandbox: Sandbox, launch: Launch, config: Config, database_url: str
 ) -> None:
-    # discord.py does not retry a 503 itself, so this exercises the bot's own backoff (5 s, then 15 s, ...).
+    # discord.py does not retry a 503 itself, so this exercises the bot's own backoff (shortened for the tests).
     server, _ = await soon_server(sandbox, launch, config, database_url, seconds=2, milestones=())
     await server.slash("/announce setup channel:#announcements", user="grace")
     sandbox.add_fault("POST /channels/{channel_id}/messages", status=503, count=1)

@@ -56,6 +56,13 @@ class BotProcess:
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")
 
+    async def logged(self, text: str, timeout: float = 60.0) -> None:
+        """Until the bot's log says `text` (it has no other way to tell a test it is ready)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while text not in self.stderr:
+            assert asyncio.get_running_loop().time() < deadline, f"the bot never logged {text!r}:\n{self.stderr}"
+            await asyncio.sleep(0.05)
+
 
 @pytest.fixture
 async def bot_process(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[BotProcess]:
@@ -99,6 +106,7 @@ async def test_run_logs_plainly_serves_metrics_and_stops_cleanly_on_sigterm(
         DATABASE_URL=f"sqlite:///{tmp_path / 'bot.sqlite3'}",
     )
     queue = sandbox.listen()
+    await bot_process.logged("scheduled 0 posts")  # connected, recovered, caught up: a loaded machine is slow
     reply = await answered(
         sandbox,
         ids["guild_id"],
