@@ -10,7 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from discord import Object
@@ -19,7 +24,10 @@ from bot.config import SANDBOX_TOKEN, Config
 from bot.discord.client import ReleaseBot, point_at_sandbox
 from bot.discord.poster import DiscordPoster
 from bot.discord.slash import app_commands_for
+from bot.domain.announcements import PostRejected
+from bot.domain.live import LiveCard
 from bot.scheduling.announcer import Announcer, Timing
+from bot.scheduling.events import EventKeeper
 from bot.scheduling.service import AnnouncementService
 from bot.storage.database import create_engine, upgrade
 from bot.storage.repository import Store
@@ -65,7 +73,8 @@ async def build_bot(
         announcer = Announcer(store, config.catalogue, config.settings, poster, timing=timing or Timing.from_env())
         if shard_ids is not None and shard_count:
             announcer.guild_filter = shard_filter(shard_ids, shard_count)
-        bot.attach(announcer, AnnouncementService(announcer))
+        events = EventKeeper(store, poster)
+        bot.attach(announcer, AnnouncementService(announcer, events), events)
     return bot
 
 
@@ -123,3 +132,52 @@ async def start_in_process(config: Config, sandbox_url: str, **options: Any) -> 
     bot.gateway_task = asyncio.create_task(bot.connect(reconnect=True), name="release-bot gateway")
     await bot.wait_until_ready()
     return bot
+
+
+class _NowherePoster:
+    """The console's poster: it is not connected to Discord, so nothing is ever posted (its timers never start)."""
+
+    async def wait_turn(self, urgent: bool = False) -> None:
+        return None
+
+    async def send(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+    ) -> int:
+        raise PostRejected("the console is not connected to Discord")
+
+    async def post(
+        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, urgent: bool = False
+    ) -> int:
+        raise PostRejected("the console is not connected to Discord")
+
+    async def find(self, channel_id: int, content: str, since: datetime) -> int | None:
+        return None
+
+    def cached_dm(self, user_id: int) -> int | None:
+        return None
+
+    async def open_dm(self, user_id: int) -> int:
+        raise PostRejected("the console is not connected to Discord")
+
+    async def post_card(self, channel_id: int, card: LiveCard) -> int:
+        raise PostRejected("the console is not connected to Discord")
+
+    async def edit_card(self, channel_id: int, message_id: int, card: LiveCard) -> bool:
+        return False
+
+    async def delete_message(self, channel_id: int, message_id: int) -> None:
+        return None
+
+
+@asynccontextmanager
+async def console_services(config: Config) -> AsyncIterator[tuple[Announcer, AnnouncementService]]:
+    """Services for `release-bot console`: a throw-away SQLite database (gone when the console quits), an announcer
+    whose timers never start and a poster that posts nowhere, so /release and /announce answer as in a server."""
+    with tempfile.TemporaryDirectory(prefix="release-bot-console-") as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'console.sqlite3'}"
+        store = await open_store(replace(config, settings=replace(config.settings, database_url=url)))
+        announcer = Announcer(store, config.catalogue, config.settings, _NowherePoster())
+        try:
+            yield announcer, AnnouncementService(announcer)
+        finally:
+            await store.engine.dispose()

@@ -22,6 +22,7 @@ from platformdirs import user_data_dir
 from bot.domain.durations import parse_duration
 from bot.domain.plan import DEFAULT_MILESTONES
 from bot.domain.releases import CastMember, Catalogue, Release
+from bot.domain.server_releases import is_server_release_id
 from bot.domain.zones import resolve_zone
 
 OPERATOR_CONFIG_DIR = Path("config")  # the operator's own, in the directory release-bot runs in
@@ -140,6 +141,8 @@ def _release(c: _Collector, table: Mapping[str, Any], where: str) -> Release | N
     ident = table.get("id")
     if not isinstance(ident, str) or not _ID.match(ident):
         c.add(f"{where}.id", "must be lower-case letters, digits and dashes (at most 64), e.g. 'my-show'")
+    elif is_server_release_id(ident):  # "s<digits>-…" names the releases servers add with /release add
+        c.add(f"{where}.id", "must not look like 's123-name': those ids belong to releases servers add themselves")
     texts = {
         key: c.text(table, key, where, limit, required=key in ("title", "kind")) for key, limit in _TEXT_LIMITS.items()
     }
@@ -180,7 +183,7 @@ def _release(c: _Collector, table: Mapping[str, Any], where: str) -> Release | N
         episodes=episodes,
         trivia=tuple(trivia),
         cast=tuple(cast),
-        **texts,
+        **texts,  # type: ignore[arg-type]  # the text fields only (_TEXT_LIMITS)
     )
 
 

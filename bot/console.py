@@ -9,7 +9,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
+from bot.app import console_services
 from bot.commands.registry import CommandContext, dispatch, dispatch_component
 from bot.commands.replies import Reply, error_reply
 from bot.config import Config
@@ -17,7 +19,10 @@ from bot.domain.countdown import countdown
 
 # The syntax of Discord's input box; the sandbox (which plays Discord) owns it, the console types into it.
 from bot.sandbox.command_line import CommandLineError, parse_command_line
+from bot.scheduling.announcer import Announcer
+from bot.scheduling.service import AnnouncementService
 
+CONSOLE_GUILD = 1  # the console plays one server, whose admin is at the keyboard
 _STAMP = re.compile(r"<t:(-?\d+):([tTdDfFR])>")
 
 
@@ -79,19 +84,43 @@ def command_name(line: str) -> str | None:
 
 
 PRESS = "!press"  # `!press remind:all-the-light-we-cannot-see` presses a button; `!press remind-at:ID 1d` picks
+CONSOLE_MEMBER = 2  # ...and who is also the member pressing buttons and setting reminders
 
 
-async def answer(line: str, config: Config, now: datetime) -> tuple[str | None, Reply]:
+async def answer(
+    line: str, config: Config, now: datetime, services: tuple[Announcer, AnnouncementService] | None = None
+) -> tuple[str | None, Reply]:
+    """One typed line answered; with `services`, as the admin of one server (its releases, its announcements,
+    their reminders in a throw-away database)."""
+    ctx = await _context(config, now, services)
     if line.strip().startswith(PRESS):
         custom_id, *values = line.strip()[len(PRESS) :].split() or [""]
-        ctx = CommandContext(config.catalogue, config.settings, now)
         return custom_id.partition(":")[0] or None, await dispatch_component(custom_id, values, ctx)
     try:
         name, options = parse_command_line(line)
     except CommandLineError as exc:
         return command_name(line), error_reply(str(exc))
-    ctx = CommandContext(config.catalogue, config.settings, now)
     return name, await dispatch(name, options, ctx)
+
+
+async def _context(
+    config: Config, now: datetime, services: tuple[Announcer, AnnouncementService] | None
+) -> CommandContext:
+    if services is None:
+        return CommandContext(config.catalogue, config.settings, now)
+    announcer, port = services
+    zone = await announcer.guild_zone(CONSOLE_GUILD)
+    return CommandContext(
+        await announcer.catalogue_for(CONSOLE_GUILD, now),
+        config.settings,
+        now,
+        guild_zone=ZoneInfo(zone) if zone else None,
+        guild_id=CONSOLE_GUILD,
+        is_admin=True,
+        services=port,
+        user_id=CONSOLE_MEMBER,
+        reminders=port,
+    )
 
 
 async def _lines(stdin: TextIO) -> AsyncIterator[str]:
@@ -117,11 +146,22 @@ async def _lines(stdin: TextIO) -> AsyncIterator[str]:
 
 
 async def run_console(config: Config, at: datetime | None, as_json: bool, stdin: TextIO | None = None) -> int:
+    async with console_services(config) as services:
+        return await _answer_lines(config, at, as_json, stdin, services)
+
+
+async def _answer_lines(
+    config: Config,
+    at: datetime | None,
+    as_json: bool,
+    stdin: TextIO | None,
+    services: tuple[Announcer, AnnouncementService],
+) -> int:
     async for line in _lines(stdin or sys.stdin):
         if not line.strip():
             continue
         now = at or datetime.now(UTC)
-        name, reply = await answer(line, config, now)
+        name, reply = await answer(line, config, now, services)
         payload = reply.payload()
         # Files travel beside the payload (multipart on Discord): the console names them and says how big they are.
         files = [{"filename": f.filename, "size": len(f.data)} for f in reply.files]

@@ -41,6 +41,27 @@ def demo_config(config: Config, seconds: int, database_url: str) -> Config:
     )
 
 
+def _live_footer(sandbox: Sandbox, channel_id: str) -> str:
+    """What the live countdown message in the channel says at the bottom (it changes at each milestone)."""
+    for message in reversed(sandbox.messages(channel_id)):
+        for embed in message.get("embeds") or []:
+            footer: str = (embed.get("footer") or {}).get("text", "")
+            if footer.startswith(("Live countdown", "Out now")):
+                return footer
+    return ""
+
+
+async def _show_live_edit(show: Show, sandbox: Sandbox, channel_id: str, before: str) -> str:
+    """The live message is edited at the same moment as the post: show its new footer once it has changed."""
+    for _ in range(40):  # up to 2 s: the edit waits for its pacing slot like any post
+        now = _live_footer(sandbox, channel_id)
+        if now != before:
+            show.say(f"  {'':10} #general: the live countdown message was edited: “{now}”")
+            return now
+        await asyncio.sleep(0.05)
+    return before
+
+
 class Show:
     """Prints what a newcomer should see, and optionally every request and message as JSON lines."""
 
@@ -93,13 +114,28 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
                 await sandbox.interact(guild, general, alex, typed, focused="timezone"),
             )
 
-            show.say("\n── Announcements, set up by sam ──")
+            show.say("\n── The server's own release, added by sam (with a Discord event members can follow) ──")
+            party = (datetime.now(UTC) + timedelta(days=3)).replace(hour=20, minute=0, second=0, microsecond=0)
+            for command in (
+                f'/release add name:"Movie night" when:"{party:%Y-%m-%d %H:%M}" timezone:UTC event:True',
+                "/release list",
+            ):
+                show.reply("sam", command, await sandbox.interact(guild, general, sam, command))
+            for event in sandbox.world.guilds[int(guild)].scheduled_events.values():
+                where = (event.get("entity_metadata") or {}).get("location", "")
+                show.say(
+                    f"\n  Discord now lists the server event “{event['name']}” at {where}; members click Interested."
+                )
+
+            show.say("\n── Announcements and a live countdown message, set up by sam ──")
             release = demo.catalogue.get("demo-replay")
             for command in (
                 f"/announce setup channel:#announcements release:{release.id} timezone:Europe/Paris",
+                f"/announce live channel:#general release:{release.id}",
                 "/announce status",
             ):
                 show.reply("sam", command, await sandbox.interact(guild, general, sam, command))
+            live = _live_footer(sandbox, general)
             show.say(f"\n── Waiting for the posts in #announcements (the release is {seconds} s away) ──")
             posts = sandbox.listen()
             deadline = release.release_at + timedelta(seconds=15)
@@ -107,7 +143,10 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
                 left = (deadline - datetime.now(UTC)).total_seconds()
                 message = await asyncio.wait_for(posts.get(), max(left, 0.1))
                 stamp = datetime.now(UTC).strftime("%H:%M:%S")
+                if message["channel_id"] != ids["channels"]["announcements"]:
+                    continue
                 show.say(f"  [{stamp}] #announcements: {render_timestamps(message['content'], datetime.now(UTC))}")
+                live = await _show_live_edit(show, sandbox, general, live)
                 if "out now" in message["content"]:
                     break
             show.say("\nThat's the whole tour. Run it for real: export DISCORD_TOKEN=... && release-bot run")

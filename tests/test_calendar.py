@@ -7,7 +7,7 @@ import io
 import json
 import subprocess
 import sys
-from dataclasses import dataclass, fields, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -122,14 +122,7 @@ def test_google_link_with_a_long_non_latin_title_still_fits(config: Config) -> N
 
 
 def test_a_url_goes_in_the_file_when_the_release_has_one(config: Config) -> None:
-    @dataclass(frozen=True)
-    class ServerRelease(Release):  # server releases (/release add url:…) carry a url
-        url: str = ""
-
-    featured = config.catalogue.featured
-    release = ServerRelease(
-        **{f.name: getattr(featured, f.name) for f in fields(Release)}, url="https://example.org/premiere"
-    )
+    release = replace(config.catalogue.featured, url="https://example.org/premiere")  # /release add url:…
     _, event = event_of(build_ics(release, BEFORE))
     assert str(event["URL"]) == "https://example.org/premiere"
     assert "https://example.org/premiere" in str(event["DESCRIPTION"])

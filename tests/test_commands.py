@@ -97,7 +97,7 @@ async def test_trivia_and_help(config) -> None:
     usages = [f["name"] for f in help_["embeds"][0]["fields"]]
     assert len(usages) == len(REGISTRY.commands) == 18
     assert all(usage.startswith(f"/{c.name}") for usage, c in zip(usages, REGISTRY, strict=True))
-    assert "/announce setup <channel> [role] [timezone] [daily_time] [release]" in usages
+    assert "/announce setup <channel> [role] [timezone] [daily_time] [release] [event]" in usages
     assert "/calendar [release]" in usages
 
 
@@ -169,6 +169,7 @@ class RecordingPoster:
 
     def __init__(self) -> None:
         self.sent: list[dict] = []
+        self.cards: list[tuple[int, object]] = []
         self.fail: Exception | None = None
 
     async def post(self, channel_id: int, content: str, nonce: str, role_id: int | None, urgent: bool = False) -> int:
@@ -176,6 +177,21 @@ class RecordingPoster:
             raise self.fail
         self.sent.append({"channel_id": channel_id, "content": content, "role_id": role_id, "urgent": urgent})
         return 900 + len(self.sent)
+
+    async def wait_turn(self, urgent: bool = False) -> None:
+        return None
+
+    async def post_card(self, channel_id: int, card) -> int:  # type: ignore[no-untyped-def]  # /announce live
+        if self.fail is not None:
+            raise self.fail
+        self.cards.append((channel_id, card))
+        return 800 + len(self.cards)
+
+    async def edit_card(self, channel_id: int, message_id: int, card) -> bool:  # type: ignore[no-untyped-def]
+        return True
+
+    async def delete_message(self, channel_id: int, message_id: int) -> None:
+        return None
 
 
 @dataclass

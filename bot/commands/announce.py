@@ -12,8 +12,9 @@ from bot.commands.registry import CommandContext, Option, command, group
 from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
 from bot.commands.services import Announcements
 from bot.commands.show import RELEASE, TIMEZONE, find_release, find_zone
-from bot.domain.announcements import PostFailed, PostOutcome, PostRejected, Subscription
+from bot.domain.announcements import MissingPermission, PostFailed, PostOutcome, PostRejected, Subscription
 from bot.domain.countdown import countdown, span_words
+from bot.domain.live import LiveMessage
 from bot.domain.plan import PlannedPost, post_text, sample_post
 from bot.domain.releases import Release
 from bot.domain.zones import resolve_zone
@@ -138,7 +139,11 @@ def _status(sub: Subscription, release: Release | None, posts: list[PlannedPost]
 
 
 def _describe(
-    announcer: Announcements, sub: Subscription, ctx: CommandContext, history: Sequence[PostOutcome] = ()
+    announcer: Announcements,
+    sub: Subscription,
+    ctx: CommandContext,
+    history: Sequence[PostOutcome] = (),
+    live: Sequence[LiveMessage] = (),
 ) -> Embed:
     """A subscription's settings, its state, its next posts and what became of its last ones."""
     release = announcer.release_of(sub)
@@ -156,6 +161,12 @@ def _describe(
         embed.add(f"Next posts ({len(posts)})" + (" once resumed" if sub.paused else ""), "\n".join(lines))
     elif release is not None and posts is not None:
         embed.add("Next posts", f"None: {title} {countdown(release.release_at, ctx.now).sentence(release)}.")
+    for row in (r for r in live if r.release_id == sub.release_id):
+        link = f"https://discord.com/channels/{row.guild_id}/{row.channel_id}/{row.message_id}"
+        line = f"[in <#{row.channel_id}>]({link}), edited at each milestone"
+        if row.replaced_at is not None:
+            line += f"\n⚠️ It was deleted, so a new one was posted {timestamp(row.replaced_at, 'R')}."
+        embed.add("Live message", line)
     mine = [d for d in history if d.release_id == sub.release_id][-LAST_POSTS:]
     if mine:
         embed.add("Last posts", _fit([_outcome_line(d, release) for d in mine]))
@@ -210,6 +221,7 @@ async def _chosen(ctx: CommandContext, release: str | None) -> list[Subscription
     TIMEZONE,
     Option("daily_time", "Also post every day at this local time, HH:MM, or off (optional)", max_length=5),
     RELEASE,
+    Option("event", "Also create a Discord event members can follow (needs Create Events)", kind="boolean"),
     **ADMIN_ONLY,
 )
 async def announce_setup(
@@ -219,6 +231,7 @@ async def announce_setup(
     timezone: str | None = None,
     daily_time: str | None = None,
     release: str | None = None,
+    event: bool = False,
 ) -> Reply:
     announcer, guild_id = _announcer(ctx)
     if not isinstance(channel, ChannelRef):
@@ -230,7 +243,8 @@ async def announce_setup(
         state = countdown(found.release_at, ctx.now)
         raise UserError(
             f"**{found.title}** {state.sentence(found)}: there is nothing left to count down to. "
-            "Pick an upcoming release with the `release` option."
+            "Pick an upcoming release with the `release` option, or add your own with "
+            "`/release add name:… when:…`."
         )
     # Every check comes before the one write, so a refused setup changes nothing.
     zone = find_zone(timezone) if timezone else None
@@ -255,6 +269,7 @@ async def announce_setup(
     if role is None and role_id:
         kept.append(f"the role ping <@&{role_id}>")
 
+    event_note = await event_first(ctx, announcer, guild_id, found) if event else ""
     sub = await announcer.subscribe(guild_id, found.id, channel.id, role_id, zone.key, clock, ctx.now)
     log.info(
         "server %s: announcements for %s %s: channel %s, role %s, time zone %s, daily post %s",
@@ -272,7 +287,26 @@ async def announce_setup(
         embed.description += f"\nKept from before: {' and '.join(kept)}." + (
             " `daily_time:off` stops the daily post." if clock else ""
         )
+    if event_note:
+        embed.description += "\n" + event_note
     return Reply(embeds=[embed], ephemeral=True)
+
+
+async def event_first(ctx: CommandContext, announcer: Announcements, guild_id: int, release: Release) -> str:
+    """Create (or bring up to date) the server's Discord event for the release, *before* anything else changes:
+    without the permission the command is refused with nothing changed. A line for the reply."""
+    refusal = "I can't create the event: I'm missing the **{}** permission in this server. Give it to me, or leave "
+    refusal += "`event` out. Nothing was changed."
+    missing = announcer.missing_event_permission(guild_id)
+    if missing:
+        raise UserError(refusal.format(missing))
+    try:
+        created = await announcer.ensure_event(guild_id, release, ctx.now)
+    except MissingPermission as exc:  # Discord said so (our copy of the permissions was out of date)
+        raise UserError(refusal.format(exc)) from None
+    except PostFailed as exc:
+        return f"⚠️ No event this time ({_short(str(exc))}); try `event:True` again later."
+    return "📅 Created the server event: members can click *Interested*." if created else "📅 The event is up to date."
 
 
 @command(
@@ -288,7 +322,8 @@ async def announce_status(ctx: CommandContext) -> Reply:
             content="No announcements are set up in this server yet. Start with `/announce setup`.", ephemeral=True
         )
     history = await announcer.outcomes(guild_id)
-    return _embeds_reply([_describe(announcer, sub, ctx, history) for sub in subs])
+    live = await announcer.live_messages(guild_id)
+    return _embeds_reply([_describe(announcer, sub, ctx, history, live) for sub in subs])
 
 
 @command(
@@ -318,6 +353,43 @@ async def announce_test(ctx: CommandContext, release: str | None = None) -> Repl
         ) from None
     pings = f" Real posts ping <@&{sub.role_id}>." if sub.role_id else ""
     return Reply(content=f"✅ Sent a test post to <#{sub.channel_id}>. It pings nobody.{pings}", ephemeral=True)
+
+
+@command(
+    "announce live",
+    "Post one live countdown message, edited at each milestone (Manage Server)",
+    Option("channel", "Where it goes (default: the announcements' channel)", kind="channel"),
+    RELEASE,
+    **ADMIN_ONLY,
+)
+async def announce_live(ctx: CommandContext, channel: ChannelRef | None = None, release: str | None = None) -> Reply:
+    announcer, guild_id = _announcer(ctx)
+    if channel is not None and not isinstance(channel, ChannelRef):
+        raise UserError("Pick the channel from the list Discord shows for the `channel` option.")
+    sub = (await _chosen(ctx, release))[0]  # it moves on with the announcements' timers: they must exist
+    found = announcer.release_of(sub)
+    if found is None:
+        raise UserError("That release is no longer in the catalogue.")
+    if found.release_at <= ctx.now:
+        raise UserError(f"**{found.title}** is out already: there is nothing left to count down to.")
+    if channel is not None and channel.missing:
+        raise UserError(
+            f"I can't post in <#{channel.id}>: I'm missing **{'**, **'.join(channel.missing)}** there. "
+            "Nothing was changed."
+        )
+    channel_id = channel.id if channel is not None else sub.channel_id
+    try:
+        await announcer.start_live(guild_id, found, channel_id, ctx.now)
+    except PostRejected as exc:
+        raise UserError(f"I couldn't post in <#{channel_id}>: {exc}. Nothing was changed.") from None
+    except PostFailed as exc:
+        raise UserError(f"Discord did not take the message just now ({_short(str(exc))}). Please try again.") from None
+    log.info("server %s: live message for %s in channel %s", guild_id, found.id, channel_id)
+    return Reply(
+        content=f"✅ Posted the live countdown for **{found.title}** in <#{channel_id}>. It counts down by itself "
+        "and is updated at each milestone and at the premiere.",
+        ephemeral=True,
+    )
 
 
 @command(
@@ -375,5 +447,11 @@ async def announce_off(ctx: CommandContext, release: str | None = None) -> Reply
     chosen = await _chosen(ctx, release)
     release_id = chosen[0].release_id if release else None
     await announcer.unsubscribe(guild_id, release_id)
+    try:
+        events = await announcer.remove_events(guild_id, release_id)
+    except (MissingPermission, PostFailed) as exc:
+        log.warning("server %s: could not delete the event of %s: %s", guild_id, release_id or "every release", exc)
+        events = 0
     log.info("server %s: announcements turned off and forgotten: %s", guild_id, release_id or "every release")
-    return Reply(content="🔕 Announcements are off, and their settings are forgotten.", ephemeral=True)
+    gone = " The server event is deleted." if events == 1 else f" {events} server events are deleted." if events else ""
+    return Reply(content="🔕 Announcements are off, and their settings are forgotten." + gone, ephemeral=True)

@@ -38,7 +38,7 @@ class Option:
     name: str
     description: str
     required: bool = False
-    kind: str = "string"  # "string" | "channel" | "role"
+    kind: str = "string"  # "string" | "channel" | "role" | "boolean"
     autocomplete: Callable[[CommandContext, str], list[str]] | None = None
     choices: tuple[str, ...] = ()  # a fixed list Discord shows as a menu (at most 25)
     max_length: int = MAX_OPTION_LENGTH  # Discord's input box enforces it; dispatch checks it again
@@ -198,8 +198,11 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
         if unknown:
             known = ", ".join(o.name for o in spec.options) or "none"
             raise UserError(f"`/{name}` has no option `{neutralise(unknown[0], 32)}` (its options: {known}).")
+        options = dict(options)
         for option in spec.options:
             value = options.get(option.name)
+            if option.kind == "boolean" and isinstance(value, str):  # typed in the console
+                options[option.name] = value = _boolean(option.name, value)
             if option.required and value in (None, ""):
                 raise UserError(f"`/{name}` needs the option `{option.name}`: {option.description}.")
             if isinstance(value, str) and len(value) > option.max_length:
@@ -212,6 +215,15 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
     except Exception:  # a bug, not the member's fault: say so privately, keep the details for the operator
         log.exception("/%s failed", name)
         return error_reply(INTERNAL_ERROR)
+
+
+def _boolean(name: str, text: str) -> bool:
+    word = text.strip().casefold()
+    if word in ("true", "yes", "on"):
+        return True
+    if word in ("false", "no", "off"):
+        return False
+    raise UserError(f"`{name}` is True or False, not “{neutralise(text, 20)}”.")
 
 
 def _group_help(name: str) -> Reply | None:

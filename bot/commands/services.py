@@ -10,9 +10,11 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain.announcements import PostOutcome, Subscription
+from bot.domain.live import LiveMessage
 from bot.domain.plan import PlannedPost
 from bot.domain.releases import Release
 from bot.domain.reminders import Reminder, ReminderOutcome
+from bot.domain.server_releases import ServerRelease
 
 
 class Announcements(Protocol):
@@ -53,6 +55,48 @@ class Announcements(Protocol):
 
     async def send_test(self, channel_id: int, text: str) -> None:
         """A one-off post now, pinging nobody, ahead of any fan-out; raises PostRejected or PostFailed."""
+        ...
+
+    # ---- releases the server added (/release) ------------------------------------------------------------
+
+    async def server_releases(self, guild_id: int) -> Sequence[ServerRelease]:
+        """The server's own releases, soonest first."""
+        ...
+
+    async def add_release(self, release: ServerRelease, now: datetime) -> None:
+        """Store it; raises TooManyReleases when the server has MAX_RELEASES already."""
+        ...
+
+    async def edit_release(self, release: ServerRelease, now: datetime) -> None:
+        """Store the change; its announcements' timers and its event follow (posts already sent stay sent)."""
+        ...
+
+    async def remove_release(self, guild_id: int, release_id: str) -> None:
+        """Forget it with its announcements, their ledger and its event (deleted in Discord)."""
+        ...
+
+    # ---- Discord Scheduled Events ---------------------------------------------------------------------------
+
+    def missing_event_permission(self, guild_id: int) -> str | None:
+        """The permission the bot lacks to create events in the server, or None."""
+        ...
+
+    async def ensure_event(self, guild_id: int, release: Release, now: datetime) -> bool:
+        """The server's event for the release, created once; True if it was created now (False: it existed and
+        was brought up to date). Raises MissingPermission, PostFailed."""
+        ...
+
+    async def remove_events(self, guild_id: int, release_id: str | None) -> int:
+        """Delete the server's event for a release (or all of them); how many."""
+        ...
+
+    # ---- the live countdown message ------------------------------------------------------------------------
+
+    async def live_messages(self, guild_id: int) -> Sequence[LiveMessage]: ...
+
+    async def start_live(self, guild_id: int, release: Release, channel_id: int, now: datetime) -> LiveMessage:
+        """Post the server's live message for the release (the one before it, if any, is deleted); raises
+        PostRejected or PostFailed."""
         ...
 
 

@@ -13,7 +13,7 @@ from bot.domain.zones import resolve_zone, search_zones
 
 
 def _release_names(ctx: CommandContext, current: str) -> list[str]:
-    return [r.title for r in ctx.catalogue.search(current)]
+    return [r.menu_name for r in ctx.catalogue.search(current)]
 
 
 def _zone_names(ctx: CommandContext, current: str) -> list[str]:

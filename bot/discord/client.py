@@ -18,6 +18,7 @@ from bot.config import Config
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.respond import on_app_command_error
 from bot.scheduling.announcer import Announcer
+from bot.scheduling.events import EventKeeper
 from bot.scheduling.service import AnnouncementService
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,13 @@ class ReleaseBot(commands.AutoShardedBot):
         self.sandbox = sandbox
         self.announcer: Announcer | None = None
         self.services: AnnouncementService | None = None
+        self.events: EventKeeper | None = None
         self.gateway_task: asyncio.Task[None] | None = None  # set by `bot.app.start_in_process`
         self._announcer_start: asyncio.Task[None] | None = None
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
 
-    def attach(self, announcer: Announcer, services: AnnouncementService) -> None:
-        self.announcer, self.services = announcer, services
+    def attach(self, announcer: Announcer, services: AnnouncementService, events: EventKeeper | None = None) -> None:
+        self.announcer, self.services, self.events = announcer, services, events
 
     async def setup_hook(self) -> None:
         # Presses of the registry's buttons and selects, under any message, from before a restart too.
@@ -62,6 +64,11 @@ class ReleaseBot(commands.AutoShardedBot):
     async def _start_announcer(self, announcer: Announcer) -> None:
         await self.wait_until_ready()
         await announcer.start()
+        if self.events is not None:
+            try:  # an event created just before a crash gets its id recorded: never a second one
+                await self.events.reconcile()
+            except Exception:
+                log.exception("could not reconcile scheduled events; the next /announce setup event:True will")
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # Discord allows one IDENTIFY per 5 s per bucket; a local sandbox has no such limit.
@@ -82,13 +89,16 @@ class ReleaseBot(commands.AutoShardedBot):
         """What a handler knows of the interaction; `with_notice`: take the member's pending notice (shown once
         with the reply; an autocomplete request shows nothing, so it leaves the notice for the next reply)."""
         guild_zone = None
+        catalogue = self.config.catalogue
         if interaction.guild_id and self.announcer is not None:
             name = await self.announcer.guild_zone(interaction.guild_id)
             guild_zone = ZoneInfo(name) if name else None
+            # The operator's releases and this server's own: a server never sees another server's releases.
+            catalogue = await self.announcer.catalogue_for(interaction.guild_id, now)
         user_id = interaction.user.id
         notice = await self.services.take_notice(user_id) if self.services is not None and with_notice else None
         return CommandContext(
-            self.config.catalogue,
+            catalogue,
             self.config.settings,
             now,
             guild_zone=guild_zone,

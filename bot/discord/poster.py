@@ -11,12 +11,16 @@ import discord
 
 from bot.commands.show import remind_button
 from bot.discord.components import view_for
-from bot.domain.announcements import PostFailed, PostRejected, PostUnverifiable
+from bot.domain.announcements import MissingPermission, PostFailed, PostRejected, PostUnverifiable
+from bot.domain.live import LiveCard
 from bot.domain.reminders import DmClosed
 from bot.metrics import RATE_LIMIT_WAIT
+from bot.scheduling.events import EventSpec
 
 DMS_CLOSED = 50007  # Discord: "Cannot send messages to this user"
 CLOCK_SKEW = timedelta(seconds=30)  # our clock against Discord's, when looking for a post by its time
+UNKNOWN_MESSAGE = 10008  # Discord's code for a message that no longer exists
+COLOUR = 0xE8B04B
 HISTORY_LIMIT = 200  # messages read after a claim's instant when looking for its post
 
 
@@ -152,3 +156,124 @@ class DiscordPoster:
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
             raise PostFailed(str(exc) or type(exc).__name__) from exc
         return None
+
+    # ---- the live countdown message ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _embed(card: LiveCard) -> discord.Embed:
+        embed = discord.Embed(title=card.title, description=card.description, colour=COLOUR, timestamp=card.moment)
+        return embed.set_footer(text=card.footer)
+
+    async def post_card(self, channel_id: int, card: LiveCard) -> int:
+        channel = self.client.get_partial_messageable(channel_id)
+        try:
+            message = await channel.send(embed=self._embed(card), allowed_mentions=discord.AllowedMentions.none())
+        except discord.Forbidden as exc:
+            raise PostRejected(f"I may not post in <#{channel_id}> ({exc.text or 'Missing Permissions'})") from exc
+        except discord.NotFound as exc:
+            raise PostRejected(f"the channel <#{channel_id}> no longer exists") from exc
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
+            raise PostFailed(str(exc) or type(exc).__name__) from exc
+        return message.id
+
+    async def edit_card(self, channel_id: int, message_id: int, card: LiveCard) -> bool:
+        message = self.client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        try:
+            await message.edit(embed=self._embed(card))
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_MESSAGE:
+                return False
+            raise PostRejected(f"the channel <#{channel_id}> no longer exists") from exc
+        except discord.Forbidden as exc:
+            raise PostRejected(f"I may not edit in <#{channel_id}> ({exc.text or 'Missing Permissions'})") from exc
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
+            raise PostFailed(str(exc) or type(exc).__name__) from exc
+        return True
+
+    async def delete_message(self, channel_id: int, message_id: int) -> None:
+        message = self.client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        try:
+            await message.delete()
+        except discord.NotFound:
+            return
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
+            raise PostFailed(str(exc) or type(exc).__name__) from exc
+
+    # ---- Discord Scheduled Events (the `bot.scheduling.events.EventPoster` port) -------------------------------
+
+    def _guild(self, guild_id: int) -> discord.Guild:
+        guild = self.client.get_guild(guild_id)
+        if guild is None:
+            raise PostFailed(f"the server {guild_id} is not available right now")
+        return guild
+
+    def missing_event_permission(self, guild_id: int) -> str | None:
+        guild = self.client.get_guild(guild_id)
+        if guild is None:
+            return None  # not known yet: Discord's answer (403) says it if so
+        permissions = guild.me.guild_permissions
+        return None if permissions.create_events or permissions.manage_events else "Create Events"
+
+    async def create_event(self, guild_id: int, spec: EventSpec) -> int:
+        guild = self._guild(guild_id)
+        await self.pacer.wait(urgent=True)  # an admin is waiting for the reply
+        try:
+            event = await guild.create_scheduled_event(
+                name=spec.name,
+                start_time=spec.start,
+                end_time=spec.end,
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+                location=spec.location,
+                description=spec.description,
+            )
+        except discord.Forbidden as exc:
+            raise MissingPermission("Create Events") from exc
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
+            raise PostFailed(str(exc) or type(exc).__name__) from exc
+        return event.id
+
+    async def edit_event(self, guild_id: int, event_id: int, spec: EventSpec) -> bool:
+        await self.pacer.wait(urgent=True)
+        try:
+            await self.client.http.edit_scheduled_event(
+                guild_id,
+                event_id,
+                name=spec.name,
+                scheduled_start_time=spec.start.isoformat(),
+                scheduled_end_time=spec.end.isoformat(),
+                entity_type=discord.EntityType.external.value,
+                entity_metadata={"location": spec.location},
+                description=spec.description,
+            )
+        except discord.NotFound:
+            return False
+        except discord.Forbidden as exc:
+            raise MissingPermission("Manage Events") from exc
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
+            raise PostFailed(str(exc) or type(exc).__name__) from exc
+        return True
+
+    async def delete_event(self, guild_id: int, event_id: int) -> None:
+        await self.pacer.wait(urgent=True)
+        try:
+            await self.client.http.delete_scheduled_event(guild_id, event_id)
+        except discord.NotFound:
+            return  # already gone
+        except discord.Forbidden as exc:
+            raise MissingPermission("Manage Events") from exc
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
+            raise PostFailed(str(exc) or type(exc).__name__) from exc
+
+    async def events(self, guild_id: int) -> list[tuple[int, str]]:
+        await self.pacer.wait(urgent=True)
+        try:
+            found = await self.client.http.get_scheduled_events(guild_id, False)
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
+            raise PostFailed(str(exc) or type(exc).__name__) from exc
+        me = self.client.user.id if self.client.user else self.client.application_id
+        return [
+            (int(e["id"]), e.get("description") or "")
+            for e in found
+            if e.get("creator_id") is None or str(e["creator_id"]) == str(me)
+        ]

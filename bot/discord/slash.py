@@ -48,6 +48,8 @@ def _annotation(option: Option) -> Any:
         return discord.TextChannel
     if option.kind == "role":
         return discord.Role
+    if option.kind == "boolean":
+        return bool
     if option.choices:
         return app_commands.Choice[str]  # the choices themselves are attached below
     return app_commands.Range[str, 1, option.max_length]  # Discord enforces it in its input box

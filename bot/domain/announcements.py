@@ -52,3 +52,7 @@ class PostFailed(Exception):
 
 class PostUnverifiable(Exception):
     """Whether an old claim's post arrived cannot be checked (no permission to read the channel's history)."""
+
+
+class MissingPermission(Exception):
+    """The bot lacks a server permission; the message is its name as Discord shows it ("Create Events")."""

@@ -39,6 +39,14 @@ class Release:
     logline_source: str = ""
     trivia: tuple[str, ...] = ()
     cast: tuple[CastMember, ...] = ()
+    url: str = ""  # where to watch, as a link (server releases)
+    name: str = ""  # the plain name for menus when `title` is escaped markdown (server releases)
+    guild_id: int | None = None  # the server that added it; None: the operator's catalogue, seen everywhere
+
+    @property
+    def menu_name(self) -> str:
+        """The name as a menu or autocomplete list shows it (plain text, no markdown)."""
+        return self.name or self.title
 
     @property
     def unix(self) -> int:
@@ -95,17 +103,25 @@ class Catalogue:
             return self.featured
         key = wanted.strip().casefold()
         for release in self.releases:
-            if key in (release.id.casefold(), release.title.casefold()):
+            if key in (release.id.casefold(), release.title.casefold(), release.menu_name.casefold()):
                 return release
-        titles = [r.title for r in self.releases]
+        titles = [r.menu_name for r in self.releases]
         raise UnknownRelease(wanted, difflib.get_close_matches(wanted, titles, n=3, cutoff=0.4))
 
     def search(self, text: str, limit: int = 25) -> list[Release]:
         """Releases whose id or title contains `text`, featured first: the autocomplete list."""
         key = text.strip().casefold()
-        found = [r for r in self.releases if key in r.title.casefold() or key in r.id.casefold()]
-        found.sort(key=lambda r: (r.id != self.featured_id, r.title.casefold()))
+        found = [r for r in self.releases if key in r.menu_name.casefold() or key in r.id.casefold()]
+        # The featured one, then the server's own, then the operator's.
+        found.sort(key=lambda r: (r.id != self.featured_id, r.guild_id is None, r.menu_name.casefold()))
         return found[:limit]
+
+    def with_server_releases(self, extra: Iterable[Release], now: datetime) -> Catalogue:
+        """This catalogue plus one server's releases; the soonest upcoming of them is featured (the default
+        release of its commands), else the operator's featured one stays."""
+        own = tuple(extra)
+        upcoming = sorted((r for r in own if r.release_at > now), key=lambda r: r.release_at)
+        return Catalogue((*self.releases, *own), upcoming[0].id if upcoming else self.featured_id)
 
 
 def find_cast(cast: Iterable[CastMember], text: str) -> list[CastMember]:

@@ -51,6 +51,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.config import Settings
 from bot.domain.announcements import PostFailed, PostRejected, PostUnverifiable, Subscription
+from bot.domain.live import LiveCard, LiveMessage, live_card, live_stage
 from bot.domain.plan import PlannedPost, build_plan, post_for_key, post_text
 from bot.domain.releases import Catalogue, Release, UnknownRelease
 from bot.domain.reminders import (
@@ -65,6 +66,7 @@ from bot.domain.reminders import (
     reminder_key,
     reminder_text,
 )
+from bot.domain.server_releases import is_server_release_id
 from bot.metrics import DELIVERY_DELAY, POSTS, QUEUE_DEPTH
 from bot.storage.models import Delivery
 from bot.storage.repository import Store
@@ -72,6 +74,7 @@ from bot.storage.repository import Store
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=40)  # jobs further ahead are added by the daily refresh
 ZONE_CACHE_SECONDS = 30.0  # another process's /announce setup shows in this one's replies within this
+RELEASES_CACHE_SECONDS = 30.0  # ...and another process's /release add in this one's catalogue
 TIMING_ENV = "RELEASE_BOT_TIMING"
 _DAILY = re.compile(r"([0-9]{1,2}):([0-9]{2})")  # ASCII digits only: `\d` would take any Unicode digit
 T = TypeVar("T")
@@ -144,6 +147,16 @@ class Poster(Protocol):
     async def open_dm(self, user_id: int) -> int:
         """Open the DM channel with a member (one request, not paced: the caller holds a slot); its id."""
         ...
+
+    async def post_card(self, channel_id: int, card: LiveCard) -> int:
+        """Send a live countdown message now (the caller took a slot); its id."""
+        ...
+
+    async def edit_card(self, channel_id: int, message_id: int, card: LiveCard) -> bool:
+        """Edit it (the caller took a slot); False if it no longer exists (someone deleted it)."""
+        ...
+
+    async def delete_message(self, channel_id: int, message_id: int) -> None: ...
 
 
 DM_CLOSED_NOTICE = (
@@ -240,14 +253,50 @@ class Announcer:
         self._reminder_jobs: dict[str, tuple[str, str, datetime]] = {}  # job id -> (release, before, due)
         self._zones: dict[int, tuple[float, str | None]] = {}  # guild -> (valid until, time zone)
         self._bad: dict[tuple[int, str], str] = {}  # (guild, release) -> why its stored settings do not parse
+        # Releases servers added (/release add), by id: each server's own, loaded at start and whenever that
+        # server's catalogue is read (every command reads it, cached briefly).
+        self._server_releases: dict[str, Release] = {}
+        self._guild_releases: dict[int, tuple[float, tuple[Release, ...]]] = {}  # guild -> (valid until, its own)
+        self._live_tasks: set[asyncio.Task[None]] = set()
 
     # ---- the plan of one subscription ---------------------------------------------------------------------
 
     def release_of(self, sub: Subscription) -> Release | None:
+        return self.release_in(sub.guild_id, sub.release_id)
+
+    def release_in(self, guild_id: int, release_id: str) -> Release | None:
+        """A release as one server sees it: the operator's, or that server's own (never another server's)."""
+        if is_server_release_id(release_id):
+            found = self._server_releases.get(release_id)
+            return found if found is not None and found.guild_id == guild_id else None
         try:
-            return self.catalogue.get(sub.release_id)
+            return self.catalogue.get(release_id)
         except UnknownRelease:
             return None
+
+    async def load_releases(self, now: datetime | None = None) -> None:
+        """Every server's own releases (of the servers this process serves), for the timers."""
+        rows = await self.store.server_releases()
+        self._server_releases = {r.id: r.release() for r in rows if self.guild_filter(r.guild_id)}
+        self._guild_releases.clear()
+
+    async def releases_of(self, guild_id: int, fresh: bool = False) -> tuple[Release, ...]:
+        """One server's own releases, soonest first; cached briefly, as every slash command asks for them."""
+        cached = self._guild_releases.get(guild_id)
+        if cached is not None and cached[0] > time_module.monotonic() and not fresh:
+            return cached[1]
+        own = tuple(r.release() for r in await self.store.server_releases(guild_id))
+        for release_id in [i for i, r in self._server_releases.items() if r.guild_id == guild_id]:
+            del self._server_releases[release_id]
+        self._server_releases.update((r.id, r) for r in own)
+        self._guild_releases[guild_id] = (time_module.monotonic() + RELEASES_CACHE_SECONDS, own)
+        return own
+
+    async def catalogue_for(self, guild_id: int | None, now: datetime) -> Catalogue:
+        """What one server's commands see: the operator's catalogue and that server's own releases."""
+        if guild_id is None:
+            return self.catalogue
+        return self.catalogue.with_server_releases(await self.releases_of(guild_id), now)
 
     def _settings_of(self, sub: Subscription) -> tuple[ZoneInfo, time | None]:
         try:
@@ -302,7 +351,8 @@ class Announcer:
 
     def upcoming_release_ids(self, now: datetime) -> list[str]:
         """Releases that can still have posts due: the timers only ever need their subscriptions."""
-        return [r.id for r in self.catalogue.releases if r.release_at > now]
+        operator = [r.id for r in self.catalogue.releases if r.release_at > now]
+        return operator + [r.id for r in self._server_releases.values() if r.release_at > now]
 
     def grace(self, kind: str) -> timedelta:
         return self.settings.premiere_grace if kind == "premiere" else self.settings.grace
@@ -322,9 +372,11 @@ class Announcer:
     async def _start_up(self) -> None:
         began = time_module.perf_counter()
         now = self.clock()
+        await self._with_retries("server releases", self.load_releases, now)
         await self._with_retries("start-up", self.recover, now)
         await self._with_retries("catch-up", self.catch_up, now)
         await self._with_retries("reminder catch-up", self.catch_up_reminders, now)
+        await self._with_retries("live messages", self.sync_live, now)
         await self._with_retries("scheduling", self.rebuild, now)
         log.info(
             "scheduled %d posts in %d timers in %.2f s",
@@ -372,6 +424,9 @@ class Announcer:
             await asyncio.gather(self._starting, return_exceptions=True)
         for timer in self._timers:
             timer.cancel()
+        for task in list(self._live_tasks):
+            task.cancel()
+        await asyncio.gather(*self._live_tasks, return_exceptions=True)
         busy = [task for task, working in self._workers.items() if working]
         for task, working in self._workers.items():
             if not working:
@@ -410,6 +465,7 @@ class Announcer:
 
     async def rebuild(self, now: datetime) -> None:
         """Derive every post job from storage again; the new timers are built before any old one is dropped."""
+        await self.load_releases()
         subs = [
             s
             for s in await self.store.subscriptions(active_only=True, release_ids=self.upcoming_release_ids(now))
@@ -436,7 +492,10 @@ class Announcer:
         """After a settings change: that server's jobs, derived again from storage."""
         self._zones.pop(guild_id, None)
         now = self.clock()
-        settled = await self.store.settled_keys(guild_id=guild_id, due_after=now)
+        await self.releases_of(guild_id, fresh=True)
+        # All the server's ledger keys, not only those due from now on: a release moved later by /release edit
+        # brings an already sent milestone back into the future, and it must not be planned (nor sent) again.
+        settled = await self.store.settled_keys(guild_id=guild_id)
         subs = await self.store.subscriptions(guild_id, active_only=True, release_ids=self.upcoming_release_ids(now))
         self.unschedule_guild(guild_id)
         fresh: dict[str, Group] = {}
@@ -677,6 +736,8 @@ class Announcer:
                 await asyncio.sleep(delay)
         if self._groups.get(ident) is group:
             del self._groups[ident]
+        if not group.key.startswith("daily:"):  # the live messages move on at each milestone and the premiere
+            self._live_task(group.release_id, max(self.clock(), group.at))
         for sub in subs:
             if sub.guild_id not in group.guilds or not self.guild_filter(sub.guild_id):
                 continue
@@ -868,6 +929,47 @@ class Announcer:
         log.log(
             level, "post %s: %s, release %s, post %s%s", outcome, where, sub.release_id, key, f": {why}" if why else ""
         )
+
+    # ---- live countdown messages --------------------------------------------------------------------------
+
+    def _live_task(self, release_id: str, now: datetime) -> None:
+        task = asyncio.get_running_loop().create_task(self._sync_live_logged(release_id, now), name="live messages")
+        self._live_tasks.add(task)
+        task.add_done_callback(self._live_tasks.discard)
+
+    async def _sync_live_logged(self, release_id: str, now: datetime) -> None:
+        try:
+            await self.sync_live(now, release_id)
+        except Exception:  # storage down: the next milestone (or the next start) brings them up to date
+            log.exception("live messages of %s: could not be updated", release_id)
+
+    async def sync_live(self, now: datetime, release_id: str | None = None) -> None:
+        """Bring every live message (of a release) to the stage it should show at `now`; one edit each, paced
+        like posts. A message someone deleted is posted again (and `/announce status` says so)."""
+        for row in await self.store.live_messages(release_id=release_id):
+            release = self.release_in(row.guild_id, row.release_id)
+            if release is None or not self.guild_filter(row.guild_id):
+                continue
+            stage = live_stage(release, self.settings.milestones, now)
+            if stage != row.stage:
+                await self.update_live(row, release, stage, now)
+
+    async def update_live(self, row: LiveMessage, release: Release, stage: str, now: datetime) -> LiveMessage:
+        card = live_card(release, stage)
+        try:
+            await self.poster.wait_turn()
+            if await self.poster.edit_card(row.channel_id, row.message_id, card):
+                new = replace(row, stage=stage)
+            else:
+                await self.poster.wait_turn()
+                new = replace(row, message_id=await self.poster.post_card(row.channel_id, card), stage=stage)
+                new = replace(new, replaced_at=now)
+                log.info("server %s: the live message of %s was deleted; posted a new one", row.guild_id, release.id)
+        except (PostRejected, PostFailed) as exc:
+            log.warning("server %s: live message of %s not updated: %s", row.guild_id, release.id, exc)
+            return row
+        await self.store.save_live(new, now)
+        return new
 
     # ---- after a restart ----------------------------------------------------------------------------------
 

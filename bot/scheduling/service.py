@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.announcements import PostOutcome, Subscription
+from bot.domain.announcements import MissingPermission, PostFailed, PostOutcome, PostRejected, Subscription
+from bot.domain.live import LiveMessage, live_card, live_stage
 from bot.domain.plan import PlannedPost
 from bot.domain.releases import Release
 from bot.domain.reminders import Reminder, ReminderOutcome
+from bot.domain.server_releases import ServerRelease
 from bot.scheduling.announcer import Announcer
+from bot.scheduling.events import EventKeeper
+
+log = logging.getLogger(__name__)
 
 
 class AnnouncementService:
     """The `bot.commands.services.Announcements` and `Reminders` ports, over the store and the announcer's timers."""
 
-    def __init__(self, announcer: Announcer) -> None:
+    def __init__(self, announcer: Announcer, events: EventKeeper | None = None) -> None:
         self.announcer = announcer
         self.store = announcer.store
+        self.events = events  # None where the bot cannot reach Discord (the console)
 
     def release_of(self, sub: Subscription) -> Release | None:
         return self.announcer.release_of(sub)
@@ -50,7 +58,27 @@ class AnnouncementService:
 
     async def unsubscribe(self, guild_id: int, release_id: str | None) -> None:
         await self.store.delete_subscriptions(guild_id, release_id)
+        await self._delete_live(guild_id, release_id)
         await self.announcer.reschedule_guild(guild_id)
+
+    async def _delete_live(self, guild_id: int, release_id: str | None) -> None:
+        for row in await self.store.live_messages(guild_id, release_id):
+            with contextlib.suppress(PostRejected, PostFailed):  # it stays; it is no longer ours to update
+                await self.announcer.poster.delete_message(row.channel_id, row.message_id)
+        await self.store.delete_live(guild_id, release_id)
+
+    async def live_messages(self, guild_id: int) -> Sequence[LiveMessage]:
+        return await self.store.live_messages(guild_id)
+
+    async def start_live(self, guild_id: int, release: Release, channel_id: int, now: datetime) -> LiveMessage:
+        stage = live_stage(release, self.announcer.settings.milestones, now)
+        poster = self.announcer.poster
+        await poster.wait_turn(urgent=True)  # an admin is waiting
+        message_id = await poster.post_card(channel_id, live_card(release, stage))
+        await self._delete_live(guild_id, release.id)
+        row = LiveMessage(guild_id, release.id, channel_id, message_id, stage, None)
+        await self.store.save_live(row, now)
+        return row
 
     async def outcomes(self, guild_id: int) -> Sequence[PostOutcome]:
         return await self.store.outcomes(guild_id)
@@ -81,3 +109,46 @@ class AnnouncementService:
 
     async def take_notice(self, user_id: int) -> str | None:
         return await self.store.take_notice(user_id)
+
+    async def server_releases(self, guild_id: int) -> Sequence[ServerRelease]:
+        return await self.store.server_releases(guild_id)
+
+    async def add_release(self, release: ServerRelease, now: datetime) -> None:
+        await self.store.add_server_release(release, now)
+        await self.announcer.reschedule_guild(release.guild_id)
+
+    async def edit_release(self, release: ServerRelease, now: datetime) -> None:
+        await self.store.update_server_release(release, now)
+        await self.announcer.reschedule_guild(release.guild_id)
+        shown = release.release()
+        for row in await self.store.live_messages(release.guild_id, release.id):  # its live message shows the change
+            await self.announcer.update_live(
+                row, shown, live_stage(shown, self.announcer.settings.milestones, now), now
+            )
+        if self.events is not None:
+            try:
+                await self.events.move(release.guild_id, release.release())
+            except (MissingPermission, PostFailed) as exc:  # the release changed; its event stays where it was
+                log.warning("server %s: the event of %s was not moved: %s", release.guild_id, release.id, exc)
+
+    async def remove_release(self, guild_id: int, release_id: str) -> None:
+        if self.events is not None:  # first: the event row that names it goes with the release
+            try:
+                await self.events.remove(guild_id, release_id)
+            except (MissingPermission, PostFailed) as exc:  # the release goes anyway; its event stays in Discord
+                log.warning("server %s: the event of %s was not deleted: %s", guild_id, release_id, exc)
+                await self.store.forget_event(guild_id, release_id)
+        await self._delete_live(guild_id, release_id)
+        await self.store.remove_server_release(guild_id, release_id)
+        await self.announcer.reschedule_guild(guild_id)
+
+    def missing_event_permission(self, guild_id: int) -> str | None:
+        return self.events.missing_permission(guild_id) if self.events is not None else None
+
+    async def ensure_event(self, guild_id: int, release: Release, now: datetime) -> bool:
+        if self.events is None:
+            raise PostFailed("the console is not connected to Discord")
+        return (await self.events.ensure(guild_id, release, now))[1]
+
+    async def remove_events(self, guild_id: int, release_id: str | None) -> int:
+        return await self.events.remove(guild_id, release_id) if self.events is not None else 0

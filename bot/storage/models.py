@@ -113,3 +113,52 @@ class MemberNotice(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     text: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ServerRelease(Base):
+    """A release a server added with `/release add`; seen in that server only."""
+
+    __tablename__ = "server_releases"
+    __table_args__ = (UniqueConstraint("release_id", name="uq_server_release_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    release_id: Mapped[str] = mapped_column(String(64))  # "s{guild}-{slug}": never an operator release's id
+    name: Mapped[str] = mapped_column(String(100))
+    release_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ScheduledEvent(Base):
+    """The Discord Scheduled Event of a server for a release. The row is written *before* the event is created
+    (event_id NULL: "being created"), so a crash in between is found and reconciled, never a second event."""
+
+    __tablename__ = "scheduled_events"
+    __table_args__ = (UniqueConstraint("guild_id", "release_id", name="uq_scheduled_event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    release_id: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LiveMessage(Base):
+    """The live countdown message of a server for a release (`/announce live`)."""
+
+    __tablename__ = "live_messages"
+    __table_args__ = (UniqueConstraint("guild_id", "release_id", name="uq_live_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    release_id: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    stage: Mapped[str] = mapped_column(String(64))
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

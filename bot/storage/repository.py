@@ -7,19 +7,37 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.domain import announcements as domain
+from bot.domain import live
 from bot.domain import reminders as dm
-from bot.storage.models import Delivery, GuildSettings, MemberNotice, Reminder, Subscription
+from bot.domain.server_releases import MAX_RELEASES, TooManyReleases
+from bot.domain.server_releases import ServerRelease as ServerReleaseValue
+from bot.storage.models import (
+    Delivery,
+    GuildSettings,
+    LiveMessage,
+    MemberNotice,
+    Reminder,
+    ScheduledEvent,
+    ServerRelease,
+    Subscription,
+)
 
 
 def delivery_nonce(guild_id: int, release_id: str, post_key: str) -> str:
     """Deterministic per post, so a re-send after a crash is the same message to Discord (<= 25 chars)."""
     digest = hashlib.sha256(f"{guild_id}:{release_id}:{post_key}".encode()).hexdigest()
     return "rb" + digest[:23]
+
+
+def _server_release(row: ServerRelease) -> ServerReleaseValue:
+    return ServerReleaseValue(
+        row.guild_id, row.release_id, row.name, row.release_at, row.timezone, row.kind, row.url, row.description
+    )
 
 
 def _subscription(row: Subscription) -> domain.Subscription:
@@ -133,8 +151,157 @@ class Store:
     async def forget_guild(self, guild_id: int) -> None:
         """The bot left the server: its data goes with it."""
         async with self.session.begin() as s:
-            for table in (Subscription, Delivery, GuildSettings):
+            for table in (Subscription, Delivery, GuildSettings, ServerRelease, ScheduledEvent, LiveMessage):
                 await s.execute(delete(table).where(table.guild_id == guild_id))
+
+    # ---- releases a server added ---------------------------------------------------------------------------
+
+    async def server_releases(self, guild_id: int | None = None) -> list[ServerReleaseValue]:
+        """One server's releases (or every server's), soonest first."""
+        query = select(ServerRelease).order_by(ServerRelease.release_at, ServerRelease.release_id)
+        if guild_id is not None:
+            query = query.where(ServerRelease.guild_id == guild_id)
+        async with self.session() as s:
+            return [_server_release(row) for row in (await s.execute(query)).scalars()]
+
+    async def add_server_release(self, release: ServerReleaseValue, now: datetime) -> None:
+        """Store a new release; TooManyReleases if the server has MAX_RELEASES already (checked in the same
+        transaction as the insert)."""
+        async with self.session.begin() as s:
+            if self.engine.dialect.name == "postgresql":  # two admins adding at once: one counts after the other
+                await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": release.guild_id})
+            count = len(
+                (await s.execute(select(ServerRelease.id).where(ServerRelease.guild_id == release.guild_id))).all()
+            )
+            if count >= MAX_RELEASES:
+                raise TooManyReleases
+            s.add(
+                ServerRelease(
+                    guild_id=release.guild_id,
+                    release_id=release.id,
+                    name=release.name,
+                    release_at=release.release_at,
+                    timezone=release.timezone,
+                    kind=release.kind,
+                    url=release.url,
+                    description=release.description,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+
+    async def update_server_release(self, release: ServerReleaseValue, now: datetime) -> bool:
+        """Change a server's release in place (its id stays, so its ledger and subscriptions stay)."""
+        async with self.session.begin() as s:
+            result = await s.execute(
+                update(ServerRelease)
+                .where(ServerRelease.guild_id == release.guild_id, ServerRelease.release_id == release.id)
+                .values(
+                    name=release.name,
+                    release_at=release.release_at,
+                    timezone=release.timezone,
+                    kind=release.kind,
+                    url=release.url,
+                    description=release.description,
+                    updated_at=now,
+                )
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def remove_server_release(self, guild_id: int, release_id: str) -> bool:
+        """A server's release and everything of it: its announcements, their ledger, its event row."""
+        async with self.session.begin() as s:
+            result = await s.execute(
+                delete(ServerRelease).where(ServerRelease.guild_id == guild_id, ServerRelease.release_id == release_id)
+            )
+            for table in (Subscription, Delivery, ScheduledEvent, LiveMessage):
+                await s.execute(delete(table).where(table.guild_id == guild_id, table.release_id == release_id))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    # ---- live countdown messages ---------------------------------------------------------------------------
+
+    async def live_messages(self, guild_id: int | None = None, release_id: str | None = None) -> list[live.LiveMessage]:
+        query = select(LiveMessage).order_by(LiveMessage.guild_id, LiveMessage.release_id)
+        if guild_id is not None:
+            query = query.where(LiveMessage.guild_id == guild_id)
+        if release_id is not None:
+            query = query.where(LiveMessage.release_id == release_id)
+        async with self.session() as s:
+            return [
+                live.LiveMessage(r.guild_id, r.release_id, r.channel_id, r.message_id, r.stage, r.replaced_at)
+                for r in (await s.execute(query)).scalars()
+            ]
+
+    async def save_live(self, row: live.LiveMessage, now: datetime) -> None:
+        """Create or replace the server's live message for a release."""
+        async with self.session.begin() as s:
+            found = (
+                await s.execute(
+                    select(LiveMessage).where(
+                        LiveMessage.guild_id == row.guild_id, LiveMessage.release_id == row.release_id
+                    )
+                )
+            ).scalar_one_or_none()
+            if found is None:
+                found = LiveMessage(guild_id=row.guild_id, release_id=row.release_id)
+                s.add(found)
+            found.channel_id, found.message_id, found.stage = row.channel_id, row.message_id, row.stage
+            found.replaced_at, found.updated_at = row.replaced_at, now
+
+    async def delete_live(self, guild_id: int, release_id: str | None = None) -> None:
+        query = delete(LiveMessage).where(LiveMessage.guild_id == guild_id)
+        if release_id is not None:
+            query = query.where(LiveMessage.release_id == release_id)
+        async with self.session.begin() as s:
+            await s.execute(query)
+
+    # ---- Discord Scheduled Events ---------------------------------------------------------------------------
+
+    async def event_row(self, guild_id: int, release_id: str) -> tuple[bool, int | None]:
+        """(a row exists, its event id): (True, None) is an intent whose creation may or may not have happened."""
+        async with self.session() as s:
+            row = (
+                await s.execute(
+                    select(ScheduledEvent).where(
+                        ScheduledEvent.guild_id == guild_id, ScheduledEvent.release_id == release_id
+                    )
+                )
+            ).scalar_one_or_none()
+            return (row is not None, row.event_id if row is not None else None)
+
+    async def event_rows(self, guild_id: int | None = None) -> list[tuple[int, str, int | None]]:
+        """(guild, release, event id) of every event row (of one server)."""
+        query = select(ScheduledEvent.guild_id, ScheduledEvent.release_id, ScheduledEvent.event_id)
+        if guild_id is not None:
+            query = query.where(ScheduledEvent.guild_id == guild_id)
+        async with self.session() as s:
+            return [(g, r, e) for g, r, e in (await s.execute(query)).all()]
+
+    async def intend_event(self, guild_id: int, release_id: str, now: datetime) -> bool:
+        """Record that an event is about to be created; False if a row (an event, or an intent) exists already."""
+        statement = (
+            self._insert()(ScheduledEvent)
+            .values(guild_id=guild_id, release_id=release_id, event_id=None, created_at=now)
+            .on_conflict_do_nothing(index_elements=["guild_id", "release_id"])
+            .returning(ScheduledEvent.id)
+        )
+        async with self.session.begin() as s:
+            return (await s.execute(statement)).scalar_one_or_none() is not None
+
+    async def record_event(self, guild_id: int, release_id: str, event_id: int) -> None:
+        async with self.session.begin() as s:
+            await s.execute(
+                update(ScheduledEvent)
+                .where(ScheduledEvent.guild_id == guild_id, ScheduledEvent.release_id == release_id)
+                .values(event_id=event_id)
+            )
+
+    async def forget_event(self, guild_id: int, release_id: str | None = None) -> None:
+        query = delete(ScheduledEvent).where(ScheduledEvent.guild_id == guild_id)
+        if release_id is not None:
+            query = query.where(ScheduledEvent.release_id == release_id)
+        async with self.session.begin() as s:
+            await s.execute(query)
 
     # ---- the delivery ledger ------------------------------------------------------------------------------
 

@@ -64,6 +64,12 @@ async def test_demo_runs_every_command_and_shows_the_posts(tmp_path: Path) -> No
         "✅ Countdown posts for **All the Light We Cannot See (demo replay)**",
         "premieres on Netflix in 2 seconds",
         "is out now — all 4 episodes are streaming on Netflix!",
+        'sam › /release add name:"Movie night"',
+        "📅 Created the server event: members can click *Interested*.",
+        "Discord now lists the server event “Movie night”",
+        "✅ Posted the live countdown for **All the Light We Cannot See (demo replay)**",
+        "#general: the live countdown message was edited: “Live countdown: 6 seconds to go at the last update”",
+        "#general: the live countdown message was edited: “Out now”",
     ):
         assert seen in text, seen
     lines = [json.loads(line) for line in transcript.read_text().splitlines()]
