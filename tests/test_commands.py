@@ -95,7 +95,7 @@ async def test_trivia_and_help(config) -> None:
     help_ = await run(config, "help")
     assert help_["flags"] == 64
     usages = [f["name"] for f in help_["embeds"][0]["fields"]]
-    assert len(usages) == len(REGISTRY.commands) == 18
+    assert len(usages) == len(REGISTRY.commands)
     assert all(usage.startswith(f"/{c.name}") for usage, c in zip(usages, REGISTRY, strict=True))
     assert "/announce setup <channel> [role] [timezone] [daily_time] [release] [event]" in usages
     assert "/calendar [release]" in usages

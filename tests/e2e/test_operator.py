@@ -115,8 +115,9 @@ async def test_run_logs_plainly_serves_metrics_and_stops_cleanly_on_sigterm(
         "/announce setup channel:#announcements release:the-lighthouse-keeper",
     )
     assert "✅" in reply["data"]["embeds"][0]["description"], reply
-    posts = await next_posts(queue, 2, timeout=30)  # the milestone, then the premiere: jobs ran
-    assert "The Lighthouse Keeper" in posts[-1]["content"]
+    # A post arrived: a timer ran (on a slow machine the milestone may already have passed at setup: the premiere).
+    [post] = await next_posts(queue, 1, timeout=30)
+    assert "The Lighthouse Keeper" in post["content"]
 
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as response:
         assert response.status == 200
