@@ -38,6 +38,12 @@ class ReleaseBot(commands.AutoShardedBot):
         # Only the guilds intent: slash commands arrive as interactions, we never read messages.
         options.setdefault("intents", discord.Intents(guilds=True))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        # The caches a slash-command bot reads: guilds, channels and roles (permissions), never members or
+        # messages. discord.py's defaults would keep members seen in events and the last 1,000 messages, and
+        # ask for every guild's member list at start-up.
+        options.setdefault("member_cache_flags", discord.MemberCacheFlags.none())
+        options.setdefault("max_messages", None)
+        options.setdefault("chunk_guilds_at_startup", False)
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
         self.config = config
         self.sandbox = sandbox
