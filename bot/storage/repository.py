@@ -36,7 +36,7 @@ def _subscription(row: Subscription) -> domain.Subscription:
     )
 
 
-COLUMNS = (  # a subscription's columns in the order of domain.Subscription's fields
+COLUMNS = (  # a subscription's columns, named as domain.Subscription's fields
     Subscription.guild_id,
     Subscription.release_id,
     Subscription.channel_id,
@@ -118,7 +118,7 @@ class Store:
         if active_only:
             query = query.where(Subscription.paused.is_(False))
         async with self.session() as s:
-            return [domain.Subscription(*row) for row in (await s.execute(query)).all()]
+            return [domain.Subscription(**row._mapping) for row in (await s.execute(query)).all()]
 
     async def set_paused(
         self,
