@@ -63,12 +63,16 @@ def emit(event: str, bot: ReleaseBot, **extra: object) -> None:
 async def main(url: str, config_dir: str, every: float) -> None:
     point_at_sandbox(url)
     bot = await build_bot(load_config(Path(config_dir)), sandbox=True, guild_ready_timeout=0.05)
-    await bot.login("bench-token")  # build_bot migrated the database; the announcer starts once connected
+    marks = {"built": process_seconds()}  # imports, configuration, database migrated
+    await bot.login("bench-token")  # the announcer starts once connected
     runner = asyncio.create_task(bot.connect())
     await bot.wait_until_ready()
+    marks["ready"] = process_seconds()  # every server's GUILD_CREATE received
     if bot.announcer is not None:  # recovery, catch-up and every job scheduled, in the background
         await bot.announcer.ready.wait()
-    emit("scheduled", bot, seconds=round(process_seconds(), 3))
+    marks["scheduled"] = process_seconds()
+    marks["cpu"] = sum(os.times()[:2])  # this process's own CPU seconds so far
+    emit("scheduled", bot, seconds=round(marks["scheduled"], 3), marks={k: round(v, 2) for k, v in marks.items()})
     emit("ready", bot, guilds=len(bot.guilds))
     while not runner.done():
         await asyncio.sleep(every)  # a sampling period, not a wait for something to happen

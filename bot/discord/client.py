@@ -58,13 +58,11 @@ class ReleaseBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         if self.announcer is not None:
-            # Connect first: recovery and catch-up run in the background once the gateway is up, so commands are
-            # answered from the first second after a crash (`announcer.ready` tells when they are done).
-            self._announcer_start = asyncio.create_task(self._start_announcer(self.announcer), name="announcer start")
-
-    async def _start_announcer(self, announcer: Announcer) -> None:
-        await self.wait_until_ready()
-        await announcer.start()
+            # Recovery, catch-up and scheduling run in the background beside the gateway's connection: they need
+            # storage and REST only (posts go to channels by id), so neither waits for the other, and commands are
+            # answered from the first second after a crash (`announcer.ready` tells when they are done). With
+            # 10,000 servers the gateway takes seconds to deliver every server; scheduling does not wait for it.
+            self._announcer_start = asyncio.create_task(self.announcer.start(), name="announcer start")
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # Discord allows one IDENTIFY per 5 s per bucket; a local sandbox has no such limit.
