@@ -530,7 +530,9 @@ async def startup(count: int, databases: dict[str, str]) -> Json:
                 f"{r['configured']:,}{history}",
                 f"{r['posts']:,} in {r['jobs']:,} jobs",
                 (f"{r['seconds']:.2f} s ({met})" if r["configured"] else f"{r['seconds']:.2f} s")
-                + " (built {built:.2f} s, all servers received {ready:.2f} s, CPU {cpu:.2f} s)".format(**r["marks"]),
+                + " (migrated {built:.2f} s; every server received {ready:.2f} s; CPU {cpu:.2f} s)".format(
+                    **r["marks"]
+                ),
                 f"{r['rss']:.0f} MiB" + (f" ({'met' if r['rss'] <= 100 else 'missed'})" if r["configured"] else ""),
             ]
         )
