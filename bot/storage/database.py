@@ -81,7 +81,7 @@ def _current_revision(connection: Connection) -> str | None:
 async def upgrade(engine: AsyncEngine) -> None:
     """Bring the schema to the newest migration (idempotent).
 
-    Alembic (~7 MiB of modules, kept for the life of the process once imported) is only loaded when there is
+    Alembic (~9 MiB of modules, kept for the life of the process once imported) is only loaded when there is
     something to migrate: a bot restarted on an up-to-date database never imports it."""
 
     def run(connection: Connection) -> None:
