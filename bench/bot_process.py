@@ -1,16 +1,19 @@
-"""The real bot as its own process, for the benchmarks: prints JSON lines with its progress and resources.
+"""The real bot as its own process, for the benchmarks: prints JSON lines with its progress.
 
     DATABASE_URL=... python -m bench.bot_process SANDBOX_URL CONFIG_DIR [STATS_EVERY_SECONDS]
 
-Events: {"event": "scheduled", "jobs", "rss_mib", "seconds"} once the gateway is up and every job is scheduled
-(process start to all jobs scheduled), {"event": "ready", ...} right after, then {"event": "stats", ...}
-periodically.
+Built by the composition root with its production defaults (caches, imports), as `release-bot run` builds it.
+Events: {"event": "scheduled", "seconds", "jobs", "posts"} once the gateway is up and every job is scheduled
+(`seconds`: process start to all jobs scheduled, imports included), {"event": "ready", "guilds"} right after, then
+{"event": "stats", "jobs", "posts", "queued", "sent", "delay_sum", "delay_count"} periodically. Memory is read
+from outside (/proc/PID/status), when the benchmark has seen the bot serve.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,30 +21,40 @@ from pathlib import Path
 from bot.app import build_bot
 from bot.config import load_config
 from bot.discord.client import ReleaseBot, point_at_sandbox
+from bot.metrics import DELIVERY_DELAY, POSTS
 
 
 def process_seconds() -> float:
     """Seconds since this process was started by the kernel (imports included)."""
     ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
     boot = float(Path("/proc/uptime").read_text().split()[0])
-    import os
-
     return boot - ticks / os.sysconf("SC_CLK_TCK")
 
 
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
+def metric(collector: object, suffix: str, **labels: str) -> float:
+    for family in collector.collect():  # type: ignore[attr-defined]
+        for sample in family.samples:
+            if sample.name.endswith(suffix) and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
     return 0.0
 
 
 def emit(event: str, bot: ReleaseBot, **extra: object) -> None:
-    jobs = bot.announcer.job_count() if bot.announcer else 0
-    posts = bot.announcer.post_count() if bot.announcer else 0
+    announcer = bot.announcer
     print(
         json.dumps(
-            {"event": event, "t": time.time(), "jobs": jobs, "posts": posts, "rss_mib": round(rss_mib(), 1), **extra}
+            {
+                "event": event,
+                "t": time.time(),
+                "jobs": announcer.job_count() if announcer else 0,
+                "posts": announcer.post_count() if announcer else 0,
+                "queued": announcer.queued() if announcer else 0,
+                "sent": metric(POSTS, "_total", outcome="sent") + metric(POSTS, "_total", outcome="late"),
+                "skipped": metric(POSTS, "_total", outcome="skipped"),
+                "delay_sum": metric(DELIVERY_DELAY, "_sum"),
+                "delay_count": metric(DELIVERY_DELAY, "_count"),
+                **extra,
+            }
         ),
         flush=True,
     )
@@ -49,19 +62,17 @@ def emit(event: str, bot: ReleaseBot, **extra: object) -> None:
 
 async def main(url: str, config_dir: str, every: float) -> None:
     point_at_sandbox(url)
-    bot = await build_bot(
-        load_config(Path(config_dir)),
-        sandbox=True,
-        chunk_guilds_at_startup=False,
-        guild_ready_timeout=0.05,
-        max_messages=None,
-    )
-    await bot.login("bench-token")  # build_bot migrated the database; the announcer starts once connected
+    bot = await build_bot(load_config(Path(config_dir)), sandbox=True, guild_ready_timeout=0.05)
+    marks = {"built": process_seconds()}  # imports, configuration, database migrated
+    await bot.login("bench-token")  # the announcer starts once connected
     runner = asyncio.create_task(bot.connect())
-    await bot.wait_until_ready()
-    if bot.announcer is not None:  # recovery, catch-up and every job scheduled, in the background
+    if bot.announcer is not None:  # recovery, catch-up and every job scheduled, beside the gateway's connection
         await bot.announcer.ready.wait()
-    emit("scheduled", bot, seconds=round(process_seconds(), 3))
+    marks["scheduled"] = process_seconds()
+    await bot.wait_until_ready()
+    marks["ready"] = process_seconds()  # every server's GUILD_CREATE received (the sandbox's pace, mostly)
+    marks["cpu"] = sum(os.times()[:2])  # this process's own CPU seconds so far
+    emit("scheduled", bot, seconds=round(marks["scheduled"], 3), marks={k: round(v, 2) for k, v in marks.items()})
     emit("ready", bot, guilds=len(bot.guilds))
     while not runner.done():
         await asyncio.sleep(every)  # a sampling period, not a wait for something to happen

@@ -40,6 +40,12 @@ class ReleaseBot(commands.AutoShardedBot):
         # Only the guilds intent: slash commands arrive as interactions, we never read messages.
         options.setdefault("intents", discord.Intents(guilds=True))
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        # The caches a slash-command bot reads: guilds, channels and roles (permissions), never members or
+        # messages. discord.py's defaults would keep members seen in events and the last 1,000 messages, and
+        # ask for every guild's member list at start-up.
+        options.setdefault("member_cache_flags", discord.MemberCacheFlags.none())
+        options.setdefault("max_messages", None)
+        options.setdefault("chunk_guilds_at_startup", False)
         super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
         self.config = config
         self.sandbox = sandbox
@@ -57,14 +63,16 @@ class ReleaseBot(commands.AutoShardedBot):
         # Presses of the registry's buttons and selects, under any message, from before a restart too.
         self.add_dynamic_items(*DYNAMIC_ITEMS.values())
         if self.announcer is not None:
-            # Connect first: recovery and catch-up run in the background once the gateway is up, so commands are
-            # answered from the first second after a crash (`announcer.ready` tells when they are done).
+            # Recovery, catch-up and scheduling run in the background beside the gateway's connection: they need
+            # storage and REST only (posts go to channels by id), so neither waits for the other, and commands are
+            # answered from the first second after a crash (`announcer.ready` tells when they are done). With
+            # 10,000 servers the gateway takes seconds to deliver every server; scheduling does not wait for it.
             self._announcer_start = asyncio.create_task(self._start_announcer(self.announcer), name="announcer start")
 
     async def _start_announcer(self, announcer: Announcer) -> None:
-        await self.wait_until_ready()
         await announcer.start()
         if self.events is not None:
+            await self.wait_until_ready()  # the servers' events are looked up through the guild cache
             try:  # an event created just before a crash gets its id recorded: never a second one
                 await self.events.reconcile()
             except Exception:

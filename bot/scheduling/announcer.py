@@ -39,6 +39,7 @@ import contextlib
 import logging
 import os
 import re
+import sys
 import time as time_module
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -73,8 +74,7 @@ from bot.storage.repository import Store
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(days=40)  # jobs further ahead are added by the daily refresh
-ZONE_CACHE_SECONDS = 30.0  # another process's /announce setup shows in this one's replies within this
-RELEASES_CACHE_SECONDS = 30.0  # ...and another process's /release add in this one's catalogue
+RELEASES_CACHE_SECONDS = 30.0  # another process's /release add shows in this one's catalogue within this
 TIMING_ENV = "RELEASE_BOT_TIMING"
 _DAILY = re.compile(r"([0-9]{1,2}):([0-9]{2})")  # ASCII digits only: `\d` would take any Unicode digit
 T = TypeVar("T")
@@ -199,9 +199,10 @@ class Due:
     key: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Outgoing:
-    """A post of one server on the delivery queue."""
+    """A post of one server on the delivery queue: ~0.5 KiB with its subscription and post (servers of one
+    zone share the post), so a fan-out's 10,000 waiting posts cost ~5 MiB, not a task or a claim each."""
 
     sub: Subscription
     post: PlannedPost
@@ -251,7 +252,11 @@ class Announcer:
         self._mine: set[int] = set()  # ledger ids this process is sending or will retry: not for the sweep
         self._groups: dict[str, Group] = {}  # job id -> the servers that job posts to
         self._reminder_jobs: dict[str, tuple[str, str, datetime]] = {}  # job id -> (release, before, due)
-        self._zones: dict[int, tuple[float, str | None]] = {}  # guild -> (valid until, time zone)
+        # guild -> its time zone, for every reply: loaded in one query at start-up and at each daily refresh,
+        # read again for a server whose settings change here, so commands never wait on storage. Once loaded, a
+        # server missing from it has no zone set.
+        self._zones: dict[int, str] = {}
+        self._zones_loaded = False
         self._bad: dict[tuple[int, str], str] = {}  # (guild, release) -> why its stored settings do not parse
         # Releases servers added (/release add), by id: each server's own, loaded at start and whenever that
         # server's catalogue is read (every command reads it, cached briefly).
@@ -373,6 +378,7 @@ class Announcer:
         began = time_module.perf_counter()
         now = self.clock()
         await self._with_retries("server releases", self.load_releases, now)
+        await self._with_retries("time zones", self.load_zones, now)
         await self._with_retries("start-up", self.recover, now)
         await self._with_retries("catch-up", self.catch_up, now)
         await self._with_retries("reminder catch-up", self.catch_up_reminders, now)
@@ -457,7 +463,14 @@ class Announcer:
 
     async def _refresh(self) -> None:
         with self._job():
+            await self.load_zones(self.clock())
             await self.rebuild(self.clock())
+
+    async def load_zones(self, now: datetime) -> None:
+        """Every server's time zone, in one read (the zone names are shared: ~100 bytes per server)."""
+        zones = await self.store.guild_timezones()
+        self._zones = {guild: sys.intern(zone) for guild, zone in zones.items()}
+        self._zones_loaded = True
 
     async def _sweep(self) -> None:
         with self._job():
@@ -473,8 +486,9 @@ class Announcer:
         ]
         settled = await self.store.settled_keys(due_after=now) if subs else set()
         fresh: dict[str, Group] = {}
+        shared: dict[tuple[str, str, str | None], list[tuple[PlannedPost, str]]] = {}
         for sub in subs:
-            self._plan_into(fresh, sub, now, settled)
+            self._plan_into(fresh, sub, now, settled, shared)
         for ident in list(self._groups):
             if ident not in fresh:
                 self._remove_job(ident)
@@ -490,14 +504,16 @@ class Announcer:
 
     async def reschedule_guild(self, guild_id: int) -> None:
         """After a settings change: that server's jobs, derived again from storage."""
-        self._zones.pop(guild_id, None)
         now = self.clock()
         await self.releases_of(guild_id, fresh=True)
         # All the server's ledger keys, not only those due from now on: a release moved later by /release edit
         # brings an already sent milestone back into the future, and it must not be planned (nor sent) again.
         settled = await self.store.settled_keys(guild_id=guild_id)
         subs = await self.store.subscriptions(guild_id, active_only=True, release_ids=self.upcoming_release_ids(now))
+        zone = await self.store.guild_timezone(guild_id)
         self.unschedule_guild(guild_id)
+        if zone is not None:
+            self._zones[guild_id] = sys.intern(zone)
         fresh: dict[str, Group] = {}
         for sub in subs:
             self._plan_into(fresh, sub, now, settled)
@@ -510,6 +526,7 @@ class Announcer:
         await self._pause_unreadable()
 
     def unschedule_guild(self, guild_id: int) -> None:
+        self._zones.pop(guild_id, None)
         for job_id_, group in list(self._groups.items()):
             group.guilds.discard(guild_id)
             if not group.guilds:
@@ -527,15 +544,34 @@ class Announcer:
             self.scheduler.remove_job(job_id_)
 
     def _plan_into(
-        self, groups: dict[str, Group], sub: Subscription, now: datetime, settled: set[tuple[int, str, str]]
+        self,
+        groups: dict[str, Group],
+        sub: Subscription,
+        now: datetime,
+        settled: set[tuple[int, str, str]],
+        shared: dict[tuple[str, str, str | None], list[tuple[PlannedPost, str]]] | None = None,
     ) -> None:
-        for post in self.plan(sub, now):
-            if post.at > now + HORIZON:
-                break
-            if (sub.guild_id, sub.release_id, post.key) in settled:
-                continue
-            ident = job_id(sub.release_id, post.key, post.at)
-            groups.setdefault(ident, Group(post.at, sub.release_id, post.key, set())).guilds.add(sub.guild_id)
+        for post, ident in self._jobs_of(sub, now, {} if shared is None else shared):
+            if (sub.guild_id, sub.release_id, post.key) not in settled:
+                groups.setdefault(ident, Group(post.at, sub.release_id, post.key, set())).guilds.add(sub.guild_id)
+
+    def _jobs_of(
+        self, sub: Subscription, now: datetime, shared: dict[tuple[str, str, str | None], list[tuple[PlannedPost, str]]]
+    ) -> list[tuple[PlannedPost, str]]:
+        """The subscription's posts inside the horizon with their job ids, planned once per release, zone and
+        daily time: the 10,000 servers counting down to one release in one zone share one plan (planning is most
+        of the start-up's work)."""
+        settings = (sub.release_id, sub.timezone, sub.daily_time)
+        if settings in shared:
+            return shared[settings]
+        jobs = [
+            (post, job_id(sub.release_id, post.key, post.at))
+            for post in self.plan(sub, now)
+            if post.at <= now + HORIZON
+        ]
+        if (sub.guild_id, sub.release_id) not in self._bad:  # a plan that failed is tried (and paused) per server
+            shared[settings] = jobs
+        return jobs
 
     # ---- members' DM reminders: one timer per (release, before) for all its members --------------------------
 
@@ -680,13 +716,11 @@ class Announcer:
         return self._queue.qsize()
 
     async def guild_zone(self, guild_id: int) -> str | None:
-        """The server's time zone, for replies; cached briefly, as every slash command asks for it."""
-        cached = self._zones.get(guild_id)
-        if cached is not None and cached[0] > time_module.monotonic():
-            return cached[1]
-        zone = await self.store.guild_timezone(guild_id)
-        self._zones[guild_id] = (time_module.monotonic() + ZONE_CACHE_SECONDS, zone)
-        return zone
+        """The server's time zone, for replies: from memory, as every slash command asks for it."""
+        zone = self._zones.get(guild_id)
+        if zone is not None or self._zones_loaded:
+            return zone
+        return await self.store.guild_timezone(guild_id)  # start-up has not loaded them yet
 
     def scheduled(self, guild_id: int) -> list[Due]:
         """The posts one server has timers for, in time order: what the tests compare with the plan."""
@@ -738,10 +772,13 @@ class Announcer:
             del self._groups[ident]
         if not group.key.startswith("daily:"):  # the live messages move on at each milestone and the premiere
             self._live_task(group.release_id, max(self.clock(), group.at))
+        posts: dict[tuple[str, str | None], PlannedPost] = {}  # one per zone and daily time, shared
         for sub in subs:
             if sub.guild_id not in group.guilds or not self.guild_filter(sub.guild_id):
                 continue
-            post = self.post(sub, group.key)
+            post = posts.get((sub.timezone, sub.daily_time)) or self.post(sub, group.key)
+            if post is not None:  # (a subscription that does not parse is recorded by `post`, one by one)
+                posts[(sub.timezone, sub.daily_time)] = post
             if post is None or post.at != group.at:
                 continue  # the settings changed under the job; the server's new jobs carry the new plan
             self._enqueue(Outgoing(sub, post))
@@ -1046,14 +1083,28 @@ class Announcer:
         """Posts missed while offline: the latest one inside its grace window is sent, marked late; the rest
         are recorded as skipped. A server never gets a flood."""
         subs = [s for s in await self.store.subscriptions(active_only=True) if self.guild_filter(s.guild_id)]
+        # A server whose premiere post is in the ledger is done with that release (every earlier post was settled
+        # as it fell due, or by the catch-up of a restart before it): a finished release's history is not read.
+        released = sorted({s.release_id for s in subs if (r := self.release_of(s)) is not None and r.release_at <= now})
+        if released:
+            done = await self.store.settled_keys(release_ids=released, post_key="premiere")
+            subs = [s for s in subs if (s.guild_id, s.release_id, "premiere") not in done]
         if not subs:
             return
-        settled = await self.store.settled_keys(due_after=min(s.created_at for s in subs))
+        settled = await self.store.settled_keys(
+            due_after=min(s.created_at for s in subs), release_ids=sorted({s.release_id for s in subs})
+        )
+        earliest = min(s.created_at for s in subs)
+        shared: dict[tuple[str, str, str | None], list[PlannedPost]] = {}  # plans after `earliest`, shared
         for sub in subs:
-            missed = [
-                p
-                for p in self.plan(sub, sub.created_at)
-                if p.at <= now and (sub.guild_id, sub.release_id, p.key) not in settled
+            settings = (sub.release_id, sub.timezone, sub.daily_time)
+            plan = shared.get(settings)
+            if plan is None:
+                plan = self.plan(sub, earliest)
+                if (sub.guild_id, sub.release_id) not in self._bad:
+                    shared[settings] = plan
+            missed = [  # the plan after `earliest`, from the subscription's creation on: its own plan
+                p for p in plan if sub.created_at < p.at <= now and (sub.guild_id, sub.release_id, p.key) not in settled
             ]
             if not missed:
                 continue

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -49,6 +51,8 @@ def create_engine(url: str) -> AsyncEngine:
 
 
 def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -56,11 +60,44 @@ def _alembic_config(connection: Connection | None = None) -> AlembicConfig:
     return config
 
 
+def head_revision() -> str:
+    """The newest migration's revision, read from the migration files' headers without importing Alembic."""
+    found = re.compile(r'^(down_revision|revision)\s*=\s*["\']?([^"\'\s]+)', re.MULTILINE)
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in found.findall(path.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else parents).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else ""  # several heads: let Alembic decide (and complain)
+
+
+def _current_revision(connection: Connection) -> str | None:
+    if not connection.dialect.has_table(connection, "alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent).
+
+    Alembic (~9 MiB of modules, kept for the life of the process once imported) is only loaded when there is
+    something to migrate: a bot restarted on an up-to-date database never imports it."""
 
     def run(connection: Connection) -> None:
-        command.upgrade(_alembic_config(connection), "head")
+        head = head_revision()
+        if head and _current_revision(connection) == head:
+            return
+        from alembic import command
+        from alembic.util.exc import CommandError
+
+        try:
+            command.upgrade(_alembic_config(connection), "head")
+        except CommandError as exc:  # e.g. a revision this version does not have: a newer release-bot migrated it
+            raise DatabaseUnavailable(
+                f"the database {safe_url(str(engine.url))} has a schema this release-bot does not know ({exc}); "
+                "it was probably upgraded by a newer release-bot: run that version, or use another database"
+            ) from None
 
     try:
         connection = await engine.connect()
@@ -70,11 +107,6 @@ async def upgrade(engine: AsyncEngine) -> None:
     try:
         async with connection.begin():
             await connection.run_sync(run)
-    except CommandError as exc:  # e.g. a revision this version does not have: a newer release-bot migrated it
-        raise DatabaseUnavailable(
-            f"the database {safe_url(str(engine.url))} has a schema this release-bot does not know ({exc}); "
-            "it was probably upgraded by a newer release-bot: run that version, or use another database"
-        ) from None
     finally:
         await connection.close()
 

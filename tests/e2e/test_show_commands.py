@@ -101,6 +101,13 @@ async def test_admin_commands_defer_privately_before_touching_storage(server: Se
 
 async def test_a_slow_answer_is_deferred_in_time(server: Server, monkeypatch) -> None:
     monkeypatch.setattr(respond, "DEFER_AFTER", 0.0)  # as if the database took longer than Discord waits
+    zone_of = server.bot.announcer.guild_zone  # answered from memory now: make the answer take a moment
+
+    async def slow_zone(guild_id: int) -> str | None:
+        await asyncio.sleep(0.05)  # far past DEFER_AFTER (0 s): the deferral goes first
+        return await zone_of(guild_id)
+
+    monkeypatch.setattr(server.bot.announcer, "guild_zone", slow_zone)
     response = await server.slash("/countdown")
     assert response["deferred"] is True
     assert response["data"]["embeds"][0]["title"] == "All the Light We Cannot See"
