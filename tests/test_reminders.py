@@ -282,3 +282,19 @@ async def test_a_double_press_leaves_one_reminder(world: World) -> None:
     assert all(r["content"].startswith("🔔 I'll send you a direct message") for r in (first, second))
     [stored] = await world.announcer.store.reminders(ALICE)
     assert stored.before in ("1h", "1d")
+
+
+async def test_a_server_release_offers_no_reminder_and_says_why(config) -> None:
+    """Reminders by DM serve the catalogue's releases; a server's own release gets a friendly word, not an error."""
+    from bot.app import console_services
+    from bot.console import answer
+
+    now = datetime.now(UTC)
+    async with console_services(config) as services:
+        _, added = await answer('/release add name:"Moon Film" when:"2030-03-15 20:00"', config, now, services)
+        assert (added.payload()["content"] or "").startswith("✅ Added **Moon Film**")
+        _, refused = await answer('/remind me release:"Moon Film"', config, now, services)
+        assert refused.ephemeral and "not yet for **Moon Film**, which this server added" in (refused.content or "")
+        assert not await services[1].reminders_of(2)  # nothing stored for the console's member
+        _, premiere = await answer('/premiere release:"Moon Film"', config, now, services)
+        assert "components" not in premiere.payload()  # no button that could not work

@@ -23,6 +23,7 @@ from bot.domain.reminders import (
     TooManyReminders,
     due_at,
 )
+from bot.domain.server_releases import is_server_release_id
 
 CHOOSE_COMPONENT = "remind-at"  # the menu's custom_id: "remind-at:{release id}", the chosen `before` as its value
 CANCEL_COMPONENT = "remind-cancel"  # the Cancel button: "remind-cancel:{release id}"
@@ -30,6 +31,10 @@ MENU_BEFORES = ("1d", "1h", "0m")  # what the button's menu offers (the slash co
 STATE_WORDS = {"claimed": "📤 being sent", "sent": "✅ sent", "skipped": "⏭️ skipped", "failed": "❌ failed"}
 
 TEXT = {
+    "server_release": (
+        "Reminders by DM are for the releases the bot itself knows, not yet for **{title}**, which this server "
+        "added. Click *Interested* on its Discord event, if the server made one, to be notified."
+    ),
     "group": "Reminders by direct message before a release",
     "me": "DM me before a release",
     "before": "When: 1d, 1h or 15m before, or 0m at the premiere (default 1h)",
@@ -113,6 +118,8 @@ def _menu(release: Release, now: datetime, chosen: str) -> list[list[Component]]
 
 async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -> Reply:
     reminders, user_id = _member(ctx)
+    if is_server_release_id(release.id):
+        raise UserError(TEXT["server_release"].format(title=release.title))
     _check_moment(release, before, ctx.now)
     try:
         reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now)

@@ -843,7 +843,7 @@ class Announcer:
             delivery = item.delivery
             assert delivery is not None and delivery.content is not None
             # Members can ask for their own DM from the post, until the release is out.
-            remind = sub.release_id if post.kind != "premiere" else None
+            remind = sub.release_id if post.kind != "premiere" and not is_server_release_id(sub.release_id) else None
             message_id = await self.poster.send(
                 delivery.channel_id, delivery.content, delivery.nonce, sub.role_id, remind=remind
             )
