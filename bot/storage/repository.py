@@ -73,6 +73,18 @@ COLUMNS = (  # a subscription's columns, named as domain.Subscription's fields
 )
 
 
+def _release_fields(release: ServerReleaseValue) -> dict[str, Any]:
+    """What an admin gives in /release add and may change with /release edit (the id and guild never change)."""
+    return {
+        "name": release.name,
+        "release_at": release.release_at,
+        "timezone": release.timezone,
+        "kind": release.kind,
+        "url": release.url,
+        "description": release.description,
+    }
+
+
 class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -199,14 +211,9 @@ class Store:
                 ServerRelease(
                     guild_id=release.guild_id,
                     release_id=release.id,
-                    name=release.name,
-                    release_at=release.release_at,
-                    timezone=release.timezone,
-                    kind=release.kind,
-                    url=release.url,
-                    description=release.description,
                     created_at=now,
                     updated_at=now,
+                    **_release_fields(release),
                 )
             )
 
@@ -216,15 +223,7 @@ class Store:
             result = await s.execute(
                 update(ServerRelease)
                 .where(ServerRelease.guild_id == release.guild_id, ServerRelease.release_id == release.id)
-                .values(
-                    name=release.name,
-                    release_at=release.release_at,
-                    timezone=release.timezone,
-                    kind=release.kind,
-                    url=release.url,
-                    description=release.description,
-                    updated_at=now,
-                )
+                .values(updated_at=now, **_release_fields(release))
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
