@@ -20,6 +20,8 @@ from bot.config import PACKAGED_CONFIG_DIR, Config
 from bot.discord.client import ReleaseBot
 from bot.sandbox.server import Sandbox
 from bot.scheduling.announcer import TIMING_ENV, Timing
+from bot.storage.database import create_engine, upgrade
+from bot.storage.repository import Store
 from tests.conftest import ROOT
 
 
@@ -109,6 +111,30 @@ async def server(sandbox: Sandbox, running_bot: ReleaseBot) -> Server:
         members=[{"name": "ada", "admin": False}, {"name": "grace", "admin": True}],
     )
     return Server(sandbox, running_bot, ids)
+
+
+async def seeded_store(database_url: str) -> Store:
+    """The bot's storage, migrated, for a test to write what a bot would have written."""
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    return Store(engine)
+
+
+async def subscribe(database_url: str, servers: list[dict[str, Any]], since: datetime) -> None:
+    """Each server counts down to The Lighthouse Keeper in its #general (UTC, no daily post), set up at `since`:
+    written to storage directly, as if by a bot that was running then."""
+    store = await seeded_store(database_url)
+    for server in servers:
+        await store.save_subscription(
+            int(server["guild_id"]),
+            "the-lighthouse-keeper",
+            int(server["channels"]["general"]),
+            None,
+            "UTC",
+            None,
+            since,
+        )
+    await store.engine.dispose()
 
 
 def write_config(

@@ -15,27 +15,21 @@ from bot.config import Config
 from bot.domain.announcements import PostUnverifiable
 from bot.domain.releases import Catalogue
 from bot.sandbox.server import Sandbox
-from bot.storage.database import create_engine, upgrade
-from bot.storage.repository import Store
 from tests.conftest import upcoming_release
 from tests.e2e.conftest import (
     FAST_TIMING,
     Launch,
     Server,
     next_posts,
+    seeded_store,
     start_bot,
     stop_bot,
+    subscribe,
     wait_until,
     write_config,
 )
 
 MINUTE = timedelta(minutes=1)
-
-
-async def seeded_store(database_url: str) -> Store:
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    return Store(engine)
 
 
 async def test_after_downtime_only_the_latest_post_in_grace_is_sent_late(
@@ -50,17 +44,7 @@ async def test_after_downtime_only_the_latest_post_in_grace_is_sent_late(
         milestones=(timedelta(days=1), 120 * MINUTE, 60 * MINUTE, 45 * MINUTE, 40 * MINUTE),
     )
     ids = await sandbox.create_guild("Offline server", ["general"], [{"name": "admin", "admin": True}])
-    store = await seeded_store(database_url)
-    await store.save_subscription(
-        int(ids["guild_id"]),
-        "the-lighthouse-keeper",
-        int(ids["channels"]["general"]),
-        None,
-        "UTC",
-        None,
-        now - timedelta(days=3),
-    )
-    await store.engine.dispose()
+    await subscribe(database_url, [ids], now - timedelta(days=3))
     queue = sandbox.listen()
     bot = await launch(soon)
     [late] = await next_posts(queue, 1)
@@ -124,18 +108,7 @@ MESSAGES = "POST /channels/{channel_id}/messages"
 
 async def seed_servers(sandbox: Sandbox, database_url: str, count: int) -> list[dict]:
     ids = [await sandbox.create_guild(f"Server {n}", ["general"], []) for n in range(count)]
-    store = await seeded_store(database_url)
-    for server in ids:
-        await store.save_subscription(
-            int(server["guild_id"]),
-            "the-lighthouse-keeper",
-            int(server["channels"]["general"]),
-            None,
-            "UTC",
-            None,
-            datetime.now(UTC),
-        )
-    await store.engine.dispose()
+    await subscribe(database_url, ids, datetime.now(UTC))
     return ids
 
 
@@ -298,17 +271,7 @@ async def test_commands_are_answered_while_catch_up_posts_are_still_being_sent(
     now = datetime.now(UTC).replace(microsecond=0)
     soon = upcoming_release(config, now + 30 * MINUTE, database_url=database_url, milestones=(40 * MINUTE,))
     ids = await sandbox.create_guild("Offline server", ["general"], [{"name": "ada"}])
-    store = await seeded_store(database_url)
-    await store.save_subscription(
-        int(ids["guild_id"]),
-        "the-lighthouse-keeper",
-        int(ids["channels"]["general"]),
-        None,
-        "UTC",
-        None,
-        now - timedelta(days=1),
-    )
-    await store.engine.dispose()
+    await subscribe(database_url, [ids], now - timedelta(days=1))
     sandbox.add_fault(MESSAGES, status=0, count=1, latency_ms=4000)  # Discord is slow to take the late post
     queue = sandbox.listen()
     await launch(soon)

@@ -9,28 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.sandbox.server import Sandbox
-from bot.storage.database import create_engine, upgrade
+from bot.storage.database import create_engine
 from bot.storage.repository import Store
 from tests.conftest import ROOT
-from tests.e2e.conftest import next_posts, start_bot, stop_bot, wait_until, write_config
+from tests.e2e.conftest import next_posts, start_bot, stop_bot, subscribe, wait_until, write_config
 
 
 async def seed(sandbox: Sandbox, database_url: str, servers: int) -> list[dict]:
     ids = [await sandbox.create_guild(f"Server {n}", ["general"], [{"name": "ada"}]) for n in range(servers)]
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    store = Store(engine)
-    for server in ids:
-        await store.save_subscription(
-            int(server["guild_id"]),
-            "the-lighthouse-keeper",
-            int(server["channels"]["general"]),
-            None,
-            "UTC",
-            None,
-            datetime.now(UTC),
-        )
-    await engine.dispose()
+    await subscribe(database_url, ids, datetime.now(UTC))
     return ids
 
 
