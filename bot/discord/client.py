@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.commands.registry import CommandContext
 from bot.config import Config
 from bot.discord.components import DYNAMIC_ITEMS
+from bot.discord.poster import DiscordRoles
 from bot.discord.respond import on_app_command_error
 from bot.scheduling.announcer import Announcer
 from bot.scheduling.events import EventKeeper
@@ -52,6 +53,7 @@ class ReleaseBot(commands.AutoShardedBot):
         self.announcer: Announcer | None = None
         self.services: AnnouncementService | None = None
         self.events: EventKeeper | None = None
+        self.roles = DiscordRoles(self)  # the Get pinged button's port
         self.gateway_task: asyncio.Task[None] | None = None  # set by `bot.app.start_in_process`
         self._announcer_start: asyncio.Task[None] | None = None
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
@@ -116,6 +118,8 @@ class ReleaseBot(commands.AutoShardedBot):
             user_id=user_id,
             reminders=self.services,
             notice=notice,
+            roles=self.roles if interaction.guild_id else None,
+            member_roles=frozenset(r.id for r in getattr(interaction.user, "roles", ())),
         )
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
