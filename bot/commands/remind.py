@@ -23,7 +23,6 @@ from bot.domain.reminders import (
     TooManyReminders,
     due_at,
 )
-from bot.domain.server_releases import is_server_release_id
 
 CHOOSE_COMPONENT = "remind-at"  # the menu's custom_id: "remind-at:{release id}", the chosen `before` as its value
 CANCEL_COMPONENT = "remind-cancel"  # the Cancel button: "remind-cancel:{release id}"
@@ -31,10 +30,6 @@ MENU_BEFORES = ("1d", "1h", "0m")  # what the button's menu offers (the slash co
 STATE_WORDS = {"claimed": "📤 being sent", "sent": "✅ sent", "skipped": "⏭️ skipped", "failed": "❌ failed"}
 
 TEXT = {
-    "server_release": (
-        "Reminders by DM are for the releases the bot itself knows, not yet for **{title}**, which this server "
-        "added. Click *Interested* on its Discord event, if the server made one, to be notified."
-    ),
     "group": "Reminders by direct message before a release",
     "me": "DM me before a release",
     "before": "When: 1d, 1h or 15m before, or 0m at the premiere (default 1h)",
@@ -118,8 +113,6 @@ def _menu(release: Release, now: datetime, chosen: str) -> list[list[Component]]
 
 async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -> Reply:
     reminders, user_id = _member(ctx)
-    if is_server_release_id(release.id):
-        raise UserError(TEXT["server_release"].format(title=release.title))
     _check_moment(release, before, ctx.now)
     try:
         reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now)
@@ -158,8 +151,8 @@ async def remind_me(ctx: CommandContext, release: str | None = None, before: str
 def _title(ctx: CommandContext, release_id: str) -> Release | None:
     try:
         return ctx.catalogue.get(release_id)
-    except UnknownRelease:
-        return None
+    except UnknownRelease:  # a server's own release, asked about from a DM or another server
+        return ctx.reminders.reminder_release(release_id) if ctx.reminders is not None else None
 
 
 def _line(ctx: CommandContext, reminder: Reminder, outcome: ReminderOutcome | None) -> str:

@@ -108,6 +108,10 @@ class Reminders(Protocol):
         """Create the member's reminder for a release or change its `before`, and schedule it; (it, replaced)."""
         ...
 
+    def reminder_release(self, release_id: str) -> Release | None:
+        """The release of a reminder, wherever the member asks (a server's own release from a DM too), if it exists."""
+        ...
+
     async def reminders_of(self, user_id: int) -> Sequence[Reminder]: ...
 
     async def reminder_outcomes(self, user_id: int) -> Sequence[ReminderOutcome]:

@@ -9,7 +9,6 @@ from bot.commands.registry import REGISTRY, CommandContext, Option, command
 from bot.commands.replies import Button, Component, Embed, Reply, UserError, neutralise, timestamp
 from bot.domain.countdown import countdown
 from bot.domain.releases import Release, UnknownRelease, find_cast
-from bot.domain.server_releases import is_server_release_id
 from bot.domain.zones import resolve_zone, search_zones
 
 
@@ -36,7 +35,7 @@ def remind_button(release_id: str) -> Button:
 
 def remind_rows(release: Release, now: datetime) -> list[list[Component]]:
     """The "🔔 Remind me" button under a reply about a release still to come (none once it is out)."""
-    if release.release_at <= now or is_server_release_id(release.id):  # reminders: catalogue releases only
+    if release.release_at <= now:
         return []
     return [[remind_button(release.id)]]
 

@@ -218,3 +218,28 @@ async def test_member_commands_answer_in_the_bots_dm_and_in_a_user_install(
     assert [(r.release_id, r.before) for r in stored] == [(RELEASE_ID, "1d")]
     with pytest.raises(InteractionError):  # Discord offers /announce only in servers
         await sandbox.interact(None, None, ada, "/announce status", context=1)
+
+
+async def test_a_server_release_reminds_by_dm_from_its_button(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
+    far = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+    server = await soon_server(sandbox, launch, config, database_url, far)
+    ada = server.member("ada")
+    # The server's own release, 1 hour and 6 seconds away: "1 hour before" (the button's default) is 6 s away.
+    release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1, seconds=6)
+    added = await server.slash(f'/release add name:"Moon Film" when:"{release_at:%Y-%m-%d %H:%M:%S}"', user="grace")
+    assert added["data"]["content"].startswith("✅ Added **Moon Film**"), added["data"]["content"]
+    moon = f"s{server.guild_id}-moon-film"
+    reply = await server.slash('/countdown release:"Moon Film"')
+    assert reply["data"]["components"][0]["components"][0]["custom_id"] == f"remind:{moon}"
+    [countdown] = [m for m in sandbox.messages(server.channel()) if m.get("components")]
+
+    await sandbox.press(ada, countdown["id"], f"remind:{moon}")
+    await message_with(sandbox, "I'll send you a direct message **1 hour before** **Moon Film**")
+    dms = await wait_until(lambda: asyncio.sleep(0, dms_to(sandbox, ada)), bool, timeout=30)
+    assert datetime.now(UTC) >= release_at - timedelta(hours=1)
+    unix = int(release_at.timestamp())
+    assert dms[0]["content"].startswith(f"🔔 Reminder: **Moon Film** premieres in 1 hour: <t:{unix}:F> (<t:{unix}:R>)")
+    await asyncio.sleep(1)  # a second fire or a sweep would have sent it again by now
+    assert len(dms_to(sandbox, ada)) == 1
