@@ -322,6 +322,11 @@ async def test_a_server_release_gets_reminders_that_follow_its_edits_and_go_with
     listed = await world.run(ALICE, "remind list")
     assert f"• **Moon Film** — 1 hour before: {stamp(first - timedelta(hours=1), 'f')}" in listed["content"]
 
+    # Cancelled from a DM, by name, and set again.
+    cancelled = await world.run(ALICE, "remind cancel", release="Moon Film")
+    assert cancelled["content"] == "🔕 Your reminder for **Moon Film** is cancelled."
+    await in_server(world, ALICE, "remind me", release="Moon Film", before="1h")
+
     # The server moves its release a day later: the reminder follows, nothing goes at the old moment.
     later = first + timedelta(days=1)
     await in_server(world, BOB, "release edit", release="Moon Film", when=f"{later:%Y-%m-%d %H:%M}")

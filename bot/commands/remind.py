@@ -191,7 +191,26 @@ async def remind_list(ctx: CommandContext) -> Reply:
     anywhere=True,
 )
 async def remind_cancel(ctx: CommandContext, release: str | None = None) -> Reply:
-    return await _cancel(ctx, find_release(ctx, release) if release else None)
+    if not release:
+        return await _cancel(ctx, None)
+    try:
+        found = find_release(ctx, release)
+    except UserError:  # a server's own release, named from a DM or elsewhere: one the member has a reminder for
+        reminded = await _reminded_release(ctx, release)
+        if reminded is None:
+            raise
+        found = reminded
+    return await _cancel(ctx, found)
+
+
+async def _reminded_release(ctx: CommandContext, wanted: str) -> Release | None:
+    reminders, user_id = _member(ctx)
+    key = wanted.strip().casefold()
+    for reminder in await reminders.reminders_of(user_id):
+        release = reminders.reminder_release(reminder.release_id)
+        if release is not None and key in (release.id.casefold(), release.menu_name.casefold()):
+            return release
+    return None
 
 
 @component(REMIND_COMPONENT, TEXT["button"], touches_storage=True)
