@@ -349,3 +349,17 @@ async def test_a_server_release_gets_reminders_that_follow_its_edits_and_go_with
     await deliver(world, second - timedelta(days=1))
     assert world.poster.to(BOB) == []
     assert (await world.run(BOB, "remind list"))["content"].startswith("You have no reminders.")
+
+
+async def test_reminders_of_a_server_release_go_when_the_bot_leaves_that_server(world: World) -> None:
+    when = SOON + timedelta(days=1)
+    await in_server(world, BOB, "release add", name="Moon Film", when=f"{when:%Y-%m-%d %H:%M}")
+    await in_server(world, ALICE, "remind me", release="Moon Film", before="1h")
+    await world.run(ALICE, "remind me", before="1d")  # the operator's release: not the server's to take away
+    assert world.announcer.reminder_job_count() == 2
+    await world.announcer.forget_guild(GUILD)
+    assert [r.release_id for r in await world.announcer.store.reminders(ALICE)] == [RELEASE_ID]
+    assert world.announcer.reminder_job_count() == 1
+    await deliver(world, SOON - timedelta(days=1))
+    await deliver(world, when - timedelta(hours=1))
+    assert [dm.split(" premieres")[0] for dm in world.poster.to(ALICE)] == ["🔔 Reminder: **The Lighthouse Keeper**"]

@@ -125,8 +125,7 @@ class ReleaseBot(commands.AutoShardedBot):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server (not an outage): its settings and ledger are deleted."""
         if self.announcer is not None:
-            self.announcer.unschedule_guild(guild.id)
-            await self.announcer.store.forget_guild(guild.id)
+            await self.announcer.forget_guild(guild.id)
 
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         if self.announcer is None:

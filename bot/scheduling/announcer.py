@@ -535,6 +535,16 @@ class Announcer:
                 current.guilds.update(group.guilds)
         await self._pause_unreadable()
 
+    async def forget_guild(self, guild_id: int) -> None:
+        """The bot was removed from the server: its timers and data go, with members' reminders of its releases."""
+        self.unschedule_guild(guild_id)
+        own = [r.id for r in await self.store.server_releases(guild_id)]
+        await self.store.forget_guild(guild_id)
+        if own:
+            await self.store.prune_reminders(own)
+            await self.releases_of(guild_id, fresh=True)
+            await self.rebuild_reminders(self.clock())
+
     def unschedule_guild(self, guild_id: int) -> None:
         self._zones.pop(guild_id, None)
         for job_id_, group in list(self._groups.items()):
