@@ -98,9 +98,15 @@ async def wait(
     text = line.strip()[len(WAIT) :].strip()
     try:
         step = parse_duration(text)
+        later = now + step
     except ValueError:
-        return timedelta(0), error_reply("`!wait` takes a duration such as `15m`, `1h` or `2d`. Nothing changed.")
-    later = now + step
+        return timedelta(0), error_reply(
+            "`!wait` takes a duration such as `15m`, `1h` or `2d`, of at most ten years (`3650d`). Nothing changed."
+        )
+    except OverflowError:  # several long waits add up: datetime ends with the year 9999
+        return timedelta(0), error_reply(
+            "That would go past the year 9999, the last the console knows. Nothing changed."
+        )
     lines = [f"⏩ {span_words(now, later) if step else 'No time'} later: it is now {timestamp(later, 'F')}."]
     if services is not None:
         announcer, port = services
@@ -109,11 +115,19 @@ async def wait(
         for reminder in await port.reminders_of(CONSOLE_MEMBER):
             release = releases.get(reminder.release_id)
             if release is not None and now < due_at(release, reminder.before) <= later:
-                arrived.append((due_at(release, reminder.before), release, reminder.before))
-        for at, release, before in sorted(arrived, key=lambda a: a[0]):
-            dm = "\n".join("> " + part for part in reminder_text(release, before).splitlines())
+                arrived.append((due_at(release, reminder.before), release, reminder))
+        delivered = 0
+        for at, release, reminder in sorted(arrived, key=lambda a: a[0]):
+            text = reminder_text(release, reminder.before)
+            # The bot's ledger decides, as for a real DM: a reminder sent once (even before /release edit moved
+            # it) is not sent again, and /remind list shows it as sent.
+            if await announcer.store.claim_reminder(reminder, at, at, state="sent", content=text) is None:
+                continue
+            delivered += 1
+            # Its relative words as the member read them when it arrived, not as of the end of the wait.
+            dm = "\n".join("> " + part for part in render_timestamps(text, at).splitlines())
             lines.append(f"📬 A direct message from the bot arrived at {timestamp(at, 'F')}:\n{dm}")
-        if not arrived:
+        if not delivered:
             lines.append("📭 No reminder was due meanwhile.")
     return step, Reply(content="\n".join(lines))
 
