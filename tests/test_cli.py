@@ -557,3 +557,22 @@ def test_a_database_migrated_by_a_newer_version_is_one_line(tmp_path) -> None:
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     [line] = [line for line in done.stderr.splitlines() if line.startswith("release-bot:")]
     assert "has a schema this release-bot does not know" in line and "9999_from_the_future" in line
+
+
+def test_console_remind_me_wording(capsys, monkeypatch) -> None:
+    """ "at the premiere of X"; pressing 🔔 again changes nothing and says so; a made-up moment is an error."""
+    menu = "!press remind-at:all-the-light-we-cannot-see"
+    typed = f"!press remind:all-the-light-we-cannot-see\n!press remind:all-the-light-we-cannot-see\n{menu} 2h\n"
+    typed += f"{menu} 0m\n{menu} 1d\n"
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(typed))
+    assert main(["console", "--json", "--at", "2023-10-26T07:00:00Z"]) == 0
+    first, again, bad, premiere, day = [
+        json.loads(line)["payload"]["content"] for line in capsys.readouterr().out.splitlines()
+    ]
+    assert "earlier" not in first and "nothing changed" not in first
+    assert "**1 hour before** **All the Light We Cannot See**" in again
+    assert "You already had this reminder, so nothing changed." in again and "replaces" not in again
+    assert bad == "⚠️ That is not a moment I can remind you at: choose 1d, 1h or 15m before, or 0m at the premiere."
+    assert "direct message **at the premiere of** **All the Light We Cannot See**" in premiere
+    assert "It replaces your earlier reminder for this release." in premiere
+    assert "**1 day before**" in day and "It replaces your earlier reminder" in day

@@ -47,7 +47,10 @@ TEXT = {
     "passed": "{when} **{title}** has already passed. Still possible: {left}.",
     "too_many": "You already have {limit} reminders, the most I keep. Cancel one with `/remind cancel` first.",
     "set": "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}).",
+    "premiere_of": "at the premiere of",
     "replaced": " It replaces your earlier reminder for this release.",
+    "unchanged": " You already had this reminder, so nothing changed.",
+    "bad_before": "That is not a moment I can remind you at: choose 1d, 1h or 15m before, or 0m at the premiere.",
     "open_dms": "\n-# Keep your direct messages open to me, or I cannot deliver it.",
     "menu_hint": "\nPick another moment below, or cancel it.",
     "placeholder": "When should I remind you?",
@@ -114,14 +117,16 @@ def _menu(release: Release, now: datetime, chosen: str) -> list[list[Component]]
 async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -> Reply:
     reminders, user_id = _member(ctx)
     _check_moment(release, before, ctx.now)
+    earlier = next((r.before for r in await reminders.reminders_of(user_id) if r.release_id == release.id), None)
     try:
         reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now)
     except TooManyReminders:
         raise UserError(TEXT["too_many"].format(limit=MAX_PER_MEMBER)) from None
     at = due_at(release, reminder.before)
-    text = TEXT["set"].format(
-        when=LABELS[before], title=release.title, at=timestamp(at, "F"), rel=timestamp(at, "R")
-    ) + (TEXT["replaced"] if replaced else "")
+    when = TEXT["premiere_of"] if before == "0m" else LABELS[before]  # "1 hour before X", "at the premiere of X"
+    text = TEXT["set"].format(when=when, title=release.title, at=timestamp(at, "F"), rel=timestamp(at, "R"))
+    if replaced:
+        text += TEXT["unchanged"] if earlier == before else TEXT["replaced"]
     if menu:
         return Reply(
             content=text + TEXT["menu_hint"] + TEXT["open_dms"],
@@ -228,7 +233,7 @@ async def remind_choose(ctx: CommandContext, release_id: str, values: list[str])
     found = find_release(ctx, release_id)
     before = values[0] if values else DEFAULT_BEFORE
     if before not in OFFSETS:
-        raise UserError(BEFORE.description)
+        raise UserError(TEXT["bad_before"])
     return await _set(ctx, found, before, menu=True)
 
 
