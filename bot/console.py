@@ -12,7 +12,8 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.app import console_services
-from bot.commands.registry import CommandContext, dispatch, dispatch_component
+from bot.commands.announce import ChannelRef
+from bot.commands.registry import REGISTRY, CommandContext, dispatch, dispatch_component
 from bot.commands.replies import Reply, error_reply, timestamp
 from bot.config import Config
 from bot.domain.countdown import countdown, span_words
@@ -25,6 +26,9 @@ from bot.scheduling.announcer import Announcer
 from bot.scheduling.service import AnnouncementService
 
 CONSOLE_GUILD = 1  # the console plays one server, whose admin is at the keyboard
+# ...with one text channel, #general, that a `channel` option can name (posts to it go nowhere: no Discord here)
+CONSOLE_CHANNEL = ChannelRef(10, "general")
+_CHANNEL_MENTION = f"<#{CONSOLE_CHANNEL.id}>"
 _STAMP = re.compile(r"<t:(-?\d+):([tTdDfFR])>")
 
 
@@ -69,7 +73,7 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
                 values = "|".join(o["value"] for o in part["options"])
                 parts.append(f"[{part.get('placeholder', 'choose')}: {values}] ({part['custom_id']} VALUE)")
         lines.append("  ".join(parts))
-    return render_timestamps("\n".join(lines), now)
+    return render_timestamps("\n".join(lines), now).replace(_CHANNEL_MENTION, f"#{CONSOLE_CHANNEL.name}")
 
 
 def command_name(line: str) -> str | None:
@@ -145,7 +149,37 @@ async def answer(
         name, options = parse_command_line(line)
     except CommandLineError as exc:
         return command_name(line), error_reply(str(exc))
-    return name, await dispatch(name, options, ctx)
+    resolved = _resolve_options(name, options)
+    if isinstance(resolved, Reply):
+        return name, resolved
+    return name, await dispatch(name, resolved, ctx)
+
+
+def _resolve_options(name: str, options: dict[str, str]) -> dict[str, Any] | Reply:
+    """Channels typed by name become the channel, as Discord resolves its menu's choice; else a console error."""
+    resolved: dict[str, Any] = dict(options)
+    spec = REGISTRY.commands.get(name)
+    for option in spec.options if spec is not None else ():
+        typed = options.get(option.name)
+        if option.kind == "channel" and typed is not None:
+            channel = _console_channel(typed)
+            if channel is None:
+                return error_reply(
+                    f"This console's pretend server has one channel, #{CONSOLE_CHANNEL.name}: "
+                    f"type `{option.name}:#{CONSOLE_CHANNEL.name}`."
+                )
+            resolved[option.name] = channel
+        if option.kind == "role" and typed:
+            return error_reply(f"This console's pretend server has no roles: leave `{option.name}` out.")
+    return resolved
+
+
+def _console_channel(typed: str) -> ChannelRef | None:
+    """The channel a typed `channel:` option names (`#general`, `general` or its mention), as Discord resolves it."""
+    text = typed.strip()
+    if text in (_CHANNEL_MENTION, CONSOLE_CHANNEL.name, f"#{CONSOLE_CHANNEL.name}"):
+        return CONSOLE_CHANNEL
+    return None
 
 
 async def _context(

@@ -576,3 +576,21 @@ def test_console_remind_me_wording(capsys, monkeypatch) -> None:
     assert "direct message **at the premiere of** **All the Light We Cannot See**" in premiere
     assert "It replaces your earlier reminder for this release." in premiere
     assert "**1 day before**" in day and "It replaces your earlier reminder" in day
+
+
+def test_console_announce_setup_in_its_pretend_servers_channel(capsys, monkeypatch) -> None:
+    """/announce status says to start with /announce setup: in the console that works, in its one channel."""
+    typed = (
+        "/announce status\n/announce setup channel:#random\n/announce setup channel:#general role:@fans\n"
+        "/announce setup channel:#general\n/announce status\n"
+    )
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(typed))
+    assert main(["console", "--at", "2023-10-26T07:00:00Z"]) == 0
+    status, unknown, role, setup, after = capsys.readouterr().out.strip().split("\n\n")
+    assert "Start with `/announce setup`." in status
+    assert unknown == (
+        "(only you can see this)\n⚠️ This console's pretend server has one channel, #general: type `channel:#general`."
+    )
+    assert role == "(only you can see this)\n⚠️ This console's pretend server has no roles: leave `role` out."
+    assert "✅ Countdown posts for **All the Light We Cannot See** will go to #general." in setup
+    assert "┃ Channel: #general" in after and "Thursday 2 November 2023, 06:00 UTC — 1 hour before" in after
