@@ -268,8 +268,15 @@ class Sandbox:
     ) -> Json:
         return await self.actions.create_guild(name, channels, members)
 
-    async def add_role(self, guild_id: int, name: str) -> str:
-        return await self.actions.add_role(guild_id, name)
+    async def add_role(
+        self,
+        guild_id: int,
+        name: str,
+        permissions: list[str] | None = None,
+        mentionable: bool = False,
+        managed: bool = False,
+    ) -> str:
+        return await self.actions.add_role(guild_id, name, permissions, mentionable, managed)
 
     async def interact(
         self,
