@@ -138,7 +138,7 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
             show.say("\n── Announcements and a live countdown message, set up by sam ──")
             release = demo.catalogue.get("demo-replay")
             role_seen = asyncio.ensure_future(bot.wait_for("guild_role_create", timeout=5))
-            await sandbox.add_role(int(guild), "Watchers")  # the role the posts ping, members take it themselves
+            await sandbox.add_role(int(guild), "Watchers", mentionable=True)  # pinged by posts; members take it
             await role_seen
             show.say("  (sam made a role, @Watchers, for the posts to ping)")
             for command in (
