@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -66,6 +67,42 @@ asyncio.run(main())
     result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [True, False]  # loaded to create the schema, not on the restart
+
+
+def test_the_running_bot_loads_only_what_it_uses(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The bot as `release-bot run` builds it (composition root, storage opened), restarted on an up-to-date
+    SQLite database, keeps none of the modules only other paths need: a module once loaded stays for the life of
+    the process (issue 14: RSS with 10,000 servers)."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"}
+    migrate = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "upgrade"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    program = """
+import asyncio, json, sys
+from bot.app import build_bot
+from bot.config import load_config
+async def main():
+    bot = await build_bot(load_config(None), sandbox=True)
+    await bot.announcer.store.engine.dispose()  # never logged in: nothing else to close
+    print(json.dumps(sorted(sys.modules)))
+asyncio.run(main())
+"""
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    loaded = set(json.loads(result.stdout))
+    assert "bot.scheduling.announcer" in loaded and "discord" in loaded  # it did build the running bot
+    only_elsewhere = {
+        "alembic": "migrations (loaded only when the schema is behind)",
+        "icalendar": "/calendar and `release-bot ics`",
+        "sqlalchemy.dialects.postgresql": "a PostgreSQL database",
+        "prompt_toolkit": "the console",
+        "jsonschema": "the sandbox's spec validation",
+        "bot.sandbox": "the sandbox",
+        "bot.console": "the console",
+        "bot.demo": "the demo",
+    }
+    assert {name: why for name, why in only_elsewhere.items() if name in loaded} == {}
 
 
 async def test_replies_read_the_time_zone_from_memory(database_url: str, config) -> None:  # type: ignore[no-untyped-def]
