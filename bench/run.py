@@ -296,8 +296,9 @@ async def fanout_once(label: str, database_template: str, count: int) -> Json:
         write_config(Path(tmp), [(RELEASE_ID, due)], [])
         child = await Child.start("bench.bot_process", url, tmp, "5", database_url=database)
         try:
-            await child.event("ready")
-            ready_before_due = datetime.now(UTC) < due
+            scheduled = await child.event("scheduled")
+            # Posting needs the timers, not the guild cache: was every post scheduled before it fell due?
+            ready_before_due = datetime.fromtimestamp(scheduled["scheduled_at"], UTC) < due
             deadline = time.time() + (due - datetime.now(UTC)).total_seconds() + count / 40 + 120
             while len(sandbox.world.messages) < count and time.time() < deadline:
                 await asyncio.sleep(0.5)  # sampling progress; the deadline bounds it
