@@ -3,8 +3,9 @@
     python -m bench.bare_client SANDBOX_URL REPLY_JSON
 
 REPLY_JSON is the `data` the real bot answered /countdown with (captured by the benchmark just before): this client
-builds the same embed with discord.py's constructors for every interaction, as a hand-written bot would, and sends
-it with the same flags, so both sides put the same bytes through the sandbox's validation.
+builds the same embed and the same buttons (the bot's 🔔 Remind me) with discord.py's constructors for every
+interaction, as a hand-written bot would, and sends them with the same flags, so both sides put the same bytes
+through the sandbox's validation.
 """
 
 from __future__ import annotations
@@ -37,6 +38,26 @@ def build(embed: dict[str, Any]) -> discord.Embed:
     return built
 
 
+def buttons(rows: list[dict[str, Any]]) -> discord.ui.View | None:
+    """The reply's rows of buttons as a discord.py view (the buttons only: /countdown sends nothing else)."""
+    if not rows:
+        return None
+    view = discord.ui.View(timeout=None)
+    for number, row in enumerate(rows):
+        for item in row["components"]:
+            view.add_item(
+                discord.ui.Button(
+                    style=discord.ButtonStyle(item["style"]),
+                    label=item.get("label"),
+                    custom_id=item.get("custom_id"),
+                    url=item.get("url"),
+                    disabled=item.get("disabled", False),
+                    row=number,
+                )
+            )
+    return view
+
+
 async def main(url: str, reply_file: str) -> None:
     reply = json.loads(Path(reply_file).read_text())
     point_at_sandbox(url)
@@ -52,11 +73,13 @@ async def main(url: str, reply_file: str) -> None:
 
     @tree.command(name="countdown", description="The same reply, built by hand")
     async def countdown(interaction: discord.Interaction) -> None:
+        view = buttons(reply.get("components", []))
         await interaction.response.send_message(
             content=reply.get("content"),
             embeds=[build(e) for e in reply.get("embeds", [])],
             ephemeral=bool(reply.get("flags", 0) & 64),
             allowed_mentions=mentions,
+            **({"view": view} if view is not None else {}),
         )
 
     async with client:

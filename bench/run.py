@@ -154,10 +154,11 @@ def rss_mib(pid: int) -> float:
 
 
 class Child:
-    """A benchmark process that reports JSON lines on stdout."""
+    """A benchmark process that reports JSON lines on stdout; its stderr is kept and shown if it ends early."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, stderr: Any) -> None:
         self.process = process
+        self.stderr = stderr
 
     @property
     def pid(self) -> int:
@@ -167,6 +168,8 @@ class Child:
     async def start(cls, module: str, *args: str, database_url: str = "") -> Child:
         env = {**os.environ, "DATABASE_URL": database_url} if database_url else dict(os.environ)
         env.pop("DISCORD_TOKEN", None)
+        # A file, not a pipe: nobody reads it while the process runs. Closed by `stop`.
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -175,16 +178,24 @@ class Child:
             cwd=ROOT,
             env=env,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
             limit=2**20,
         )
-        return cls(process)
+        return cls(process, stderr)
+
+    def stderr_tail(self, lines: int = 30) -> str:
+        self.stderr.seek(0)
+        return "\n".join(self.stderr.read().decode(errors="replace").splitlines()[-lines:])
 
     async def event(self, name: str, timeout: float = 600) -> Json:
         while True:
             line = await asyncio.wait_for(self.process.stdout.readline(), timeout)  # type: ignore[union-attr]
             if not line:
-                raise RuntimeError(f"{name}: the process ended early")
+                await self.process.wait()
+                raise RuntimeError(
+                    f"{name}: the process ended early (exit {self.process.returncode}); its stderr:\n"
+                    + self.stderr_tail()
+                )
             data: Json = json.loads(line)
             if data.get("event") == name:
                 return data
@@ -193,6 +204,7 @@ class Child:
         if self.process.returncode is None:
             self.process.terminate()
             await self.process.wait()
+        self.stderr.close()
 
 
 async def sync_commands(url: str, config_dir: str) -> None:
@@ -284,8 +296,9 @@ async def fanout_once(label: str, database_template: str, count: int) -> Json:
         write_config(Path(tmp), [(RELEASE_ID, due)], [])
         child = await Child.start("bench.bot_process", url, tmp, "5", database_url=database)
         try:
-            await child.event("ready")
-            ready_before_due = datetime.now(UTC) < due
+            scheduled = await child.event("scheduled")
+            # Posting needs the timers, not the guild cache: was every post scheduled before it fell due?
+            ready_before_due = datetime.fromtimestamp(scheduled["scheduled_at"], UTC) < due
             deadline = time.time() + (due - datetime.now(UTC)).total_seconds() + count / 40 + 120
             while len(sandbox.world.messages) < count and time.time() < deadline:
                 await asyncio.sleep(0.5)  # sampling progress; the deadline bounds it
@@ -372,12 +385,12 @@ async def fanout(sizes: list[int], databases: dict[str, str]) -> Json:
 
 
 async def interactions(samples_per_side: int, server_count: int = 100, blocks: int = 4, plot: bool = True) -> Json:
-    """/countdown answered by the bot and by a bare discord.py client sending the same embed, through the same
-    sandbox, across `server_count` servers; each block is a fresh process (cold caches), alternating sides."""
+    """/countdown answered by the bot and by a bare discord.py client sending the same embed and buttons, through
+    the same sandbox, across `server_count` servers; each block is a fresh process (cold caches), alternating sides."""
     sandbox = Sandbox()
     url = await sandbox.start()
     servers = make_servers(sandbox, server_count, member=True)
-    bot_side, bare_side = "release-bot /countdown", "bare discord.py client, same embed"
+    bot_side, bare_side = "release-bot /countdown", "bare discord.py client, same embed and buttons"
     samples: dict[str, list[float]] = {bare_side: [], bot_side: []}
     cold: dict[str, list[float]] = {bare_side: [], bot_side: []}
     replies: dict[str, Json] = {}
@@ -422,7 +435,7 @@ async def interactions(samples_per_side: int, server_count: int = 100, blocks: i
                     await child.stop()
             print(f"interactions: block {block + 1}/{blocks}", flush=True)
     await sandbox.stop()
-    same = replies[bare_side].get("embeds") == replies[bot_side].get("embeds")
+    same = all(replies[bare_side].get(k) == replies[bot_side].get(k) for k in ("embeds", "components"))
     base, ours = samples[bare_side], samples[bot_side]
     rows: list[list[object]] = [
         [
@@ -452,8 +465,8 @@ async def interactions(samples_per_side: int, server_count: int = 100, blocks: i
         plot_latency(samples)
     text_ = (
         f"{server_count} servers, commands sent round-robin, {blocks} fresh processes per side alternating (every "
-        f"block starts with cold caches: the first command in each server is in the samples). Same embed on both "
-        f"sides: {'yes' if same else 'NO'}.\n\n"
+        f"block starts with cold caches: the first command in each server is in the samples). Same embed and "
+        f"buttons on both sides: {'yes' if same else 'NO'}.\n\n"
         + table(["client", "interactions", "p50", "p90", "p99", "first command per server (median)"], rows)
         + "\n\n![Interaction latency: release-bot against a bare client](benchmarks/latency.svg)"
     )
@@ -531,9 +544,10 @@ async def startup(count: int, databases: dict[str, str]) -> Json:
                 f"{r['configured']:,}{history}",
                 f"{r['posts']:,} in {r['jobs']:,} jobs",
                 (f"{r['seconds']:.2f} s ({met})" if r["configured"] else f"{r['seconds']:.2f} s")
-                + " (migrated {built:.2f} s; every server received {ready:.2f} s; CPU {cpu:.2f} s)".format(
-                    **r["marks"]
-                ),
+                + (
+                    " (migrated {built:.2f} s; CPU {cpu:.2f} s to every post scheduled; every server cached"
+                    " {ready:.2f} s, CPU {cpu_ready:.2f} s by then)"
+                ).format(**r["marks"]),
                 f"{r['rss']:.0f} MiB" + (f" ({'met' if r['rss'] <= 100 else 'missed'})" if r["configured"] else ""),
             ]
         )
@@ -549,7 +563,7 @@ async def startup(count: int, databases: dict[str, str]) -> Json:
                 "servers (guilds cached)",
                 "subscriptions",
                 "posts scheduled",
-                "process start to all posts scheduled (target <= 3 s)",
+                "process start to all posts scheduled (target <= 3 s), with this process's CPU time",
                 "RSS, gateway up and serving (target <= 100 MiB)",
             ],
             rows,
@@ -764,19 +778,38 @@ def check(ok: bool, what: str) -> None:
         LOSSES.append(what)
 
 
+# The quick mode's guards (CI runs it after the tests: `.ci/run`). Each prints one line, `ok` or `FAIL`, and any
+# FAIL makes the run exit 1. Measured on the shared 2-core machine (load average 1.8-2.2, other helpers' test suites
+# and a soak running beside it), three runs: p50 ratio 1.12x / 1.54x / 1.37x, 45.7-46.0 posts/s, start-up with
+# history 0.93-1.62 s, 82 MiB every time. Lost or doubled posts and memory do not depend on the machine's load, so
+# those guards are hard; the timing guards sit far outside what load alone did here, to catch only a real
+# regression (a storage round trip or an uncached rebuild per command costs several ms against a p50 of 7-14 ms).
+QUICK_SERVERS = 1000  # start-up and memory
+QUICK_RSS_MIB = 88  # 1,000 servers serving: 82 MiB measured (74 in one server + 4.1 per 1,000 + history rows)
+QUICK_MIN_RATE = 20.0  # posts/s from due for 300 servers: 46/s measured, the pacing's 48/s the ceiling
+QUICK_MAX_P50_RATIO = 2.5  # the bot's p50 against a bare client's: at most 1.54x measured under load
+QUICK_MAX_STARTUP = 10.0  # seconds, process start to 8,000 posts scheduled with history: at most 1.62 s measured
+
+
 async def quick() -> None:
-    """A regression guard CI can run in under a minute on a loaded machine: no lost or doubled post, and ratios
-    far from their targets only (a loaded 2-core machine makes tight timing bounds flaky)."""
+    """A regression guard CI can run in under a minute on a loaded machine: no lost or doubled post and memory
+    inside its budget (hard), and timings far from what load alone produces (see the thresholds above)."""
     began = time.monotonic()
     run = await fanout_once("SQLite", SQLITE, 300)
-    check(run["missed"] == 0 and run["doubled"] == 0, f"fan-out 300: {run['delivered']} delivered, none lost")
-    check(run["rate"] >= 20, f"fan-out 300: {run['rate']:.1f} posts/s from due (>= 20)")
+    check(
+        run["missed"] == 0 and run["doubled"] == 0,
+        f"fan-out 300: {run['delivered']} delivered, {run['missed']} lost, {run['doubled']} doubled (none of either)",
+    )
+    check(run["rate"] >= QUICK_MIN_RATE, f"fan-out 300: {run['rate']:.1f} posts/s from due (>= {QUICK_MIN_RATE:g})")
     result = await interactions(600, server_count=20, blocks=2, plot=False)
-    check(result["same_embed"], "interactions: the bare client sent the same embed")
-    check(result["ratio50"] <= 2.0, f"interactions: p50 {result['ratio50']:.2f}x a bare client (<= 2x)")
+    check(result["same_embed"], "interactions: the bare client sent the same embed and buttons")
+    check(
+        result["ratio50"] <= QUICK_MAX_P50_RATIO,
+        f"interactions: p50 {result['ratio50']:.2f}x a bare client (<= {QUICK_MAX_P50_RATIO:g}x)",
+    )
     sandbox = Sandbox()
     url = await sandbox.start()
-    servers = make_servers(sandbox, 1, member=True) + make_servers(sandbox, 999)
+    servers = make_servers(sandbox, 1, member=True) + make_servers(sandbox, QUICK_SERVERS - 1)
     with tempfile.TemporaryDirectory() as tmp:
         at = datetime.now(UTC).replace(microsecond=0)
         write_config(
@@ -788,13 +821,21 @@ async def quick() -> None:
         child = await Child.start("bench.bot_process", url, tmp, "600", database_url=database)
         try:
             scheduled = await child.event("scheduled")
+            ready = await child.event("ready")
             rss = await serve_and_measure(sandbox, child, servers[0], commands=5)
         finally:
             await child.stop()
     await sandbox.stop()
-    check(scheduled["posts"] == 8000, f"start-up: {scheduled['posts']} posts scheduled for 1,000 servers (8,000)")
-    check(scheduled["seconds"] <= 10, f"start-up with history: {scheduled['seconds']:.2f} s (<= 10 s)")
-    check(rss <= 110, f"start-up: {rss:.0f} MiB with 1,000 servers, serving (<= 110 MiB)")
+    expected = QUICK_SERVERS * (len(MILESTONES) + 1)
+    check(scheduled["posts"] == expected, f"start-up: {scheduled['posts']:,} posts scheduled ({expected:,} expected)")
+    check(
+        scheduled["seconds"] <= QUICK_MAX_STARTUP,
+        f"start-up with history: {scheduled['seconds']:.2f} s to every post scheduled (<= {QUICK_MAX_STARTUP:g} s)",
+    )
+    check(
+        rss <= QUICK_RSS_MIB,
+        f"memory: {rss:.0f} MiB with {ready['guilds']:,} servers cached, serving (<= {QUICK_RSS_MIB} MiB)",
+    )
     print(f"quick: {time.monotonic() - began:.0f} s", flush=True)
 
 

@@ -8,8 +8,11 @@ the bot through here, so there is one way it is put together.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
+import os
 import signal
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -46,6 +49,29 @@ async def open_store(config: Config) -> Store:
     return Store(engine)
 
 
+MALLOC_ARENAS = 2  # glibc's M_ARENA_MAX for the running bot (an operator's MALLOC_ARENA_MAX wins)
+_M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+
+
+def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
+    """Ask glibc for at most `arenas` malloc arenas; True if it was asked.
+
+    glibc gives each thread that allocates its own arena (up to 8 per core), and memory freed in one arena is
+    only reused by the threads of that arena. The bot's SQLite connections each run in a thread (5 in the pool):
+    in a 12-minute soak their arenas kept 7-12 MiB of freed memory and RSS rose for ~5 minutes and then fell
+    back (98-101 MiB); with 2 arenas it stayed at 90-92 MiB. Must run before those threads start; glibc reads
+    the limit when it first needs an extra arena. Nothing happens on a C library other than glibc."""
+    if sys.platform != "linux" or "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        if not hasattr(libc, "gnu_get_libc_version"):
+            return False  # musl and others: their allocators have no per-thread arenas to limit
+        return bool(libc.mallopt(_M_ARENA_MAX, arenas))
+    except (OSError, AttributeError):
+        return False
+
+
 def shard_filter(shard_ids: list[int], shard_count: int) -> Callable[[int], bool]:
     """Whether a server belongs to one of this process's shards (Discord's rule: (guild_id >> 22) % count)."""
     owned = set(shard_ids)
@@ -64,6 +90,8 @@ async def build_bot(
 ) -> ReleaseBot:
     """The bot, ready to log in; with `services`, its storage (migrated) and announcer attached, which the client
     starts once connected. Without them (`release-bot sync`) it only knows its commands."""
+    if services:
+        limit_malloc_arenas()  # before the storage's connection threads start
     bot = ReleaseBot(config, sandbox=sandbox, shard_ids=shard_ids, shard_count=shard_count, **options)
     for command in app_commands_for():
         bot.tree.add_command(command)

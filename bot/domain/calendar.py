@@ -11,8 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from icalendar import Alarm, Calendar, Event
-
 from bot.domain.countdown import span_words
 from bot.domain.releases import Release
 
@@ -68,6 +66,10 @@ def _utc(moment: datetime) -> datetime:
 
 def build_ics(release: Release, now: datetime) -> bytes:
     """The .ics file for one release: one VEVENT at the release instant (UTC) with a display alarm an hour before."""
+    # Imported here: icalendar (~95 modules, ~3 MiB) is needed by /calendar and `release-bot ics` only, not kept
+    # in every running bot from its start.
+    from icalendar import Alarm, Calendar, Event
+
     start = _utc(release.release_at)
     event = Event()
     event.add("uid", event_uid(release))

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.domain import announcements as domain
@@ -91,8 +90,17 @@ class Store:
         self.session = async_sessionmaker(engine, expire_on_commit=False)
 
     def _insert(self) -> Callable[..., Any]:
-        """The dialect's INSERT, which has ON CONFLICT DO NOTHING (SQLAlchemy's generic insert has not)."""
-        return postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
+        """The dialect's INSERT, which has ON CONFLICT DO NOTHING (SQLAlchemy's generic insert has not).
+
+        Imported here, from the engine's own dialect package (already loaded by the engine): a bot on SQLite never
+        loads PostgreSQL's dialect (~2.4 MiB)."""
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert
+        from sqlalchemy.dialects.sqlite import insert
+
+        return insert
 
     # ---- server settings and subscriptions ----------------------------------------------------------------
 
