@@ -46,6 +46,17 @@ async def open_store(config: Config) -> Store:
     return Store(engine)
 
 
+def guild_locale(client: ReleaseBot) -> Callable[[int], str | None]:
+    """A server's language as Discord says (`preferred_locale`, kept current by GUILD_UPDATE), from the gateway's
+    guild cache: no request per post. None for a server not (yet) in the cache: its posts are in English."""
+
+    def locale(guild_id: int) -> str | None:
+        guild = client.get_guild(guild_id)
+        return str(guild.preferred_locale) if guild is not None and guild.preferred_locale else None
+
+    return locale
+
+
 def shard_filter(shard_ids: list[int], shard_count: int) -> Callable[[int], bool]:
     """Whether a server belongs to one of this process's shards (Discord's rule: (guild_id >> 22) % count)."""
     owned = set(shard_ids)
@@ -73,6 +84,7 @@ async def build_bot(
         announcer = Announcer(store, config.catalogue, config.settings, poster, timing=timing or Timing.from_env())
         if shard_ids is not None and shard_count:
             announcer.guild_filter = shard_filter(shard_ids, shard_count)
+        announcer.guild_locale = guild_locale(bot)
         events = EventKeeper(store, poster)
         bot.attach(announcer, AnnouncementService(announcer, events), events)
     return bot

@@ -240,6 +240,9 @@ class Announcer:
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1000}
         )
         self.guild_filter: Callable[[int], bool] = lambda guild_id: True  # shards: only the servers we own
+        # A server's language (Discord's `preferred_locale`), for its channel posts and live messages; the
+        # composition root wires it to the gateway's guild cache. None (unknown server): English.
+        self.guild_locale: Callable[[int], str | None] = lambda guild_id: None
         self.ready = asyncio.Event()  # set once recovery, catch-up and scheduling are done after `start()`
         self._queue: asyncio.Queue[Outgoing] = asyncio.Queue()
         self._workers: dict[asyncio.Task[None], bool] = {}  # worker -> busy with a post
@@ -811,7 +814,9 @@ class Announcer:
                 self._workers[me] = False
 
     def _text(self, sub: Subscription, release: Release, post: PlannedPost, late: bool) -> str:
-        text = post_text(release, post, late=late)
+        """The post in the server's language as it is now. It is stored with the claim, and a retry sends the
+        stored text: a language changed between the claim and a retry cannot make a second, different post."""
+        text = post_text(release, post, late=late, locale=self.guild_locale(sub.guild_id))
         return f"<@&{sub.role_id}> {text}" if sub.role_id else text
 
     async def _deliver(self, item: Outgoing) -> None:
@@ -992,7 +997,7 @@ class Announcer:
                 await self.update_live(row, release, stage, now)
 
     async def update_live(self, row: LiveMessage, release: Release, stage: str, now: datetime) -> LiveMessage:
-        card = live_card(release, stage)
+        card = live_card(release, stage, self.guild_locale(row.guild_id))
         try:
             await self.poster.wait_turn()
             if await self.poster.edit_card(row.channel_id, row.message_id, card):
