@@ -17,6 +17,7 @@ from bot.commands.registry import CommandContext
 from bot.config import Config
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.respond import on_app_command_error
+from bot.i18n import language
 from bot.scheduling.announcer import Announcer
 from bot.scheduling.events import EventKeeper
 from bot.scheduling.service import AnnouncementService
@@ -116,6 +117,10 @@ class ReleaseBot(commands.AutoShardedBot):
             user_id=user_id,
             reminders=self.services,
             notice=notice,
+            # Discord sends the member's client language with every interaction (commands, autocomplete and
+            # component presses alike), and the server's preferred locale when there is a server.
+            locale=language(str(interaction.locale)),
+            guild_locale=language(str(interaction.guild_locale)) if interaction.guild_locale else None,
         )
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
