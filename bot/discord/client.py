@@ -17,6 +17,7 @@ from bot.commands.registry import CommandContext
 from bot.config import Config
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.respond import on_app_command_error
+from bot.discord.translator import CatalogueTranslator
 from bot.i18n import language
 from bot.scheduling.announcer import Announcer
 from bot.scheduling.events import EventKeeper
@@ -61,6 +62,8 @@ class ReleaseBot(commands.AutoShardedBot):
         self.announcer, self.services, self.events = announcer, services, events
 
     async def setup_hook(self) -> None:
+        # Command names and descriptions in French and German, sent to Discord whenever the commands are synced.
+        await self.tree.set_translator(CatalogueTranslator())
         # Presses of the registry's buttons and selects, under any message, from before a restart too.
         self.add_dynamic_items(*DYNAMIC_ITEMS.values())
         if self.announcer is not None:
