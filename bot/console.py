@@ -88,11 +88,15 @@ CONSOLE_MEMBER = 2  # ...and who is also the member pressing buttons and setting
 
 
 async def answer(
-    line: str, config: Config, now: datetime, services: tuple[Announcer, AnnouncementService] | None = None
+    line: str,
+    config: Config,
+    now: datetime,
+    services: tuple[Announcer, AnnouncementService] | None = None,
+    locale: str = "en",
 ) -> tuple[str | None, Reply]:
     """One typed line answered; with `services`, as the admin of one server (its releases, its announcements,
-    their reminders in a throw-away database)."""
-    ctx = await _context(config, now, services)
+    their reminders in a throw-away database); `locale`: the member's language, as Discord would send it."""
+    ctx = await _context(config, now, services, locale)
     if line.strip().startswith(PRESS):
         custom_id, *values = line.strip()[len(PRESS) :].split() or [""]
         return custom_id.partition(":")[0] or None, await dispatch_component(custom_id, values, ctx)
@@ -104,10 +108,10 @@ async def answer(
 
 
 async def _context(
-    config: Config, now: datetime, services: tuple[Announcer, AnnouncementService] | None
+    config: Config, now: datetime, services: tuple[Announcer, AnnouncementService] | None, locale: str = "en"
 ) -> CommandContext:
     if services is None:
-        return CommandContext(config.catalogue, config.settings, now)
+        return CommandContext(config.catalogue, config.settings, now, locale=locale)
     announcer, port = services
     zone = await announcer.guild_zone(CONSOLE_GUILD)
     return CommandContext(
@@ -120,6 +124,8 @@ async def _context(
         services=port,
         user_id=CONSOLE_MEMBER,
         reminders=port,
+        locale=locale,
+        guild_locale=locale,  # the pretend server speaks the member's language
     )
 
 
@@ -145,9 +151,11 @@ async def _lines(stdin: TextIO) -> AsyncIterator[str]:
             continue
 
 
-async def run_console(config: Config, at: datetime | None, as_json: bool, stdin: TextIO | None = None) -> int:
+async def run_console(
+    config: Config, at: datetime | None, as_json: bool, stdin: TextIO | None = None, locale: str = "en"
+) -> int:
     async with console_services(config) as services:
-        return await _answer_lines(config, at, as_json, stdin, services)
+        return await _answer_lines(config, at, as_json, stdin, services, locale)
 
 
 async def _answer_lines(
@@ -156,12 +164,13 @@ async def _answer_lines(
     as_json: bool,
     stdin: TextIO | None,
     services: tuple[Announcer, AnnouncementService],
+    locale: str = "en",
 ) -> int:
     async for line in _lines(stdin or sys.stdin):
         if not line.strip():
             continue
         now = at or datetime.now(UTC)
-        name, reply = await answer(line, config, now, services)
+        name, reply = await answer(line, config, now, services, locale)
         payload = reply.payload()
         # Files travel beside the payload (multipart on Discord): the console names them and says how big they are.
         files = [{"filename": f.filename, "size": len(f.data)} for f in reply.files]

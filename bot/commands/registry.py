@@ -31,6 +31,8 @@ class CommandContext:
     user_id: int | None = None  # the member who asked; None in the console
     reminders: Reminders | None = None  # members' DM reminders; None in the console
     notice: str | None = None  # owed to the member once (read by the adapter, shown with the reply)
+    locale: str = "en"  # the member's language ("en", "fr", "de"): every reply to them is in it
+    guild_locale: str | None = None  # the server's language (its preferred locale); None in DMs and the console
 
 
 @dataclass(frozen=True)

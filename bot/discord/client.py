@@ -17,6 +17,8 @@ from bot.commands.registry import CommandContext
 from bot.config import Config
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.respond import on_app_command_error
+from bot.discord.translator import CatalogueTranslator
+from bot.i18n import language
 from bot.scheduling.announcer import Announcer
 from bot.scheduling.events import EventKeeper
 from bot.scheduling.service import AnnouncementService
@@ -60,6 +62,8 @@ class ReleaseBot(commands.AutoShardedBot):
         self.announcer, self.services, self.events = announcer, services, events
 
     async def setup_hook(self) -> None:
+        # Command names and descriptions in French and German, sent to Discord whenever the commands are synced.
+        await self.tree.set_translator(CatalogueTranslator())
         # Presses of the registry's buttons and selects, under any message, from before a restart too.
         self.add_dynamic_items(*DYNAMIC_ITEMS.values())
         if self.announcer is not None:
@@ -116,6 +120,10 @@ class ReleaseBot(commands.AutoShardedBot):
             user_id=user_id,
             reminders=self.services,
             notice=notice,
+            # Discord sends the member's client language with every interaction (commands, autocomplete and
+            # component presses alike), and the server's preferred locale when there is a server.
+            locale=language(str(interaction.locale)),
+            guild_locale=language(str(interaction.guild_locale)) if interaction.guild_locale else None,
         )
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
