@@ -64,6 +64,14 @@ def _announcer(ctx: CommandContext) -> tuple[Announcements, int]:
 PERMISSION_NAMES = (N_("View Channel"), N_("Send Messages"), N_("Create Events"), N_("Manage Events"))
 
 
+def _channel(channel_id: int) -> str:
+    return f"<#{channel_id}>"
+
+
+def _role(role_id: int) -> str:
+    return f"<@&{role_id}>"
+
+
 def _permissions(locale: str, missing: Sequence[object]) -> str:
     """ "**Voir le salon**, **Envoyer des messages**": the missing permissions in the admin's language."""
     return ", ".join(f"**{tr(locale, str(name))}**" for name in missing)
@@ -212,7 +220,9 @@ def _describe(
         embed.add(tr(locale, "Next posts"), tr(locale, "None: {title} {sentence}.", title=title, sentence=sentence))
     for row in (r for r in live if r.release_id == sub.release_id):
         link = f"https://discord.com/channels/{row.guild_id}/{row.channel_id}/{row.message_id}"
-        line = tr(locale, "[in {channel}]({link}), edited at each milestone", channel=f"<#{row.channel_id}>", link=link)
+        line = tr(
+            locale, "[in {channel}]({link}), edited at each milestone", channel=_channel(row.channel_id), link=link
+        )
         if row.replaced_at is not None:
             line += "\n" + tr(
                 locale,
@@ -318,7 +328,7 @@ async def announce_setup(
                 ctx.locale,
                 "I can't post in {channel}: I'm missing {permissions} there. "
                 "Give me those permissions in the channel, or pick another one. Nothing was changed.",
-                channel=f"<#{channel.id}>",
+                channel=_channel(channel.id),
                 permissions=_permissions(ctx.locale, channel.missing),
             )
         )
@@ -337,7 +347,7 @@ async def announce_setup(
         kept.append(tr(ctx.locale, "the daily post at {time}", time=clock))
     role_id = role.id if role else before.role_id if before else None
     if role is None and role_id:
-        kept.append(tr(ctx.locale, "the role ping {role}", role=f"<@&{role_id}>"))
+        kept.append(tr(ctx.locale, "the role ping {role}", role=_role(role_id)))
 
     event_note = await event_first(ctx, announcer, guild_id, found) if event else ""
     sub = await announcer.subscribe(guild_id, found.id, channel.id, role_id, zone.key, clock, ctx.now)
@@ -356,7 +366,7 @@ async def announce_setup(
         ctx.locale,
         "✅ Countdown posts for **{title}** will go to {channel}.",
         title=found.title,
-        channel=f"<#{channel.id}>",
+        channel=_channel(channel.id),
     )
     if len(kept) == 2:
         embed.description += "\n" + tr(ctx.locale, "Kept from before: {one} and {other}.", one=kept[0], other=kept[1])
@@ -441,7 +451,7 @@ async def announce_test(ctx: CommandContext, release: str | None = None) -> Repl
                 ctx.locale,
                 "I couldn't post in {channel}: {why}. Give me **View Channel** and "
                 "**Send Messages** there, or pick another channel with `/announce setup`.",
-                channel=f"<#{sub.channel_id}>",
+                channel=_channel(sub.channel_id),
                 why=exc,
             )
         ) from None
@@ -453,9 +463,9 @@ async def announce_test(ctx: CommandContext, release: str | None = None) -> Repl
                 why=_short(str(exc)),
             )
         ) from None
-    sent = tr(ctx.locale, "✅ Sent a test post to {channel}. It pings nobody.", channel=f"<#{sub.channel_id}>")
+    sent = tr(ctx.locale, "✅ Sent a test post to {channel}. It pings nobody.", channel=_channel(sub.channel_id))
     if sub.role_id:
-        sent += " " + tr(ctx.locale, "Real posts ping {role}.", role=f"<@&{sub.role_id}>")
+        sent += " " + tr(ctx.locale, "Real posts ping {role}.", role=_role(sub.role_id))
     return Reply(content=sent, ephemeral=True)
 
 
@@ -483,7 +493,7 @@ async def announce_live(ctx: CommandContext, channel: ChannelRef | None = None, 
             tr(
                 ctx.locale,
                 "I can't post in {channel}: I'm missing {permissions} there. Nothing was changed.",
-                channel=f"<#{channel.id}>",
+                channel=_channel(channel.id),
                 permissions=_permissions(ctx.locale, channel.missing),
             )
         )
@@ -495,7 +505,7 @@ async def announce_live(ctx: CommandContext, channel: ChannelRef | None = None, 
             tr(
                 ctx.locale,
                 "I couldn't post in {channel}: {why}. Nothing was changed.",
-                channel=f"<#{channel_id}>",
+                channel=_channel(channel_id),
                 why=exc,
             )
         ) from None
@@ -510,7 +520,7 @@ async def announce_live(ctx: CommandContext, channel: ChannelRef | None = None, 
             "✅ Posted the live countdown for **{title}** in {channel}. It counts down by itself "
             "and is updated at each milestone and at the premiere.",
             title=found.title,
-            channel=f"<#{channel_id}>",
+            channel=_channel(channel_id),
         ),
         ephemeral=True,
     )

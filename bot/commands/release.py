@@ -125,10 +125,10 @@ def _shown(ctx: CommandContext, release: ServerRelease) -> Embed:
     footer = tr(locale, "{kind} · id {id}", kind=_kind(locale, release.kind), id=release.id)
     embed = Embed(shown.title, shown.logline, footer=footer, moment=release.release_at)
     embed.add(tr(locale, "When"), f"{timestamp(release.release_at, 'F')} ({timestamp(release.release_at, 'R')})")
-    local = release.release_at.astimezone(ZoneInfo(release.timezone))
+    local = release.release_at.astimezone(ZoneInfo(release.timezone)).strftime("%Y-%m-%d %H:%M")
     embed.add(
         tr(locale, "Time zone"),
-        tr(locale, "{time} in `{zone}`", time=f"{local:%Y-%m-%d %H:%M}", zone=release.timezone),
+        tr(locale, "{time} in `{zone}`", time=local, zone=release.timezone),
         inline=True,
     )
     if release.url:

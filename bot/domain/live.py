@@ -50,13 +50,9 @@ def live_card(release: Release, stage: str, locale: str | None = None) -> LiveCa
         out = tr(locale, "**{title}** is out now", title=release.title)
         description = "🎬 " + release.with_availability(out, locale) + "!"
         return LiveCard(release.title, description, tr(locale, "Out now"), release.release_at)
-    description = tr(
-        locale,
-        "⏳ **{title}** {verb} {relative}",
-        title=release.title,
-        verb=release.future_verb_in(locale),
-        relative=f"<t:{release.unix}:R>",
-    )
+    relative = f"<t:{release.unix}:R>"  # Discord writes "in 3 days" in each reader's own language
+    verb = release.future_verb_in(locale)
+    description = tr(locale, "⏳ **{title}** {verb} {relative}", title=release.title, verb=verb, relative=relative)
     description += f"\n{stamp}"
     footer = tr(locale, "Live countdown: updated at each milestone")
     if stage.startswith("milestone:"):

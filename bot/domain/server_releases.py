@@ -172,12 +172,9 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime, locale: str | None = No
         local = local.replace(tzinfo=zone)
     instant = local.astimezone(UTC)
     if instant <= now:
+        moment = f"<t:{int(instant.timestamp())}:F>"
         raise BadReleaseInput(
-            tr(
-                locale,
-                "That is in the past ({moment}). Give a date and time still to come.",
-                moment=f"<t:{int(instant.timestamp())}:F>",
-            )
+            tr(locale, "That is in the past ({moment}). Give a date and time still to come.", moment=moment)
         )
     if instant - now > MAX_AHEAD:
         raise BadReleaseInput(tr(locale, "That is more than ten years away; give a nearer date."))
