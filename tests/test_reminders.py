@@ -235,9 +235,9 @@ async def test_privacy_shows_and_forgets_everything_about_the_member(world: Worl
     world.poster.closed.add(ALICE)
     await deliver(world, SOON - timedelta(hours=1))
     shown = (await world.run(ALICE, "privacy show"))["content"]
-    assert "• 1 reminder(s)" in shown and "• 1 record(s) of reminder DMs" in shown
+    assert "• 1 reminder: which release" in shown and "• 1 record of reminder DMs" in shown
     gone = await world.run(ALICE, "privacy forget")
-    assert gone["content"] == "🗑️ Done: I deleted 3 record(s) about you. Nothing about you is left."
+    assert gone["content"] == "🗑️ Done: I deleted 3 records about you. Nothing about you is left."
     assert (await world.run(ALICE, "privacy show"))["content"] == "🔒 I keep nothing about you."
     assert await world.announcer.store.take_notice(ALICE) is None
     assert len(await world.announcer.store.reminders(BOB)) == 1  # only hers
