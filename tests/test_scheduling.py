@@ -104,7 +104,14 @@ class HeldPoster:
         await asyncio.sleep(0)
 
     async def send(
-        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+        self,
+        channel_id: int,
+        content: str,
+        nonce: str,
+        role_id: int | None,
+        *,
+        remind: str | None = None,
+        locale: str | None = None,
     ) -> int:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
@@ -430,7 +437,14 @@ class FailsOnceThenSwitchesLanguage(HeldPoster):
         self.attempts: list[str] = []
 
     async def send(
-        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+        self,
+        channel_id: int,
+        content: str,
+        nonce: str,
+        role_id: int | None,
+        *,
+        remind: str | None = None,
+        locale: str | None = None,
     ) -> int:
         self.attempts.append(content)
         if len(self.attempts) == 1:
@@ -467,7 +481,7 @@ async def test_a_retry_sends_the_text_claimed_even_if_the_server_changed_its_lan
         await announcer.stop()
     [post] = [p for p in announcer.plan(await only_subscription(store), now) if p.key == "milestone:1h"]
     french = post_text(release, post, locale="fr")
-    assert french.startswith("📣 ") and "dans 1 heure" in french  # the words of a French post
+    assert french.startswith("📣 ") and " sur Netflix dans " in french  # the words of a French post
     assert poster.attempts == [french, french]  # the retry sent the stored text, not a German one
     assert poster.sent == [(501, french, delivery_nonce(1, release.id, "milestone:1h"))]
     assert (row.state, row.content) == ("sent", french)

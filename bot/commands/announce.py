@@ -320,7 +320,7 @@ async def announce_setup(
             )
         )
     # Every check comes before the one write, so a refused setup changes nothing.
-    zone = find_zone(timezone) if timezone else None
+    zone = find_zone(timezone, ctx.locale) if timezone else None
     clock = _clock(ctx, daily_time) if daily_time else None
     if channel.missing:
         raise UserError(

@@ -31,7 +31,7 @@ async def calendar_command(ctx: CommandContext, release: str | None = None) -> R
         # A calendar entry in the past reminds nobody of anything: say where it can be watched instead.
         embed = Embed(
             found.title,
-            status_line(found, ctx.now) + "\n" + tr(locale, "There is nothing left to put in a calendar."),
+            status_line(found, ctx.now, locale) + "\n" + tr(locale, "There is nothing left to put in a calendar."),
             moment=found.release_at,
         )
         return Reply(embeds=[embed], ephemeral=True)

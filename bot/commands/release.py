@@ -103,7 +103,7 @@ async def _own(ctx: CommandContext, services: Announcements, guild_id: int, want
 
 def _zone_name(ctx: CommandContext, timezone: str | None, default: str | None = None) -> ZoneInfo:
     if timezone:
-        return find_zone(timezone)
+        return find_zone(timezone, ctx.locale)
     if default:
         try:
             return ZoneInfo(default)

@@ -90,9 +90,17 @@ class DiscordPoster:
         return await self.send(channel_id, content, nonce, role_id)
 
     async def send(
-        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+        self,
+        channel_id: int,
+        content: str,
+        nonce: str,
+        role_id: int | None,
+        *,
+        remind: str | None = None,
+        locale: str | None = None,
     ) -> int:
-        """`remind`: a release id, to put the "🔔 Remind me" button for it under the post."""
+        """`remind`: a release id, to put the "🔔 Remind me" button for it under the post, labelled in `locale`
+        (the server's language)."""
         # A partial messageable needs no cache: posts go out even before the gateway has sent the guilds.
         channel = self.client.get_partial_messageable(channel_id)
         # Only the configured role may be pinged; names and titles in the text can never ping anyone.
@@ -101,7 +109,7 @@ class DiscordPoster:
         )
         try:
             # discord.py waits out 429s as told and retries 5xx a few times before raising.
-            view = view_for([[remind_button(remind)]]) if remind else None
+            view = view_for([[remind_button(remind, locale)]]) if remind else None
             message = await channel.send(
                 content, nonce=nonce, allowed_mentions=mentions, view=view or discord.utils.MISSING
             )

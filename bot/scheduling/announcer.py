@@ -124,7 +124,14 @@ class Poster(Protocol):
         ...
 
     async def send(
-        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+        self,
+        channel_id: int,
+        content: str,
+        nonce: str,
+        role_id: int | None,
+        *,
+        remind: str | None = None,
+        locale: str | None = None,
     ) -> int:
         """Send now, without pacing (the caller took a slot); the new message's id. `remind`: a release id whose
         "Remind me" button goes under the post."""
@@ -850,7 +857,12 @@ class Announcer:
             # Members can ask for their own DM from the post, until the release is out.
             remind = sub.release_id if post.kind != "premiere" and not is_server_release_id(sub.release_id) else None
             message_id = await self.poster.send(
-                delivery.channel_id, delivery.content, delivery.nonce, sub.role_id, remind=remind
+                delivery.channel_id,
+                delivery.content,
+                delivery.nonce,
+                sub.role_id,
+                remind=remind,
+                locale=self.guild_locale(sub.guild_id),
             )
         except PostRejected as exc:
             reason = str(exc)
