@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from bot.app import console_services
 from bot.commands.registry import CommandContext, dispatch, dispatch_component
-from bot.commands.replies import Reply, error_reply
+from bot.commands.replies import Reply, error_reply, long_date
 from bot.config import Config
 from bot.domain.countdown import countdown
+from bot.i18n import tr
 
 # The syntax of Discord's input box; the sandbox (which plays Discord) owns it, the console types into it.
 from bot.sandbox.command_line import CommandLineError, parse_command_line
@@ -26,23 +27,28 @@ CONSOLE_GUILD = 1  # the console plays one server, whose admin is at the keyboar
 _STAMP = re.compile(r"<t:(-?\d+):([tTdDfFR])>")
 
 
-def render_timestamps(text: str, now: datetime) -> str:
-    """Discord's <t:...> markup as a terminal reader would want it: UTC wall time, or relative words."""
+def render_timestamps(text: str, now: datetime, locale: str | None = None) -> str:
+    """Discord's <t:...> markup as a terminal reader would want it: UTC wall time, or relative words, in the
+    reader's language (as Discord's client shows them)."""
 
     def one(match: re.Match[str]) -> str:
         moment = datetime.fromtimestamp(int(match[1]), UTC)
         if match[2] != "R":
-            return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M} UTC"
+            return tr(locale, "{date} UTC", date=long_date(moment, locale))
         state = countdown(moment, now)
-        return {"upcoming": f"in {state.words}", "out_now": "now", "past": f"{state.words} ago"}[state.state]
+        if state.state == "upcoming":
+            return tr(locale, "in {words}", words=state.words_in(locale))
+        if state.state == "past":
+            return tr(locale, "{words} ago", words=state.words_in(locale))
+        return tr(locale, "now")
 
     return _STAMP.sub(one, text)
 
 
-def render_text(payload: dict[str, Any], now: datetime) -> str:
+def render_text(payload: dict[str, Any], now: datetime, locale: str | None = None) -> str:
     lines: list[str] = []
     if payload.get("flags", 0) & 64:
-        lines.append("(only you can see this)")
+        lines.append(tr(locale, "(only you can see this)"))
     if payload.get("content"):
         lines.append(payload["content"])
     for embed in payload.get("embeds", []):
@@ -65,9 +71,9 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
                 parts.append(f"[{emoji + ' ' if emoji else ''}{part['label']}] ({part['custom_id']})")
             else:
                 values = "|".join(o["value"] for o in part["options"])
-                parts.append(f"[{part.get('placeholder', 'choose')}: {values}] ({part['custom_id']} VALUE)")
+                parts.append(f"[{part.get('placeholder', '…')}: {values}] ({part['custom_id']} VALUE)")
         lines.append("  ".join(parts))
-    return render_timestamps("\n".join(lines), now)
+    return render_timestamps("\n".join(lines), now, locale)
 
 
 def command_name(line: str) -> str | None:
@@ -179,5 +185,5 @@ async def _answer_lines(
             print(json.dumps({**record, "files": files} if files else record, ensure_ascii=False), flush=True)
         else:
             attached = "".join(f"\n📎 {f['filename']} ({f['size']:,} bytes)" for f in files)
-            print(render_text(payload, now) + attached + "\n", flush=True)
+            print(render_text(payload, now, locale) + attached + "\n", flush=True)
     return 0

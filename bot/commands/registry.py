@@ -244,7 +244,7 @@ async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> R
                         "`{option}` is {length} characters long; at most {limit} fit.",
                         option=label,
                         length=number(len(value), lang),
-                        limit=number(option.max_length, lang),
+                        limit=option.max_length,
                     )
                 )
             if option.choices and value not in (None, "") and value not in option.choices:

@@ -14,7 +14,8 @@ from bot.i18n import ntr, ptr, tr
 _PAST_VERBS = {"game": "released", "album": "released", "book": "published"}
 _FUTURE_VERBS = {"game": "releases", "album": "releases", "book": "is published"}
 # The same in the reader's language: whole phrases per verb, since word order and agreement differ by language.
-VERB_CONTEXT = "verb"  # the translators see "premieres", "releases"... as verbs, not as nouns
+# ptr(locale, "verb", ...): the translators see "premieres", "releases"... as verbs, not as nouns (a literal
+# context: the extractor reads only literals).
 
 
 @dataclass(frozen=True)
@@ -70,19 +71,19 @@ class Release:
         """`past_verb` in the locale's language ("premiered", "erschienen")."""
         verb = self.past_verb
         if verb == "released":
-            return ptr(locale, VERB_CONTEXT, "released")
+            return ptr(locale, "verb", "released")
         if verb == "published":
-            return ptr(locale, VERB_CONTEXT, "published")
-        return ptr(locale, VERB_CONTEXT, "premiered")
+            return ptr(locale, "verb", "published")
+        return ptr(locale, "verb", "premiered")
 
     def future_verb_in(self, locale: str | None = None) -> str:
         """`future_verb` in the locale's language ("premieres", "sort", "erscheint")."""
         verb = self.future_verb
         if verb == "releases":
-            return ptr(locale, VERB_CONTEXT, "releases")
+            return ptr(locale, "verb", "releases")
         if verb == "is published":
-            return ptr(locale, VERB_CONTEXT, "is published")
-        return ptr(locale, VERB_CONTEXT, "premieres")
+            return ptr(locale, "verb", "is published")
+        return ptr(locale, "verb", "premieres")
 
     def ago(self, words: str, locale: str | None = None) -> str:
         """ "premiered 3 years, 23 days ago" for `words` "3 years, 23 days" (given in the same locale), as one
