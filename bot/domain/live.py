@@ -48,7 +48,7 @@ def live_card(release: Release, stage: str, locale: str | None = None) -> LiveCa
     stamp = f"<t:{release.unix}:F>"
     if stage == "premiere":
         out = tr(locale, "**{title}** is out now", title=release.title)
-        description = "🎬 " + release.with_availability(out, locale) + "!"
+        description = tr(locale, "🎬 {news}!", news=release.with_availability(out, locale))
         return LiveCard(release.title, description, tr(locale, "Out now"), release.release_at)
     relative = f"<t:{release.unix}:R>"  # Discord writes "in 3 days" in each reader's own language
     verb = release.future_verb_in(locale)

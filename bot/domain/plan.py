@@ -118,7 +118,8 @@ def post_text(release: Release, post: PlannedPost, *, late: bool = False, locale
     stamp = f"<t:{release.unix}:F> (<t:{release.unix}:R>)"
     fields = {"title": release.title, "verb": release.future_verb_in(locale), "network": release.network}
     if post.kind == "premiere":
-        text = "🎬 " + release.with_availability(tr(locale, "**{title}** is out now", **fields), locale) + "!"
+        news = release.with_availability(tr(locale, "**{title}** is out now", **fields), locale)
+        text = tr(locale, "🎬 {news}!", news=news)
     else:
         fields |= {"left": span_words(post.at, release.release_at, locale=locale), "stamp": stamp}
         if post.kind == "milestone" and release.network:
