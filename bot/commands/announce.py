@@ -73,7 +73,7 @@ def _role(role_id: int) -> str:
 
 
 def _permissions(locale: str, missing: Sequence[object]) -> str:
-    """ "**Voir le salon**, **Envoyer des messages**": the missing permissions in the admin's language."""
+    """ "**Voir les salons**, **Envoyer des messages**": the missing permissions in the admin's language."""
     return ", ".join(f"**{tr(locale, str(name))}**" for name in missing)
 
 
