@@ -8,10 +8,11 @@ the bot through here, so there is one way it is put together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -46,12 +47,18 @@ async def open_store(config: Config) -> Store:
     return Store(engine)
 
 
-def guild_locale(client: ReleaseBot) -> Callable[[int], str | None]:
+def guild_locale(client: ReleaseBot, start_up_wait: float = 30.0) -> Callable[[int], Awaitable[str | None]]:
     """A server's language as Discord says (`preferred_locale`, kept current by GUILD_UPDATE), from the gateway's
-    guild cache: no request per post. None for a server not (yet) in the cache: its posts are in English."""
+    guild cache: no request per post. At start-up the catch-up may post before the gateway has delivered the
+    servers: a server not in the cache yet is waited for (until the client is ready, at most `start_up_wait`
+    seconds), so a late post is not in English for a French server. Unknown after that: None (English)."""
 
-    def locale(guild_id: int) -> str | None:
+    async def locale(guild_id: int) -> str | None:
         guild = client.get_guild(guild_id)
+        if guild is None and not client.is_ready():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(client.wait_until_ready(), start_up_wait)
+            guild = client.get_guild(guild_id)
         return str(guild.preferred_locale) if guild is not None and guild.preferred_locale else None
 
     return locale

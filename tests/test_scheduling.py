@@ -468,7 +468,11 @@ async def test_a_retry_sends_the_text_claimed_even_if_the_server_changed_its_lan
         clock=lambda: now + timedelta(hours=1),
         timing=Timing(workers=1, retry_delays=(0.0,)),
     )
-    announcer.guild_locale = languages.get
+
+    async def language(guild_id: int) -> str | None:
+        return languages.get(guild_id)
+
+    announcer.guild_locale = language
     await store.save_subscription(1, release.id, 501, None, "UTC", None, now)
     await announcer.rebuild(now)
     [ident] = [i for i, g in announcer._groups.items() if g.key == "milestone:1h"]

@@ -249,7 +249,7 @@ class Announcer:
         self.guild_filter: Callable[[int], bool] = lambda guild_id: True  # shards: only the servers we own
         # A server's language (Discord's `preferred_locale`), for its channel posts and live messages; the
         # composition root wires it to the gateway's guild cache. None (unknown server): English.
-        self.guild_locale: Callable[[int], str | None] = lambda guild_id: None
+        self.guild_locale: Callable[[int], Awaitable[str | None]] = _no_locale
         self.ready = asyncio.Event()  # set once recovery, catch-up and scheduling are done after `start()`
         self._queue: asyncio.Queue[Outgoing] = asyncio.Queue()
         self._workers: dict[asyncio.Task[None], bool] = {}  # worker -> busy with a post
@@ -820,10 +820,10 @@ class Announcer:
             finally:
                 self._workers[me] = False
 
-    def _text(self, sub: Subscription, release: Release, post: PlannedPost, late: bool) -> str:
+    async def _text(self, sub: Subscription, release: Release, post: PlannedPost, late: bool) -> str:
         """The post in the server's language as it is now. It is stored with the claim, and a retry sends the
         stored text: a language changed between the claim and a retry cannot make a second, different post."""
-        text = post_text(release, post, late=late, locale=self.guild_locale(sub.guild_id))
+        text = post_text(release, post, late=late, locale=await self.guild_locale(sub.guild_id))
         return f"<@&{sub.role_id}> {text}" if sub.role_id else text
 
     async def _deliver(self, item: Outgoing) -> None:
@@ -842,7 +842,7 @@ class Announcer:
                 if await self.store.claim(sub, post.key, post.at, now, state="skipped", detail=why):
                     self._outcome("skipped", sub, post.key, why)
                 return
-            text = self._text(sub, release, post, item.late)
+            text = await self._text(sub, release, post, item.late)
             item.delivery = await self.store.claim(
                 sub, post.key, post.at, now, late=item.late, content=text, lease_until=now + self.timing.lease
             )
@@ -862,7 +862,7 @@ class Announcer:
                 delivery.nonce,
                 sub.role_id,
                 remind=remind,
-                locale=self.guild_locale(sub.guild_id),
+                locale=await self.guild_locale(sub.guild_id),
             )
         except PostRejected as exc:
             reason = str(exc)
@@ -882,7 +882,7 @@ class Announcer:
         delivery = item.delivery
         assert delivery is not None
         if delivery.content is None:  # a claim from before the text was stored
-            delivery.content = self._text(item.sub, release, item.post, delivery.late)
+            delivery.content = await self._text(item.sub, release, item.post, delivery.late)
         reminder = item.reminder
         if self.clock() - delivery.claimed_at <= self.timing.nonce_window:
             return False  # Discord still deduplicates the nonce: sending again is safe
@@ -904,7 +904,7 @@ class Announcer:
             delivery.content = (
                 reminder_text(release, reminder.before, late=True)
                 if reminder is not None
-                else self._text(item.sub, release, item.post, True)
+                else await self._text(item.sub, release, item.post, True)
             )
             delivery.late = True
             await self.store.rewrite(delivery.id, delivery.content, late=True)
@@ -1009,7 +1009,7 @@ class Announcer:
                 await self.update_live(row, release, stage, now)
 
     async def update_live(self, row: LiveMessage, release: Release, stage: str, now: datetime) -> LiveMessage:
-        card = live_card(release, stage, self.guild_locale(row.guild_id))
+        card = live_card(release, stage, await self.guild_locale(row.guild_id))
         try:
             await self.poster.wait_turn()
             if await self.poster.edit_card(row.channel_id, row.message_id, card):
@@ -1140,6 +1140,10 @@ class Announcer:
             if send is not None:
                 self._enqueue(Outgoing(sub, send, late=True))
         await self._pause_unreadable()
+
+
+async def _no_locale(guild_id: int) -> str | None:
+    return None
 
 
 def _ago(delta: timedelta) -> str:

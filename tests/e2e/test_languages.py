@@ -13,7 +13,7 @@ from bot.config import Config
 from bot.discord.client import ReleaseBot
 from bot.sandbox.server import Sandbox
 from tests.conftest import upcoming_release
-from tests.e2e.conftest import Launch, Server, join_guild, next_posts, wait_until
+from tests.e2e.conftest import Launch, Server, join_guild, next_posts, subscribe, wait_until
 
 SECOND = timedelta(seconds=1)
 
@@ -120,6 +120,28 @@ async def test_a_post_follows_the_server_when_it_changes_its_language(
     first, premiere = await next_posts(queue, 2)
     assert first["content"].startswith("📣 **The Lighthouse Keeper** startet auf Netflix – noch 2 Sekunden: ")
     assert premiere["content"] == "🎬 **The Lighthouse Keeper** ist jetzt da — im Stream auf Netflix!"
+
+
+async def test_a_post_caught_up_at_start_up_is_in_the_servers_language(
+    sandbox: Sandbox, launch: Launch, config: Config, database_url: str
+) -> None:
+    """The catch-up starts beside the gateway's connection, before the servers (and their languages) have
+    arrived: the French server's late post waits for them rather than going out in English."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    soon = upcoming_release(config, now + timedelta(minutes=30), database_url=database_url)
+    ids = await sandbox.create_guild("Les Veilleurs", ["general"], [{"name": "admin", "admin": True}])
+    await sandbox.actions.update_guild(ids["guild_id"], preferred_locale="fr")
+    await subscribe(database_url, [ids], now - timedelta(days=3))  # the bot was offline at the 1-hour milestone
+    queue = sandbox.listen()
+    # The gateway is slow to connect: the catch-up is ready to post long before the server's GUILD_CREATE.
+    sandbox.add_fault("GET /gateway/bot", status=0, latency_ms=3000)
+    await launch(soon)
+    [late] = await next_posts(queue, 1)
+    unix = int((now + timedelta(minutes=30)).timestamp())
+    assert late["content"] == (
+        f"📣 **The Lighthouse Keeper** sort sur Netflix dans 1 heure : <t:{unix}:F> (<t:{unix}:R>)\n"
+        "-# publié en retard : le bot était hors ligne"
+    )
 
 
 async def speaking_now(sandbox: Sandbox, bot: ReleaseBot, server: Server, language: str) -> None:
