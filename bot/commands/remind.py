@@ -111,7 +111,7 @@ async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -
         )
     _check_moment(ctx, release, before)
     try:
-        reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now)
+        reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now, locale=lang)
     except TooManyReminders:
         raise UserError(
             tr(

@@ -675,7 +675,7 @@ class Announcer:
                     self._outcome("failed", item.sub, post.key, str(exc))
                 return
             now = self.clock()
-            text = reminder_text(release, reminder.before, late=item.late)
+            text = reminder_text(release, reminder.before, late=item.late, locale=reminder.locale)
             item.delivery = await self.store.claim_reminder(
                 reminder,
                 post.at,
@@ -885,7 +885,7 @@ class Announcer:
             return True
         if item.late and not delivery.late:  # sent only now, after the bot was down: say so
             delivery.content = (
-                reminder_text(release, reminder.before, late=True)
+                reminder_text(release, reminder.before, late=True, locale=reminder.locale)
                 if reminder is not None
                 else self._text(item.sub, release, item.post, True)
             )
