@@ -327,3 +327,12 @@ async def test_changing_a_reminder_from_another_language_changes_the_dms_languag
     await deliver(world, SOON - timedelta(hours=1))
     [dm] = world.poster.to(ALICE)
     assert dm.startswith("🔔 Reminder: **The Lighthouse Keeper** premieres in 1 hour: ")
+
+
+async def test_the_closed_dms_notice_speaks_the_members_language(world: World) -> None:
+    await world.run(BOB, "remind me", locale="de", before="1h")
+    world.poster.closed.add(BOB)
+    await deliver(world, SOON - timedelta(hours=1))
+    notice = await world.announcer.store.take_notice(BOB)
+    assert notice is not None
+    assert notice.startswith("🔕 Ich konnte dir deine Erinnerung für **The Lighthouse Keeper** nicht schicken")

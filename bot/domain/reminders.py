@@ -103,6 +103,17 @@ def reminder_text(release: Release, before: str, *, late: bool = False, locale: 
     )
 
 
+def dm_closed_notice(release: Release, locale: str | None = None) -> str:
+    """What the member is told, once, the next time they use the bot, when their DMs refused a reminder."""
+    return tr(
+        locale,
+        "🔕 I could not send you your reminder for **{title}**: your direct messages are closed to me. "
+        "Allow direct messages from this server's members (or from apps) and set the reminder again with "
+        "`/remind me`.",
+        title=release.title,
+    )
+
+
 class DmClosed(PostRejected):
     """Discord refused the DM for good (50007: the member does not accept DMs from the bot)."""
 

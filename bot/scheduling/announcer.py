@@ -61,6 +61,7 @@ from bot.domain.reminders import (
     OFFSETS,
     DmClosed,
     Reminder,
+    dm_closed_notice,
     due_at,
     grace_kind,
     parse_key,
@@ -157,12 +158,6 @@ class Poster(Protocol):
         ...
 
     async def delete_message(self, channel_id: int, message_id: int) -> None: ...
-
-
-DM_CLOSED_NOTICE = (
-    "🔕 I could not send you your reminder for **{title}**: your direct messages are closed to me. "
-    "Allow direct messages from this server's members (or from apps) and set the reminder again with `/remind me`."
-)
 
 
 def job_id(release_id: str, key: str, at: datetime) -> str:
@@ -696,7 +691,7 @@ class Announcer:
             message_id = await self.poster.send(delivery.channel_id, delivery.content, delivery.nonce, None)
         except DmClosed as exc:  # never retried: the member is told once, the next time they use the bot
             await self._finish(item, "failed", str(exc))
-            await self.store.add_notice(reminder.user_id, DM_CLOSED_NOTICE.format(title=release.title), self.clock())
+            await self.store.add_notice(reminder.user_id, dm_closed_notice(release, reminder.locale), self.clock())
         except PostRejected as exc:
             await self._finish(item, "failed", str(exc))
         except PostFailed as exc:
