@@ -227,7 +227,7 @@ def test_check_config_ok_and_every_problem_listed(tmp_path: Path, capsys) -> Non
 
 def test_every_subcommand_has_help() -> None:
     options = {
-        "console": ["--at", "--json"],
+        "console": ["--at", "--json", "--locale"],
         "plan": ["--release", "--tz", "--daily", "--at", "--json"],
         "check-config": ["path"],
         "run": ["--sandbox", "--shard-ids", "--shard-count", "--metrics-port"],

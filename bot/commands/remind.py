@@ -264,8 +264,8 @@ async def privacy_show(ctx: CommandContext) -> Reply:
         lines.append(
             ntr(
                 lang,
-                "• {n} reminder: which release, and how long before it.",
-                "• {n} reminders: which release, and how long before it.",
+                "• {n} reminder: which release, how long before it, and the language of your Discord then.",
+                "• {n} reminders: which release, how long before it, and the language of your Discord then.",
                 len(mine),
             )
         )
