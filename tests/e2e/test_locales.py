@@ -4,13 +4,15 @@ the language of the member's Discord."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.commands.replies import INTERNAL_ERROR
+from bot.commands.registry import REGISTRY, CommandContext, Option, command
+from bot.commands.replies import INTERNAL_ERROR, Reply
 from bot.config import Config
 from bot.i18n import tr
 from bot.sandbox.server import Sandbox
@@ -188,3 +190,38 @@ async def test_every_member_reply_is_in_the_members_language(
     internal = {tr(lang, INTERNAL_ERROR) for lang in ("en", "fr", "de")}
     assert all(text.strip() for text in seen), seen
     assert not [text for text in seen if any(error in text for error in internal)]
+
+
+@pytest.fixture
+def whoami() -> Iterator[str]:
+    """A throw-away command that says which languages its context was given, and suggests the member's."""
+
+    @command(
+        "whoami",
+        "Which languages",
+        Option("words", "Anything", autocomplete=lambda ctx, current: [f"{ctx.locale}:{current}"]),
+        anywhere=True,
+    )
+    async def handler(ctx: CommandContext, words: str | None = None) -> Reply:
+        return Reply(content=f"member {ctx.locale}, server {ctx.guild_locale}")
+
+    try:
+        yield "whoami"
+    finally:
+        del REGISTRY.commands["whoami"]
+
+
+async def test_the_adapter_gives_handlers_the_members_and_the_servers_language(
+    whoami: str, sandbox: Sandbox, launch: Launch, bot_config: Config
+) -> None:
+    bot = await launch(bot_config)
+    ids = await join_guild(sandbox, bot, "Babel", channels=["general"], members=[{"name": "ada"}])
+    guild, general, ada = ids["guild_id"], ids["channels"]["general"], ids["members"]["ada"]
+    reply = await sandbox.interact(guild, general, ada, "/whoami", locale="fr", guild_locale="de")
+    assert reply["data"]["content"] == "member fr, server de"
+    reply = await sandbox.interact(guild, general, ada, "/whoami", locale="pt-BR", guild_locale="en-GB")
+    assert reply["data"]["content"] == "member en, server en"  # languages the bot does not speak: English
+    reply = await sandbox.interact(None, None, ada, "/whoami", locale="de", context=1)  # a DM: no server
+    assert reply["data"]["content"] == "member de, server None"
+    suggestions = await sandbox.interact(guild, general, ada, "/whoami words:x", focused="words", locale="fr")
+    assert [c["value"] for c in suggestions["data"]["choices"]] == ["fr:x"]
