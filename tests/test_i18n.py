@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot import i18n
-from bot.commands.registry import REGISTRY, localized_name
+from bot.commands.registry import REGISTRY, CommandContext, Option, command, dispatch, localized_name
+from bot.commands.replies import Reply
 from bot.domain.countdown import countdown, span_words
 from bot.i18n import LANGUAGES, NAME_CONTEXT, catalogue, is_valid_name, language, ntr, ptr, tr
 
@@ -129,3 +131,64 @@ def test_names_are_translated_where_the_catalogue_says_so() -> None:
     assert localized_name("fr", "countdown") == "compte-à-rebours"
     assert localized_name("de", "remind") == "erinnerung"
     assert localized_name("ja", "remind") == "remind"
+
+
+@pytest.fixture
+def broken_command() -> Iterator[str]:
+    """A throw-away command with a boolean and a choice, whose handler fails when asked to."""
+
+    @command(
+        "broken",
+        "Fails on request",
+        Option("flag", "A yes or no", kind="boolean"),
+        Option("size", "A size", choices=("small", "large")),
+    )
+    async def broken(ctx: CommandContext, flag: bool = False, size: str | None = None) -> Reply:
+        if flag:
+            raise RuntimeError("a bug")
+        return Reply(content="fine")
+
+    try:
+        yield "broken"
+    finally:
+        del REGISTRY.commands["broken"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "fr",
+            [
+                "⚠️ `/distribution` n'a pas d'option `colour` (ses options\u00a0: nom, sortie).",
+                "⚠️ Il n'y a pas de commande `/nope` ici. Essaie `/aide` pour voir ce que je sais faire.",
+                "⚠️ `flag` vaut True ou False, pas «\u00a0peut-être\u00a0».",
+                "⚠️ `size` vaut une de ces valeurs\u00a0: `small`, `large`.",
+                "⚠️ Quelque chose s'est mal passé de mon côté. C'est noté\u00a0; réessaie dans un instant.",
+            ],
+        ),
+        (
+            "de",
+            [
+                "⚠️ `/besetzung` hat keine Option `colour` (seine Optionen: name, titel).",
+                "⚠️ Hier gibt es keinen Befehl `/nope`. Probier `/hilfe`, um zu sehen, was ich kann.",
+                "⚠️ `flag` ist True oder False, nicht „peut-être“.",
+                "⚠️ `size` ist einer dieser Werte: `small`, `large`.",
+                "⚠️ Bei mir ist etwas schiefgelaufen. Es wurde protokolliert; versuch es bitte gleich noch einmal.",
+            ],
+        ),
+    ],
+)
+async def test_dispatchs_errors_are_in_the_members_language(
+    config, broken_command: str, lang: str, expected: list[str]
+) -> None:
+    ctx = CommandContext(config.catalogue, config.settings, PREMIERE, locale=lang)
+    replies = [
+        await dispatch("cast", {"colour": "red"}, ctx),
+        await dispatch("nope", {}, ctx),
+        await dispatch("broken", {"flag": "peut-être"}, ctx),
+        await dispatch("broken", {"size": "huge"}, ctx),
+        await dispatch("broken", {"flag": True}, ctx),
+    ]
+    assert [r.content for r in replies] == expected
+    assert all(r.ephemeral for r in replies)
