@@ -90,8 +90,8 @@ def test_console_text_mode_renders_timestamps(capsys, monkeypatch) -> None:
         (
             "de",
             [
-                "┃ Noch **7 Tage** — startet noch 7 Tage",
-                "┃ Premiere: Donnerstag, 2. November 2023, 07:00 UTC (noch 7 Tage)",
+                "┃ Noch **7 Tage** — startet in 7 Tagen",  # "in" takes the dative: Tagen
+                "┃ Premiere: Donnerstag, 2. November 2023, 07:00 UTC (in 7 Tagen)",
                 "[🔔 Erinnere mich] (remind:all-the-light-we-cannot-see)",
                 "(nur du siehst das)",
                 "⚠️ „Mars/Olympus“ ist keine Zeitzone, die ich kenne.",

@@ -82,6 +82,17 @@ def test_countdown_words_are_pluralised_in_each_language(lang: str, left: timede
     assert countdown(PREMIERE, PREMIERE - left).words_in(lang) == words
 
 
+def test_after_in_or_ago_german_counts_take_the_dative() -> None:
+    left = PREMIERE - timedelta(days=3, hours=1)
+    assert span_words(left, PREMIERE, locale="de") == "3 Tage, 1 Stunde"
+    assert span_words(left, PREMIERE, locale="de", relative=True) == "3 Tagen, 1 Stunde"
+    assert tr("de", "{words} ago", words=span_words(left, PREMIERE, locale="de", relative=True)) == (
+        "vor 3 Tagen, 1 Stunde"
+    )
+    assert span_words(left, PREMIERE, locale="fr", relative=True) == "3 jours, 1 heure"
+    assert span_words(left, PREMIERE, relative=True) == "3 days, 1 hour"
+
+
 def test_a_past_premiere_is_one_sentence_in_each_language(config) -> None:
     release = config.catalogue.featured  # 4 episodes on Netflix
     state = countdown(PREMIERE, datetime(2026, 11, 25, 7, 0, 5, tzinfo=UTC))

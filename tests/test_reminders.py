@@ -315,7 +315,7 @@ async def test_the_dm_speaks_the_language_the_member_set_the_reminder_in(world: 
         "-# Tu as demandé ce rappel. `/rappel annuler` l’arrête\u00a0; `/confidentialité` montre ce que je garde."
     ]
     assert world.poster.to(BOB) == [
-        f"🔔 Erinnerung: **The Lighthouse Keeper** startet – noch 1 Tag: <t:{unix}:F> (<t:{unix}:R>)\n"
+        f"🔔 Erinnerung: **The Lighthouse Keeper** startet in 1 Tag: <t:{unix}:F> (<t:{unix}:R>)\n"
         "-# Du hast diese Erinnerung angefordert. `/erinnerung löschen` stoppt sie; `/datenschutz` zeigt, was ich "
         "speichere."
     ]

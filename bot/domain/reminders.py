@@ -91,7 +91,7 @@ def reminder_text(release: Release, before: str, *, late: bool = False, locale: 
             "🔔 Reminder: **{title}** {verb} in {left}: {stamp}",
             title=release.title,
             verb=release.future_verb_in(locale),
-            left=span_words(due_at(release, before), release.release_at, locale=locale),
+            left=span_words(due_at(release, before), release.release_at, locale=locale, relative=True),
             stamp=stamp,
         )
     if late:
