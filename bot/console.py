@@ -37,9 +37,9 @@ def render_timestamps(text: str, now: datetime, locale: str | None = None) -> st
             return tr(locale, "{date} UTC", date=long_date(moment, locale))
         state = countdown(moment, now)
         if state.state == "upcoming":
-            return tr(locale, "in {words}", words=state.words_in(locale))
+            return tr(locale, "in {words}", words=state.words_in(locale, relative=True))
         if state.state == "past":
-            return tr(locale, "{words} ago", words=state.words_in(locale))
+            return tr(locale, "{words} ago", words=state.words_in(locale, relative=True))
         return tr(locale, "now")
 
     return _STAMP.sub(one, text)

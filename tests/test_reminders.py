@@ -73,14 +73,16 @@ class World:
         reply = await dispatch_component(custom_id, list(values), self.ctx(user_id))
         return self.checked(reply.payload())
 
-    async def run(self, user_id: int, command: str, **options: str) -> dict:
-        reply = await dispatch(command, options, self.ctx(user_id))
+    async def run(self, user_id: int, command: str, locale: str = "en", **options: str) -> dict:
+        reply = await dispatch(command, options, self.ctx(user_id, locale))
         return self.checked(reply.payload())
 
-    def ctx(self, user_id: int) -> CommandContext:
+    def ctx(self, user_id: int, locale: str = "en") -> CommandContext:
         service = AnnouncementService(self.announcer)
         settings, catalogue = self.announcer.settings, self.announcer.catalogue
-        return CommandContext(catalogue, settings, self.clock[0], user_id=user_id, reminders=service, services=service)
+        return CommandContext(
+            catalogue, settings, self.clock[0], user_id=user_id, reminders=service, services=service, locale=locale
+        )
 
     @staticmethod
     def checked(payload: dict) -> dict:
@@ -298,3 +300,39 @@ async def test_a_server_release_offers_no_reminder_and_says_why(config) -> None:
         assert not await services[1].reminders_of(2)  # nothing stored for the console's member
         _, premiere = await answer('/premiere release:"Moon Film"', config, now, services)
         assert "components" not in premiere.payload()  # no button that could not work
+
+
+async def test_the_dm_speaks_the_language_the_member_set_the_reminder_in(world: World) -> None:
+    reply = await world.run(ALICE, "remind me", locale="fr", before="1d")
+    assert reply["content"].startswith("🔔 Je t'enverrai un message privé pour **The Lighthouse Keeper**, **1 jour")
+    await world.run(BOB, "remind me", locale="de", before="1d")
+    stored = {r.user_id: r.locale for r in await world.announcer.store.reminders()}
+    assert stored == {ALICE: "fr", BOB: "de"}
+    await deliver(world, SOON - timedelta(days=1))
+    unix = int(SOON.timestamp())
+    assert world.poster.to(ALICE) == [
+        f"🔔 Rappel\u00a0: **The Lighthouse Keeper** sort dans 1 jour\u00a0: <t:{unix}:F> (<t:{unix}:R>)\n"
+        "-# Tu as demandé ce rappel. `/rappel annuler` l’arrête\u00a0; `/confidentialité` montre ce que je garde."
+    ]
+    assert world.poster.to(BOB) == [
+        f"🔔 Erinnerung: **The Lighthouse Keeper** startet in 1 Tag: <t:{unix}:F> (<t:{unix}:R>)\n"
+        "-# Du hast diese Erinnerung angefordert. `/erinnerung löschen` stoppt sie; `/datenschutz` zeigt, was ich "
+        "speichere."
+    ]
+
+
+async def test_changing_a_reminder_from_another_language_changes_the_dms_language(world: World) -> None:
+    await world.run(ALICE, "remind me", locale="fr", before="1d")
+    await world.run(ALICE, "remind me", locale="en-US", before="1h")  # her Discord is in English now
+    await deliver(world, SOON - timedelta(hours=1))
+    [dm] = world.poster.to(ALICE)
+    assert dm.startswith("🔔 Reminder: **The Lighthouse Keeper** premieres in 1 hour: ")
+
+
+async def test_the_closed_dms_notice_speaks_the_members_language(world: World) -> None:
+    await world.run(BOB, "remind me", locale="de", before="1h")
+    world.poster.closed.add(BOB)
+    await deliver(world, SOON - timedelta(hours=1))
+    notice = await world.announcer.store.take_notice(BOB)
+    assert notice is not None
+    assert notice.startswith("🔕 Ich konnte dir deine Erinnerung für **The Lighthouse Keeper** nicht schicken")

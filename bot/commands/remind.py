@@ -111,7 +111,7 @@ async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -
         )
     _check_moment(ctx, release, before)
     try:
-        reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now)
+        reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now, locale=lang)
     except TooManyReminders:
         raise UserError(
             tr(
@@ -264,8 +264,8 @@ async def privacy_show(ctx: CommandContext) -> Reply:
         lines.append(
             ntr(
                 lang,
-                "• {n} reminder: which release, and how long before it.",
-                "• {n} reminders: which release, and how long before it.",
+                "• {n} reminder: which release, how long before it, and the language of your Discord then.",
+                "• {n} reminders: which release, how long before it, and the language of your Discord then.",
                 len(mine),
             )
         )

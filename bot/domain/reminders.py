@@ -91,7 +91,7 @@ def reminder_text(release: Release, before: str, *, late: bool = False, locale: 
             "🔔 Reminder: **{title}** {verb} in {left}: {stamp}",
             title=release.title,
             verb=release.future_verb_in(locale),
-            left=span_words(due_at(release, before), release.release_at, locale=locale),
+            left=span_words(due_at(release, before), release.release_at, locale=locale, relative=True),
             stamp=stamp,
         )
     if late:
@@ -100,6 +100,17 @@ def reminder_text(release: Release, before: str, *, late: bool = False, locale: 
         text
         + "\n"
         + tr(locale, "-# You asked for this reminder. `/remind cancel` stops it; `/privacy` shows what I keep.")
+    )
+
+
+def dm_closed_notice(release: Release, locale: str | None = None) -> str:
+    """What the member is told, once, the next time they use the bot, when their DMs refused a reminder."""
+    return tr(
+        locale,
+        "🔕 I could not send you your reminder for **{title}**: your direct messages are closed to me. "
+        "Allow direct messages from this server's members (or from apps) and set the reminder again with "
+        "`/remind me`.",
+        title=release.title,
     )
 
 

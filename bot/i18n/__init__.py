@@ -5,6 +5,7 @@ Every user-facing string goes through one of these, with the English text itself
     tr(locale, "Reminder set for {release}.", release=name)          # a sentence
     ntr(locale, "{n} day", "{n} days", 3)                             # a count: each language's plural rule
     ptr(locale, "command name", "countdown")                          # a word that needs a context
+    nptr(locale, "relative", "{n} day", "{n} days", 3)                 # a count that needs a context
     N_("text")                                                        # marks a constant, translated where used
 
 `locale` is Discord's (`"fr"`, `"de"`, `"en-US"`, `"pt-BR"`, ...) or None; languages we do not speak fall back to
@@ -90,3 +91,11 @@ def ntr(locale: str | None, singular: str, plural: str, n: int, /, **fields: Any
 def ptr(locale: str | None, context: str, message: str, /, **fields: Any) -> str:
     """Like `tr`, for a message whose translation depends on where it is used (e.g. context "command name")."""
     return _format(_catalogue(language(locale)).pgettext(context, message), message, fields)
+
+
+def nptr(locale: str | None, context: str, singular: str, plural: str, n: int, /, **fields: Any) -> str:
+    """Like `ntr`, with a context: the same count worded differently where it is used (German "3 Tage" on its
+    own, "in 3 Tagen" after a preposition)."""
+    fields = {"n": n, **fields}
+    english = singular if n == 1 else plural
+    return _format(_catalogue(language(locale)).npgettext(context, singular, plural, n), english, fields)

@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po, write_po
 from bot.i18n import CHOICE_CONTEXT, DOMAIN, LANGUAGES, LOCALE_DIR, NAME_CONTEXT
 
 PACKAGE = Path(__file__).resolve().parents[1]
-KEYWORDS = {"tr": (2,), "ntr": (2, 3), "ptr": ((2, "c"), 3), "N_": None}
+KEYWORDS = {"tr": (2,), "ntr": (2, 3), "ptr": ((2, "c"), 3), "nptr": ((2, "c"), 3, 4), "N_": None}
 METHODS = [("sandbox/**.py", "ignore"), ("i18n/**.py", "ignore"), ("**.py", "python")]
 # Fixed dates: the files change only when a message does (no churn, no merge conflicts over a timestamp).
 FIXED_DATE = datetime(2026, 11, 26, tzinfo=UTC)

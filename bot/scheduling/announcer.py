@@ -61,6 +61,7 @@ from bot.domain.reminders import (
     OFFSETS,
     DmClosed,
     Reminder,
+    dm_closed_notice,
     due_at,
     grace_kind,
     parse_key,
@@ -164,12 +165,6 @@ class Poster(Protocol):
         ...
 
     async def delete_message(self, channel_id: int, message_id: int) -> None: ...
-
-
-DM_CLOSED_NOTICE = (
-    "🔕 I could not send you your reminder for **{title}**: your direct messages are closed to me. "
-    "Allow direct messages from this server's members (or from apps) and set the reminder again with `/remind me`."
-)
 
 
 def job_id(release_id: str, key: str, at: datetime) -> str:
@@ -685,7 +680,7 @@ class Announcer:
                     self._outcome("failed", item.sub, post.key, str(exc))
                 return
             now = self.clock()
-            text = reminder_text(release, reminder.before, late=item.late)
+            text = reminder_text(release, reminder.before, late=item.late, locale=reminder.locale)
             item.delivery = await self.store.claim_reminder(
                 reminder,
                 post.at,
@@ -706,7 +701,7 @@ class Announcer:
             message_id = await self.poster.send(delivery.channel_id, delivery.content, delivery.nonce, None)
         except DmClosed as exc:  # never retried: the member is told once, the next time they use the bot
             await self._finish(item, "failed", str(exc))
-            await self.store.add_notice(reminder.user_id, DM_CLOSED_NOTICE.format(title=release.title), self.clock())
+            await self.store.add_notice(reminder.user_id, dm_closed_notice(release, reminder.locale), self.clock())
         except PostRejected as exc:
             await self._finish(item, "failed", str(exc))
         except PostFailed as exc:
@@ -902,7 +897,7 @@ class Announcer:
             return True
         if item.late and not delivery.late:  # sent only now, after the bot was down: say so
             delivery.content = (
-                reminder_text(release, reminder.before, late=True)
+                reminder_text(release, reminder.before, late=True, locale=reminder.locale)
                 if reminder is not None
                 else await self._text(item.sub, release, item.post, True)
             )

@@ -90,8 +90,10 @@ class AnnouncementService:
 
     # ---- members' reminders -------------------------------------------------------------------------------
 
-    async def set_reminder(self, user_id: int, release_id: str, before: str, now: datetime) -> tuple[Reminder, bool]:
-        reminder, replaced = await self.store.save_reminder(user_id, release_id, before, now)
+    async def set_reminder(
+        self, user_id: int, release_id: str, before: str, now: datetime, locale: str | None = None
+    ) -> tuple[Reminder, bool]:
+        reminder, replaced = await self.store.save_reminder(user_id, release_id, before, now, locale=locale)
         self.announcer.schedule_reminder(reminder)
         return reminder, replaced
 
