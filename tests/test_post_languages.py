@@ -25,8 +25,8 @@ STAMP = "<t:1698908400:F> (<t:1698908400:R>)"
         (None, timedelta(days=1, hours=2), f"📣 {TITLE} premieres on Netflix in 1 day, 2 hours: {STAMP}"),
         ("fr", timedelta(days=1, hours=2), f"📣 {TITLE} sort sur Netflix dans 1 jour, 2 heures : {STAMP}"),
         ("fr", timedelta(days=7), f"📣 {TITLE} sort sur Netflix dans 7 jours : {STAMP}"),
-        ("de", timedelta(days=1, hours=2), f"📣 {TITLE} startet auf Netflix – noch 1 Tag, 2 Stunden: {STAMP}"),
-        ("de", timedelta(days=7), f"📣 {TITLE} startet auf Netflix – noch 7 Tage: {STAMP}"),
+        ("de", timedelta(days=1, hours=2), f"📣 {TITLE} startet in 1 Tag, 2 Stunden auf Netflix: {STAMP}"),
+        ("de", timedelta(days=7), f"📣 {TITLE} startet in 7 Tagen auf Netflix: {STAMP}"),  # the dative after "in"
         ("pt-BR", timedelta(days=7), f"📣 {TITLE} premieres on Netflix in 7 days: {STAMP}"),  # not ours: English
     ],
 )

@@ -23,10 +23,10 @@ EVENT_LENGTH = timedelta(hours=1)
 REMINDER_BEFORE = timedelta(hours=1)  # the VALARM: a notification one hour before
 
 
-def reminder_words(locale: str | None = None) -> str:
-    """How long before the release the calendar's reminder comes: "1 hour", "1 heure"."""
+def reminder_words(locale: str | None = None, *, relative: bool = False) -> str:
+    """How long before the release the calendar's reminder comes: "1 hour", "1 heure" (`relative`: after "in")."""
     start = datetime(2000, 1, 1, tzinfo=UTC)
-    return span_words(start, start + REMINDER_BEFORE, locale=locale)
+    return span_words(start, start + REMINDER_BEFORE, locale=locale, relative=relative)
 
 
 REMINDER_WORDS = reminder_words()  # English, for the operator's `release-bot ics`
@@ -103,7 +103,7 @@ def build_ics(release: Release, now: datetime, locale: str | None = None) -> byt
             "{title} {verb} in {time}",
             title=release.title,
             verb=release.future_verb_in(locale),
-            time=reminder_words(locale),
+            time=reminder_words(locale, relative=True),
         ),
     )
     event.add_component(alarm)

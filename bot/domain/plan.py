@@ -121,7 +121,9 @@ def post_text(release: Release, post: PlannedPost, *, late: bool = False, locale
         news = release.with_availability(tr(locale, "**{title}** is out now", **fields), locale)
         text = tr(locale, "🎬 {news}!", news=news)
     else:
-        fields |= {"left": span_words(post.at, release.release_at, locale=locale), "stamp": stamp}
+        # After "in" a count takes its case ("in 7 Tagen"); before "to go" it does not ("7 Tage").
+        left = span_words(post.at, release.release_at, locale=locale, relative=post.kind == "milestone")
+        fields |= {"left": left, "stamp": stamp}
         if post.kind == "milestone" and release.network:
             text = tr(locale, "📣 **{title}** {verb} on {network} in {left}: {stamp}", **fields)
         elif post.kind == "milestone":

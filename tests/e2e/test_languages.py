@@ -81,8 +81,8 @@ async def test_each_server_gets_its_posts_in_its_own_language_at_the_same_instan
             "🎬 **The Lighthouse Keeper** est disponible — à voir en streaming sur Netflix !",
         ],
         "de": [
-            f"📣 **The Lighthouse Keeper** startet auf Netflix – noch 2 Sekunden: {stamp}",
-            f"📣 **The Lighthouse Keeper** startet auf Netflix – noch 1 Sekunde: {stamp}",
+            f"📣 **The Lighthouse Keeper** startet in 2 Sekunden auf Netflix: {stamp}",
+            f"📣 **The Lighthouse Keeper** startet in 1 Sekunde auf Netflix: {stamp}",
             "🎬 **The Lighthouse Keeper** ist jetzt da — im Stream auf Netflix!",
         ],
     }
@@ -118,7 +118,7 @@ async def test_a_post_follows_the_server_when_it_changes_its_language(
     await speaking_now(sandbox, bot, server, "de")
     queue = sandbox.listen()
     first, premiere = await next_posts(queue, 2)
-    assert first["content"].startswith("📣 **The Lighthouse Keeper** startet auf Netflix – noch 2 Sekunden: ")
+    assert first["content"].startswith("📣 **The Lighthouse Keeper** startet in 2 Sekunden auf Netflix: ")
     assert premiere["content"] == "🎬 **The Lighthouse Keeper** ist jetzt da — im Stream auf Netflix!"
 
 
