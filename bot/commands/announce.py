@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.commands.ping_role import role_advice
 from bot.commands.registry import CommandContext, Option, command, group
 from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
 from bot.commands.services import Announcements
@@ -289,6 +290,10 @@ async def announce_setup(
         )
     if event_note:
         embed.description += "\n" + event_note
+    if role_id and ctx.roles is not None:  # the posts' Get pinged button needs what pings do not
+        advice = role_advice(ctx.roles.role_access(guild_id, role_id), role_id)
+        if advice:
+            embed.description += "\n" + advice
     return Reply(embeds=[embed], ephemeral=True)
 
 
