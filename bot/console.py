@@ -6,16 +6,18 @@ import json
 import re
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.app import console_services
 from bot.commands.registry import CommandContext, dispatch, dispatch_component
-from bot.commands.replies import Reply, error_reply, long_date
+from bot.commands.replies import Reply, error_reply, long_date, timestamp
 from bot.config import Config
-from bot.domain.countdown import countdown
+from bot.domain.countdown import countdown, span_words
+from bot.domain.durations import parse_duration
+from bot.domain.reminders import due_at, reminder_text
 from bot.i18n import tr
 
 # The syntax of Discord's input box; the sandbox (which plays Discord) owns it, the console types into it.
@@ -90,7 +92,37 @@ def command_name(line: str) -> str | None:
 
 
 PRESS = "!press"  # `!press remind:all-the-light-we-cannot-see` presses a button; `!press remind-at:ID 1d` picks
+WAIT = "!wait"  # `!wait 1h` moves the pretend time on, and shows the reminders that arrive meanwhile
 CONSOLE_MEMBER = 2  # ...and who is also the member pressing buttons and setting reminders
+
+
+async def wait(
+    line: str, config: Config, now: datetime, services: tuple[Announcer, AnnouncementService] | None
+) -> tuple[timedelta, Reply]:
+    """`!wait 1h`: how far the pretend time moves on, and the reminder DMs the member gets meanwhile (the console
+    is not connected to Discord, so they are shown here, worded exactly as the bot's DM)."""
+    text = line.strip()[len(WAIT) :].strip()
+    try:
+        step = parse_duration(text)
+    except ValueError:
+        return timedelta(0), error_reply("`!wait` takes a duration such as `15m`, `1h` or `2d`. Nothing changed.")
+    later = now + step
+    lines = [f"⏩ {span_words(now, later) if step else 'No time'} later: it is now {timestamp(later, 'F')}."]
+    if services is not None:
+        announcer, port = services
+        releases = {r.id: r for r in (await announcer.catalogue_for(CONSOLE_GUILD, later)).releases}
+        arrived = []
+        for reminder in await port.reminders_of(CONSOLE_MEMBER):
+            release = releases.get(reminder.release_id)
+            if release is not None and now < due_at(release, reminder.before) <= later:
+                arrived.append((due_at(release, reminder.before), release, reminder.before, reminder.locale))
+        for at, release, before, locale in sorted(arrived, key=lambda a: a[0]):
+            # The DM in the language the member set the reminder in, as the bot would send it.
+            dm = "\n".join("> " + part for part in reminder_text(release, before, locale=locale).splitlines())
+            lines.append(f"📬 A direct message from the bot arrived at {timestamp(at, 'F')}:\n{dm}")
+        if not arrived:
+            lines.append("📭 No reminder was due meanwhile.")
+    return step, Reply(content="\n".join(lines))
 
 
 async def answer(
@@ -147,7 +179,7 @@ async def _lines(stdin: TextIO) -> AsyncIterator[str]:
 
     history = Path.home() / ".release_bot_history"
     session: PromptSession[str] = PromptSession(history=FileHistory(str(history)))
-    print("release-bot console — type /help, Ctrl-D to quit.")
+    print("release-bot console — type /help, `!wait 1h` to let pretend time pass (reminders arrive), Ctrl-D to quit.")
     while True:
         try:
             yield await session.prompt_async("> ")  # prompt() would start a second event loop
@@ -172,11 +204,18 @@ async def _answer_lines(
     services: tuple[Announcer, AnnouncementService],
     locale: str = "en",
 ) -> int:
+    waited = timedelta(0)  # how far `!wait` moved the pretend time on
     async for line in _lines(stdin or sys.stdin):
         if not line.strip():
             continue
-        now = at or datetime.now(UTC)
-        name, reply = await answer(line, config, now, services, locale)
+        now = (at or datetime.now(UTC)) + waited
+        if line.strip().startswith(WAIT):
+            step, reply = await wait(line, config, now, services)
+            waited += step
+            now += step  # its words are read at the new time
+            name: str | None = WAIT
+        else:
+            name, reply = await answer(line, config, now, services, locale)
         payload = reply.payload()
         # Files travel beside the payload (multipart on Discord): the console names them and says how big they are.
         files = [{"filename": f.filename, "size": len(f.data)} for f in reply.files]

@@ -62,6 +62,14 @@ async def _show_live_edit(show: Show, sandbox: Sandbox, channel_id: str, before:
     return before
 
 
+def _is_dm(sandbox: Sandbox, message: dict[str, Any]) -> bool:
+    return any(m["id"] == message["id"] and m.get("channel_type") == 1 for m in sandbox.messages())
+
+
+def _custom_ids(message: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(c["custom_id"], c["label"]) for row in message.get("components") or [] for c in row["components"]]
+
+
 class Show:
     """Prints what a newcomer should see, and optionally every request and message as JSON lines."""
 
@@ -138,8 +146,12 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
 
             show.say("\n── Announcements and a live countdown message, set up by sam ──")
             release = demo.catalogue.get("demo-replay")
+            role_seen = asyncio.ensure_future(bot.wait_for("guild_role_create", timeout=5))
+            await sandbox.add_role(int(guild), "Watchers")  # the role the posts ping, members take it themselves
+            await role_seen
+            show.say("  (sam made a role, @Watchers, for the posts to ping)")
             for command in (
-                f"/announce setup channel:#announcements release:{release.id} timezone:Europe/Paris",
+                f"/announce setup channel:#announcements role:@Watchers release:{release.id} timezone:Europe/Paris",
                 f"/announce live channel:#general release:{release.id}",
                 "/announce status",
             ):
@@ -148,16 +160,35 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
             show.say(f"\n── Waiting for the posts in #announcements (the release is {seconds} s away) ──")
             posts = sandbox.listen()
             deadline = release.release_at + timedelta(seconds=15)
-            while True:
+            pressed = out = reminded = False
+            while not (out and reminded):
                 left = (deadline - datetime.now(UTC)).total_seconds()
                 message = await asyncio.wait_for(posts.get(), max(left, 0.1))
                 stamp = datetime.now(UTC).strftime("%H:%M:%S")
+                if message.get("flags", 0) & 64:  # a private answer to a press, shown with the press
+                    continue
+                if _is_dm(sandbox, message):
+                    show.say(f"  [{stamp}] 📬 a direct message to alex:")
+                    text = render_timestamps(message["content"], datetime.now(UTC))
+                    show.say("\n".join(f"  {'':10} > {line}" for line in text.splitlines()))
+                    reminded = True
+                    continue
                 if message["channel_id"] != ids["channels"]["announcements"]:
                     continue
                 show.say(f"  [{stamp}] #announcements: {render_timestamps(message['content'], datetime.now(UTC))}")
+                buttons = "  ".join(
+                    f"[{c['label']}]" for row in message.get("components") or [] for c in row["components"]
+                )
+                if buttons:
+                    show.say(f"  {'':10} under it: {buttons}")
                 live = await _show_live_edit(show, sandbox, general, live)
-                if "out now" in message["content"]:
-                    break
+                out = out or "out now" in message["content"]
+                if not pressed and buttons:  # alex asks for a DM, and to be pinged, from the first post
+                    pressed = True
+                    for custom_id, label in _custom_ids(message):
+                        answer = await sandbox.press(alex, message["id"], custom_id)
+                        show.reply("alex", f"presses [{label}] under the post", answer)
+                    show.say("")
             show.say("\nThat's the whole tour. Run it for real: export DISCORD_TOKEN=... && release-bot run")
         except TimeoutError:
             show.say("The demo timed out waiting for a post: please report this as a bug.")

@@ -131,6 +131,30 @@ def test_console_in_a_language_the_bot_does_not_speak_is_refused(capsys) -> None
     assert "Traceback" not in err
 
 
+def test_console_press_remind_me_then_wait_and_the_reminder_arrives_once(capsys, monkeypatch) -> None:
+    typed = "/countdown\n!press remind:all-the-light-we-cannot-see\n!wait 30m\n!wait 1h\n!wait 1h\n!wait soon\n"
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(typed))
+    assert main(["console", "--at", "2023-11-02T05:00:00Z"]) == 0
+    countdown, pressed, early, due, after, bad = capsys.readouterr().out.strip().split("\n\n")
+    assert countdown.endswith("[🔔 Remind me] (remind:all-the-light-we-cannot-see)")  # the button, to press
+    assert "I'll send you a direct message **1 hour before** **All the Light We Cannot See**: Thursday 2 November " in (
+        pressed
+    )
+    assert early.splitlines() == [
+        "⏩ 30 minutes later: it is now Thursday 2 November 2023, 05:30 UTC.",
+        "📭 No reminder was due meanwhile.",
+    ]
+    assert due.splitlines() == [
+        "⏩ 1 hour later: it is now Thursday 2 November 2023, 06:30 UTC.",
+        "📬 A direct message from the bot arrived at Thursday 2 November 2023, 06:00 UTC:",
+        "> 🔔 Reminder: **All the Light We Cannot See** premieres in 1 hour: Thursday 2 November 2023, 07:00 UTC "
+        "(in 30 minutes)",
+        "> -# You asked for this reminder. `/remind cancel` stops it; `/privacy` shows what I keep.",
+    ]
+    assert "📭 No reminder was due meanwhile." in after  # once, not again
+    assert "`!wait` takes a duration such as `15m`, `1h` or `2d`" in bad
+
+
 @pytest.mark.parametrize("bad", ["yesterday", "2023-13-01T00:00:00Z", "2023-10-26T07:00:00"])
 def test_malformed_at_is_refused(bad, capsys) -> None:
     with pytest.raises(SystemExit) as exit_:

@@ -203,3 +203,29 @@ async def test_dispatchs_errors_are_in_the_members_language(
     ]
     assert [r.content for r in replies] == expected
     assert all(r.ephemeral for r in replies)
+
+
+class _Careless(gettext.NullTranslations):
+    """A translator's slip: a command name with capitals and a space, and a description too long for Discord."""
+
+    def pgettext(self, context: str, message: str) -> str:
+        return "Compte à rebours" if context == NAME_CONTEXT else message
+
+    def gettext(self, message: str) -> str:
+        return "x" * 101
+
+
+async def test_the_translator_leaves_out_what_discord_would_refuse(monkeypatch: pytest.MonkeyPatch) -> None:
+    from discord import Locale
+    from discord.app_commands import TranslationContext, TranslationContextLocation, locale_str
+
+    from bot.discord.translator import CatalogueTranslator
+
+    translator = CatalogueTranslator()
+    name = TranslationContext(TranslationContextLocation.command_name, None)
+    description = TranslationContext(TranslationContextLocation.command_description, None)
+    assert await translator.translate(locale_str("countdown"), Locale.french, name) == "compte-à-rebours"
+    assert await translator.translate(locale_str("countdown"), Locale.japanese, name) is None
+    monkeypatch.setattr(i18n, "_catalogue", lambda lang: _Careless())
+    assert await translator.translate(locale_str("countdown"), Locale.french, name) is None
+    assert await translator.translate(locale_str("What this bot can do"), Locale.german, description) is None

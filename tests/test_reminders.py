@@ -257,10 +257,12 @@ async def test_the_console_presses_buttons_and_says_reminders_need_discord(confi
 
 
 def test_components_are_declared_once_and_their_ids_fit_discord() -> None:
-    assert set(REGISTRY.components) == {"remind", "remind-at", "remind-cancel"}
+    assert set(REGISTRY.components) == {"remind", "remind-at", "remind-cancel", "ping"}
     longest = "r" * 64  # the longest release id the catalogue allows
+    longest_server = "s" + "9" * 20 + "-" + "r" * 40 + "-25"  # and a server's own release (a 40-character slug)
     for spec in REGISTRY.components.values():
         assert len(spec.custom_id(longest)) <= 100
+        assert len(spec.custom_id(longest_server)) <= 100
 
 
 async def test_member_commands_work_anywhere_and_announce_stays_in_servers() -> None:
@@ -286,20 +288,83 @@ async def test_a_double_press_leaves_one_reminder(world: World) -> None:
     assert stored.before in ("1h", "1d")
 
 
-async def test_a_server_release_offers_no_reminder_and_says_why(config) -> None:
-    """Reminders by DM serve the catalogue's releases; a server's own release gets a friendly word, not an error."""
-    from bot.app import console_services
-    from bot.console import answer
+GUILD = 4242
 
-    now = datetime.now(UTC)
-    async with console_services(config) as services:
-        _, added = await answer('/release add name:"Moon Film" when:"2030-03-15 20:00"', config, now, services)
-        assert (added.payload()["content"] or "").startswith("✅ Added **Moon Film**")
-        _, refused = await answer('/remind me release:"Moon Film"', config, now, services)
-        assert refused.ephemeral and "not yet for **Moon Film**, which this server added" in (refused.content or "")
-        assert not await services[1].reminders_of(2)  # nothing stored for the console's member
-        _, premiere = await answer('/premiere release:"Moon Film"', config, now, services)
-        assert "components" not in premiere.payload()  # no button that could not work
+
+async def in_server(world: World, user_id: int, command: str, **options: str) -> dict:
+    """A command typed in the server GUILD (whose own releases it sees), by an admin of it."""
+    service = AnnouncementService(world.announcer)
+    catalogue = await world.announcer.catalogue_for(GUILD, world.clock[0])
+    ctx = CommandContext(
+        catalogue,
+        world.announcer.settings,
+        world.clock[0],
+        guild_id=GUILD,
+        is_admin=True,
+        services=service,
+        user_id=user_id,
+        reminders=service,
+    )
+    return (await dispatch(command, options, ctx)).payload()
+
+
+async def test_a_server_release_gets_reminders_that_follow_its_edits_and_go_with_it(world: World) -> None:
+    first = SOON + timedelta(days=1)
+    added = await in_server(world, BOB, "release add", name="Moon Film", when=f"{first:%Y-%m-%d %H:%M}")
+    assert added["content"].startswith("✅ Added **Moon Film**")
+    moon = f"s{GUILD}-moon-film"
+    countdown = await in_server(world, ALICE, "countdown", release="Moon Film")
+    assert countdown["components"][0]["components"][0]["custom_id"] == f"remind:{moon}"  # the button, at last
+
+    pressed = await in_server(world, ALICE, "remind me", release="Moon Film", before="1h")
+    assert pressed["content"].startswith(
+        f"🔔 I'll send you a direct message **1 hour before** **Moon Film**: {stamp(first - timedelta(hours=1), 'F')}"
+    )
+    # Listed from a DM too, where the server's releases are not in the catalogue.
+    listed = await world.run(ALICE, "remind list")
+    assert f"• **Moon Film** — 1 hour before: {stamp(first - timedelta(hours=1), 'f')}" in listed["content"]
+
+    # Cancelled from a DM, by name, and set again.
+    cancelled = await world.run(ALICE, "remind cancel", release="Moon Film")
+    assert cancelled["content"] == "🔕 Your reminder for **Moon Film** is cancelled."
+    await in_server(world, ALICE, "remind me", release="Moon Film", before="1h")
+
+    # The server moves its release a day later: the reminder follows, nothing goes at the old moment.
+    later = first + timedelta(days=1)
+    await in_server(world, BOB, "release edit", release="Moon Film", when=f"{later:%Y-%m-%d %H:%M}")
+    await deliver(world, first - timedelta(hours=1))
+    assert world.poster.to(ALICE) == []
+    await deliver(world, later - timedelta(hours=1))
+    (dm,) = world.poster.to(ALICE)
+    assert dm.startswith(f"🔔 Reminder: **Moon Film** premieres in 1 hour: {stamp(later, 'F')}")
+
+    # Another release, removed by the server: its members' reminders go with it, and no DM ever comes.
+    world.clock[0] = SOON - timedelta(days=3)
+    second = SOON + timedelta(days=5)
+    await in_server(world, BOB, "release add", name="Star Film", when=f"{second:%Y-%m-%d %H:%M}")
+    await in_server(world, BOB, "remind me", release="Star Film", before="1d")
+    assert [r.release_id for r in await world.announcer.store.reminders(BOB)] == [f"s{GUILD}-star-film"]
+    removed = await in_server(world, BOB, "release remove", release="Star Film")
+    assert removed["content"] == "🗑️ Removed **Star Film**, with its announcements and its event."
+    assert await world.announcer.store.reminders(BOB) == []
+    assert all(slot[0] != f"s{GUILD}-star-film" for slot in world.announcer._reminder_jobs.values())
+    await deliver(world, second - timedelta(days=1))
+    assert world.poster.to(BOB) == []
+    assert (await world.run(BOB, "remind list"))["content"].startswith("You have no reminders.")
+
+
+async def test_reminders_of_a_server_release_go_when_the_bot_leaves_that_server(world: World) -> None:
+    when = SOON + timedelta(days=1)
+    await in_server(world, BOB, "release add", name="Moon Film", when=f"{when:%Y-%m-%d %H:%M}")
+    await in_server(world, ALICE, "remind me", release="Moon Film", before="1h")
+    await world.run(ALICE, "remind me", before="1d")  # the operator's release: not the server's to take away
+    assert world.announcer.reminder_job_count() == 2
+    await world.announcer.forget_guild(GUILD)
+    assert [r.release_id for r in await world.announcer.store.reminders(ALICE)] == [RELEASE_ID]
+    assert world.announcer.reminder_job_count() == 1
+    await deliver(world, SOON - timedelta(days=1))
+    await deliver(world, when - timedelta(hours=1))
+    assert [dm.split(" premieres")[0] for dm in world.poster.to(ALICE)] == ["🔔 Reminder: **The Lighthouse Keeper**"]
 
 
 async def test_the_dm_speaks_the_language_the_member_set_the_reminder_in(world: World) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.commands.ping_role import role_advice
 from bot.commands.registry import CommandContext, Option, command, group
 from bot.commands.replies import Embed, Reply, UserError, neutralise, timestamp
 from bot.commands.services import Announcements
@@ -376,6 +377,10 @@ async def announce_setup(
         embed.description += " " + tr(ctx.locale, "`daily_time:off` stops the daily post.")
     if event_note:
         embed.description += "\n" + event_note
+    if role_id and ctx.roles is not None:  # the posts' Get pinged button needs what pings do not
+        advice = role_advice(ctx.roles.role_access(guild_id, role_id), role_id, ctx.locale)
+        if advice:
+            embed.description += "\n" + advice
     return Reply(embeds=[embed], ephemeral=True)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.commands.replies import INTERNAL_ERROR, Reply, UserError, error_reply, neutralise, number
-from bot.commands.services import Announcements, Reminders
+from bot.commands.services import Announcements, MemberRoles, Reminders
 from bot.config import Settings
 from bot.domain.releases import Catalogue
 from bot.i18n import NAME_CONTEXT, is_valid_name, ptr, tr
@@ -32,6 +32,8 @@ class CommandContext:
     user_id: int | None = None  # the member who asked; None in the console
     reminders: Reminders | None = None  # members' DM reminders; None in the console
     notice: str | None = None  # owed to the member once (read by the adapter, shown with the reply)
+    roles: MemberRoles | None = None  # members' roles in the server (the Get pinged button); None in the console
+    member_roles: frozenset[int] = frozenset()  # the roles the member has in this server, as the interaction says
     locale: str = "en"  # the member's language ("en", "fr", "de"): every reply to them is in it
     guild_locale: str | None = None  # the server's language (its preferred locale); None in DMs and the console
 

@@ -23,7 +23,6 @@ from bot.domain.reminders import (
     due_at,
     label,
 )
-from bot.domain.server_releases import is_server_release_id
 from bot.i18n import N_, ntr, tr
 
 CHOOSE_COMPONENT = "remind-at"  # the menu's custom_id: "remind-at:{release id}", the chosen `before` as its value
@@ -100,15 +99,6 @@ def _menu(ctx: CommandContext, release: Release, chosen: str) -> list[list[Compo
 async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -> Reply:
     lang = ctx.locale
     reminders, user_id = _member(ctx)
-    if is_server_release_id(release.id):
-        raise UserError(
-            tr(
-                lang,
-                "Reminders by DM are for the releases the bot itself knows, not yet for **{title}**, which this "
-                "server added. Click *Interested* on its Discord event, if the server made one, to be notified.",
-                title=release.title,
-            )
-        )
     _check_moment(ctx, release, before)
     try:
         reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now, locale=lang)
@@ -168,8 +158,8 @@ async def remind_me(ctx: CommandContext, release: str | None = None, before: str
 def _title(ctx: CommandContext, release_id: str) -> Release | None:
     try:
         return ctx.catalogue.get(release_id)
-    except UnknownRelease:
-        return None
+    except UnknownRelease:  # a server's own release, asked about from a DM or another server
+        return ctx.reminders.reminder_release(release_id) if ctx.reminders is not None else None
 
 
 def _line(ctx: CommandContext, reminder: Reminder, outcome: ReminderOutcome | None) -> str:
@@ -219,7 +209,26 @@ async def remind_list(ctx: CommandContext) -> Reply:
     anywhere=True,
 )
 async def remind_cancel(ctx: CommandContext, release: str | None = None) -> Reply:
-    return await _cancel(ctx, find_release(ctx, release) if release else None)
+    if not release:
+        return await _cancel(ctx, None)
+    try:
+        found = find_release(ctx, release)
+    except UserError:  # a server's own release, named from a DM or elsewhere: one the member has a reminder for
+        reminded = await _reminded_release(ctx, release)
+        if reminded is None:
+            raise
+        found = reminded
+    return await _cancel(ctx, found)
+
+
+async def _reminded_release(ctx: CommandContext, wanted: str) -> Release | None:
+    reminders, user_id = _member(ctx)
+    key = wanted.strip().casefold()
+    for reminder in await reminders.reminders_of(user_id):
+        release = reminders.reminder_release(reminder.release_id)
+        if release is not None and key in (release.id.casefold(), release.menu_name.casefold()):
+            return release
+    return None
 
 
 # The components' descriptions are for the code's readers (discord.py item docs), not shown to members.

@@ -6,6 +6,7 @@ Handlers see domain values only; the console has no services (None), and says th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -110,6 +111,10 @@ class Reminders(Protocol):
         `locale`: the member's language, which the DM will speak."""
         ...
 
+    def reminder_release(self, release_id: str) -> Release | None:
+        """The release of a reminder, wherever the member asks (a server's own release from a DM too), if it exists."""
+        ...
+
     async def reminders_of(self, user_id: int) -> Sequence[Reminder]: ...
 
     async def reminder_outcomes(self, user_id: int) -> Sequence[ReminderOutcome]:
@@ -122,4 +127,25 @@ class Reminders(Protocol):
 
     async def forget_member(self, user_id: int) -> int:
         """Delete everything stored about the member (reminders, their ledger rows, notices); how many rows."""
+        ...
+
+
+@dataclass(frozen=True)
+class RoleAccess:
+    """Whether the bot may hand a role out to members: Discord wants both (and answers 50013 otherwise)."""
+
+    manage_roles: bool  # the bot has Manage Roles in the server
+    below_bot: bool  # the role is below the bot's highest role
+    bot_role: str  # the name of the bot's highest role, to name it in advice
+
+
+class MemberRoles(Protocol):
+    """Adding and removing a member's role (the "Get pinged" button); the Discord adapter implements it."""
+
+    def role_access(self, guild_id: int, role_id: int) -> RoleAccess | None:
+        """What the bot may do with the role, from the gateway's cache; None when the server or role is unknown."""
+        ...
+
+    async def set_member_role(self, guild_id: int, user_id: int, role_id: int, give: bool) -> None:
+        """Give (or take away) the role; raises MissingPermission when Discord refuses (50013), PostFailed."""
         ...

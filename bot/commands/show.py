@@ -9,7 +9,6 @@ from bot.commands.registry import REGISTRY, CommandContext, Option, command, loc
 from bot.commands.replies import Button, Component, Embed, Reply, UserError, either, long_date, neutralise, timestamp
 from bot.domain.countdown import countdown
 from bot.domain.releases import Release, UnknownRelease, find_cast
-from bot.domain.server_releases import is_server_release_id
 from bot.domain.zones import resolve_zone, search_zones
 from bot.i18n import CHOICE_CONTEXT, N_, ptr, tr
 
@@ -41,7 +40,7 @@ def remind_button(release_id: str, locale: str | None = None) -> Button:
 
 def remind_rows(release: Release, now: datetime, locale: str | None = None) -> list[list[Component]]:
     """The "🔔 Remind me" button under a reply about a release still to come (none once it is out)."""
-    if release.release_at <= now or is_server_release_id(release.id):  # reminders: catalogue releases only
+    if release.release_at <= now:
         return []
     return [[remind_button(release.id, locale)]]
 

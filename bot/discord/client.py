@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.commands.registry import CommandContext
 from bot.config import Config
 from bot.discord.components import DYNAMIC_ITEMS
+from bot.discord.poster import DiscordRoles
 from bot.discord.respond import on_app_command_error
 from bot.discord.translator import CatalogueTranslator
 from bot.i18n import language
@@ -54,6 +55,7 @@ class ReleaseBot(commands.AutoShardedBot):
         self.announcer: Announcer | None = None
         self.services: AnnouncementService | None = None
         self.events: EventKeeper | None = None
+        self.roles = DiscordRoles(self)  # the Get pinged button's port
         self.gateway_task: asyncio.Task[None] | None = None  # set by `bot.app.start_in_process`
         self._announcer_start: asyncio.Task[None] | None = None
         self.tree.on_error = on_app_command_error  # type: ignore[method-assign]
@@ -120,6 +122,8 @@ class ReleaseBot(commands.AutoShardedBot):
             user_id=user_id,
             reminders=self.services,
             notice=notice,
+            roles=self.roles if interaction.guild_id else None,
+            member_roles=frozenset(r.id for r in getattr(interaction.user, "roles", ())),
             # Discord sends the member's client language with every interaction (commands, autocomplete and
             # component presses alike), and the server's preferred locale when there is a server.
             locale=language(str(interaction.locale)),
@@ -129,8 +133,7 @@ class ReleaseBot(commands.AutoShardedBot):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server (not an outage): its settings and ledger are deleted."""
         if self.announcer is not None:
-            self.announcer.unschedule_guild(guild.id)
-            await self.announcer.store.forget_guild(guild.id)
+            await self.announcer.forget_guild(guild.id)
 
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         if self.announcer is None:

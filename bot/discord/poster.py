@@ -9,6 +9,9 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
+from bot.commands.ping_role import ping_button
+from bot.commands.replies import Component
+from bot.commands.services import RoleAccess
 from bot.commands.show import remind_button
 from bot.discord.components import view_for
 from bot.domain.announcements import MissingPermission, PostFailed, PostRejected, PostUnverifiable
@@ -99,8 +102,9 @@ class DiscordPoster:
         remind: str | None = None,
         locale: str | None = None,
     ) -> int:
-        """`remind`: a release id, to put the "🔔 Remind me" button for it under the post, labelled in `locale`
-        (the server's language)."""
+        """`remind`: a release id, to put the "🔔 Remind me" button for it under the post. A post pinging a role
+        also carries the "Get pinged" button, if the bot can hand that role out. Both are labelled in `locale` (the
+        server's language)."""
         # A partial messageable needs no cache: posts go out even before the gateway has sent the guilds.
         channel = self.client.get_partial_messageable(channel_id)
         # Only the configured role may be pinged; names and titles in the text can never ping anyone.
@@ -109,7 +113,10 @@ class DiscordPoster:
         )
         try:
             # discord.py waits out 429s as told and retries 5xx a few times before raising.
-            view = view_for([[remind_button(remind, locale)]]) if remind else None
+            buttons: list[Component] = [remind_button(remind, locale)] if remind else []
+            if role_id and self._can_hand_out(channel_id, role_id):
+                buttons.append(ping_button(role_id, locale))
+            view = view_for([buttons]) if buttons else None
             message = await channel.send(
                 content, nonce=nonce, allowed_mentions=mentions, view=view or discord.utils.MISSING
             )
@@ -124,6 +131,18 @@ class DiscordPoster:
         except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
             raise PostFailed(str(exc) or type(exc).__name__) from exc
         return message.id
+
+    def _can_hand_out(self, channel_id: int, role_id: int) -> bool:
+        """Whether the post's Get pinged button would work. Without Manage Roles, or with the role above the bot's,
+        the button is left off: in a channel everyone sees, a button that can only answer "I can't" looks broken,
+        and the admin was told at `/announce setup` what to change. The check is a cache look-up, so the button
+        is back from the next post once that is fixed. An unknown server or role (cache not filled yet) gets the
+        button: a press that then fails gets a friendly answer."""
+        channel = self.client.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.GuildChannel):
+            return True
+        access = role_access(channel.guild, role_id)
+        return access is None or (access.manage_roles and access.below_bot)
 
     def cached_dm(self, user_id: int) -> int | None:
         channel = self.client._connection._get_private_channel_by_user(user_id)
@@ -285,3 +304,32 @@ class DiscordPoster:
             for e in found
             if e.get("creator_id") is None or str(e["creator_id"]) == str(me)
         ]
+
+
+def role_access(guild: discord.Guild | None, role_id: int) -> RoleAccess | None:
+    """What the bot may do with a role of the server, from the gateway's cache (None: not known)."""
+    role = guild.get_role(role_id) if guild is not None else None
+    if guild is None or role is None or guild.me is None:
+        return None
+    me = guild.me
+    return RoleAccess(me.guild_permissions.manage_roles, role < me.top_role, me.top_role.name)
+
+
+class DiscordRoles:
+    """The `bot.commands.services.MemberRoles` port: members' roles changed through discord.py's REST client."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self.client = client
+
+    def role_access(self, guild_id: int, role_id: int) -> RoleAccess | None:
+        return role_access(self.client.get_guild(guild_id), role_id)
+
+    async def set_member_role(self, guild_id: int, user_id: int, role_id: int, give: bool) -> None:
+        # One request per press, answered to the member who pressed: like an interaction response, not paced.
+        change = self.client.http.add_role if give else self.client.http.remove_role
+        try:
+            await change(guild_id, user_id, role_id, reason="Get pinged button")
+        except discord.Forbidden as exc:  # 50013: Manage Roles gone, or the role is not below the bot's
+            raise MissingPermission("Manage Roles") from exc
+        except (TimeoutError, discord.HTTPException, aiohttp.ClientError) as exc:
+            raise PostFailed(str(exc) or type(exc).__name__) from exc

@@ -10,7 +10,8 @@ from __future__ import annotations
 from discord import Locale, app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
-from bot.i18n import CHOICE_CONTEXT, NAME_CONTEXT, is_valid_name, language, ptr, tr
+from bot.commands.registry import localized_name
+from bot.i18n import CHOICE_CONTEXT, language, ptr, tr
 
 NAMES = (Where.command_name, Where.group_name, Where.parameter_name)
 DESCRIPTION_LIMIT = 100  # Discord's, for command and option descriptions and for choice labels
@@ -27,12 +28,11 @@ class CatalogueTranslator(app_commands.Translator):
             return None
         english = string.message
         if context.location in NAMES:
-            translated = ptr(lang, NAME_CONTEXT, english)
-            valid = is_valid_name(translated)
+            translated = localized_name(lang, english)  # English when the translation breaks Discord's name rule
         elif context.location is Where.choice_name:
             translated = ptr(lang, CHOICE_CONTEXT, english)
-            valid = 1 <= len(translated) <= DESCRIPTION_LIMIT
         else:
             translated = tr(lang, english)
-            valid = 1 <= len(translated) <= DESCRIPTION_LIMIT
-        return translated if valid and translated != english else None
+        if translated == english or not 1 <= len(translated) <= DESCRIPTION_LIMIT:
+            return None
+        return translated

@@ -30,7 +30,7 @@ from bot.sandbox.intents import PRIVILEGED
 from bot.sandbox.interaction_responses import INTERACTION_DEADLINE, InteractionResponses
 from bot.sandbox.interactions import BOT_DM, GUILD, PRIVATE_CHANNEL, InteractionError, build_interaction, build_press
 from bot.sandbox.openapi import load_spec
-from bot.sandbox.ratelimit import RateLimiter
+from bot.sandbox.ratelimit import GLOBAL_LIMIT, RateLimiter
 from bot.sandbox.rest import RestRoutes
 from bot.sandbox.route_types import ApiError, Call, Json, Routes
 from bot.sandbox.scheduled_events import ScheduledEventRoutes
@@ -60,11 +60,16 @@ def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> web.
 
 class Sandbox:
     def __init__(
-        self, *, latency_ms: int = 0, rate_limits: bool = True, interaction_deadline: float = INTERACTION_DEADLINE
+        self,
+        *,
+        latency_ms: int = 0,
+        rate_limits: bool = True,
+        interaction_deadline: float = INTERACTION_DEADLINE,
+        global_limit: int = GLOBAL_LIMIT,
     ) -> None:
         self.world = World()
         self.spec = load_spec()
-        self.limiter = RateLimiter(rate_limits)
+        self.limiter = RateLimiter(rate_limits, global_limit)
         self.latency_ms = latency_ms
         self.faults: list[Fault] = []
         self.log: list[Json] = []

@@ -272,7 +272,17 @@ class Announcer:
     # ---- the plan of one subscription ---------------------------------------------------------------------
 
     def release_of(self, sub: Subscription) -> Release | None:
+        if sub.guild_id == DM_GUILD:  # a member's reminder (the stand-in of a DM), of any server's release
+            return self.reminder_release(sub.release_id)
         return self.release_in(sub.guild_id, sub.release_id)
+
+    def reminder_release(self, release_id: str) -> Release | None:
+        """The release of a member's reminder: the operator's, or a server's own (set up from inside that server,
+        so the member may see it), as long as it exists. Only the servers this process serves are known here; the
+        process serving the others fires their reminders."""
+        if is_server_release_id(release_id):
+            return self._server_releases.get(release_id)
+        return self.release_in(DM_GUILD, release_id)
 
     def release_in(self, guild_id: int, release_id: str) -> Release | None:
         """A release as one server sees it: the operator's, or that server's own (never another server's)."""
@@ -530,6 +540,16 @@ class Announcer:
                 current.guilds.update(group.guilds)
         await self._pause_unreadable()
 
+    async def forget_guild(self, guild_id: int) -> None:
+        """The bot was removed from the server: its timers and data go, with members' reminders of its releases."""
+        self.unschedule_guild(guild_id)
+        own = [r.id for r in await self.store.server_releases(guild_id)]
+        await self.store.forget_guild(guild_id)
+        if own:
+            await self.store.prune_reminders(own)
+            await self.releases_of(guild_id, fresh=True)
+            await self.rebuild_reminders(self.clock())
+
     def unschedule_guild(self, guild_id: int) -> None:
         self._zones.pop(guild_id, None)
         for job_id_, group in list(self._groups.items()):
@@ -582,7 +602,8 @@ class Announcer:
 
     async def rebuild_reminders(self, now: datetime) -> None:
         """Timers for every (release, before) that has reminders; reminders of releases long out are pruned."""
-        gone = [r.id for r in self.catalogue.releases if now - r.release_at > self.settings.premiere_grace]
+        known = (*self.catalogue.releases, *self._server_releases.values())
+        gone = [r.id for r in known if now - r.release_at > self.settings.premiere_grace]
         if gone:
             await self.store.prune_reminders(gone)
         slots = await self.store.reminder_slots(self.upcoming_release_ids(now))
@@ -603,9 +624,11 @@ class Announcer:
                 if self.scheduler.get_job(ident) is not None:
                     self.scheduler.remove_job(ident)
 
-    def schedule_reminder(self, reminder: Reminder) -> datetime:
+    def schedule_reminder(self, reminder: Reminder) -> datetime | None:
         """After a member set a reminder: its (release, before) timer exists (shared with every other member)."""
-        release = self.catalogue.get(reminder.release_id)
+        release = self.reminder_release(reminder.release_id)
+        if release is None:  # a server's release this process does not serve: that server's process fires it
+            return None
         at = due_at(release, reminder.before)
         ident = reminder_job_id(reminder.release_id, reminder.before, at)
         if ident not in self._reminder_jobs and at <= self.clock() + HORIZON:
@@ -850,7 +873,7 @@ class Announcer:
             delivery = item.delivery
             assert delivery is not None and delivery.content is not None
             # Members can ask for their own DM from the post, until the release is out.
-            remind = sub.release_id if post.kind != "premiere" and not is_server_release_id(sub.release_id) else None
+            remind = sub.release_id if post.kind != "premiere" else None
             message_id = await self.poster.send(
                 delivery.channel_id,
                 delivery.content,

@@ -97,6 +97,9 @@ class AnnouncementService:
         self.announcer.schedule_reminder(reminder)
         return reminder, replaced
 
+    def reminder_release(self, release_id: str) -> Release | None:
+        return self.announcer.reminder_release(release_id)
+
     async def reminders_of(self, user_id: int) -> Sequence[Reminder]:
         return await self.store.reminders(user_id)
 
@@ -123,6 +126,7 @@ class AnnouncementService:
     async def edit_release(self, release: ServerRelease, now: datetime) -> None:
         await self.store.update_server_release(release, now)
         await self.announcer.reschedule_guild(release.guild_id)
+        await self.announcer.rebuild_reminders(now)  # members' reminders follow the new date (one sent stays sent)
         shown = release.release()
         for row in await self.store.live_messages(release.guild_id, release.id):  # its live message shows the change
             await self.announcer.update_live(
@@ -143,7 +147,9 @@ class AnnouncementService:
                 await self.store.forget_event(guild_id, release_id)
         await self._delete_live(guild_id, release_id)
         await self.store.remove_server_release(guild_id, release_id)
+        await self.store.prune_reminders([release_id])  # members' reminders of it go too: nothing left to remind of
         await self.announcer.reschedule_guild(guild_id)
+        await self.announcer.rebuild_reminders(self.announcer.clock())
 
     def missing_event_permission(self, guild_id: int) -> str | None:
         return self.events.missing_permission(guild_id) if self.events is not None else None

@@ -57,8 +57,9 @@ async def join_guild(sandbox: Sandbox, bot: ReleaseBot, name: str, **kw: Any) ->
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[Sandbox]:
-    server = Sandbox()
+async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    """The sandbox; a test may pass its options with `@pytest.mark.parametrize("sandbox", [{...}], indirect=True)`."""
+    server = Sandbox(**getattr(request, "param", {}))
     await server.start()
     yield server
     await server.stop()

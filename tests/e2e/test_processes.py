@@ -74,8 +74,17 @@ async def test_demo_runs_every_command_and_shows_the_posts(tmp_path: Path) -> No
         "Première il y a 3 ans",
         "camille › /premiere timezone:Europe/Paris",
         "All the Light We Cannot See — première",
+        "under it: [🔔 Remind me]  [📣 Get pinged]",
+        "alex › presses [🔔 Remind me] under the post",
+        "🔔 I'll send you a direct message **at the premiere** **All the Light We Cannot See (demo replay)**",
+        "alex › presses [📣 Get pinged] under the post",
+        "🔔 You'll be pinged with this server's countdown posts: you now have <@&",
+        "📬 a direct message to alex:\n"
+        + " " * 13
+        + "> 🔔 **All the Light We Cannot See (demo replay)** is out now — all 4 episodes are streaming on Netflix!",
     ):
         assert seen in text, seen
+    assert text.count("📬 a direct message to alex") == 1  # the reminder, exactly once
     lines = [json.loads(line) for line in transcript.read_text().splitlines()]
     kinds = {line["kind"] for line in lines}
     assert kinds == {"request", "message"}
