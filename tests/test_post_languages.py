@@ -9,8 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from bot.commands.ping_role import ping_button, role_advice
-from bot.commands.services import RoleAccess
 from bot.domain.calendar import build_ics, google_calendar_link
 from bot.domain.live import live_card
 from bot.domain.plan import PlannedPost, post_label, post_text, sample_post
@@ -129,22 +127,3 @@ def test_a_long_name_is_refused_with_the_count_written_for_the_language() -> Non
         clean_name("x" * 5000)
     with pytest.raises(BadReleaseInput, match=r"^Der Name ist 5000 Zeichen lang; höchstens 100 passen\.$"):
         clean_name("x" * 5000, "de")
-
-
-def test_the_get_pinged_button_and_the_admins_advice_in_each_language() -> None:
-    assert [ping_button(7, locale).label for locale in (None, "fr", "de")] == [
-        "📣 Get pinged",
-        "📣 Recevoir les mentions",
-        "📣 Pings erhalten",
-    ]
-    neither = RoleAccess(manage_roles=False, below_bot=False, bot_role="release-bot")
-    assert role_advice(neither, 7, "fr") == (
-        "⚠️ Les mentions fonctionnent, mais pour que je puisse donner <@&7> aux membres qui appuient sur "
-        "**Recevoir les mentions**, donne à mon rôle **release-bot** la permission **Gérer les rôles** et "
-        "place-le au-dessus de <@&7> (Paramètres du serveur → Rôles). D'ici là, les messages sont publiés sans ce "
-        "bouton."
-    )
-    above = RoleAccess(manage_roles=True, below_bot=False, bot_role="release-bot")
-    assert "bis du meine Rolle **release-bot** über <@&7> ziehst (Servereinstellungen → Rollen)" in role_advice(
-        above, 7, "de"
-    )

@@ -16,7 +16,7 @@ PING_LABEL = N_("📣 Get pinged")
 
 
 def ping_button(role_id: int, locale: str | None = None) -> Button:
-    """Under a channel post: labelled in the server's language."""
+    """Under a channel post: in the server's language."""
     return Button(f"{PING_COMPONENT}:{role_id}", tr(locale, PING_LABEL))
 
 
@@ -25,41 +25,47 @@ def role_advice(access: RoleAccess | None, role_id: int, locale: str | None = No
     in the admin's language. Pings work either way, so this is advice, not a refusal."""
     if access is None or (access.manage_roles and access.below_bot):
         return ""
-    fields = {"bot_role": access.bot_role, "role": f"<@&{role_id}>"}
+    fields = {"role": f"<@&{role_id}>", "bot_role": access.bot_role}
     if not access.manage_roles and not access.below_bot:
-        steps = tr(
+        return tr(
             locale,
-            "give my role **{bot_role}** the **Manage Roles** permission and drag my role **{bot_role}** above {role}",
+            "⚠️ Pings work, but I can't hand out {role} to members who press **Get pinged** until you give my role "
+            "**{bot_role}** the **Manage Roles** permission and drag my role **{bot_role}** above {role} (Server "
+            "Settings → Roles). Until then the posts go out without that button.",
             **fields,
         )
-    elif not access.manage_roles:
-        steps = tr(locale, "give my role **{bot_role}** the **Manage Roles** permission", **fields)
-    else:
-        steps = tr(locale, "drag my role **{bot_role}** above {role}", **fields)
+    if not access.manage_roles:
+        return tr(
+            locale,
+            "⚠️ Pings work, but I can't hand out {role} to members who press **Get pinged** until you give my role "
+            "**{bot_role}** the **Manage Roles** permission (Server Settings → Roles). Until then the posts go out "
+            "without that button.",
+            **fields,
+        )
     return tr(
         locale,
-        "⚠️ Pings work, but I can't hand out {role} to members who press **Get pinged** until you {steps} "
-        "(Server Settings → Roles). Until then the posts go out without that button.",
-        steps=steps,
+        "⚠️ Pings work, but I can't hand out {role} to members who press **Get pinged** until you drag my role "
+        "**{bot_role}** above {role} (Server Settings → Roles). Until then the posts go out without that button.",
         **fields,
     )
 
 
 @component(PING_COMPONENT, "The Get pinged button under posts: take or drop the role they ping", touches_storage=True)
 async def ping_toggle(ctx: CommandContext, arg: str, values: list[str]) -> Reply:
+    lang = ctx.locale
     if ctx.guild_id is None or ctx.services is None or ctx.user_id is None:
-        raise UserError(tr(ctx.locale, "The Get pinged button works in the server whose posts carry it."))
+        raise UserError(tr(lang, "The Get pinged button works in the server whose posts carry it."))
     if ctx.roles is None:
-        raise UserError(tr(ctx.locale, "Roles are changed only on Discord, not in this console."))
+        raise UserError(tr(lang, "Roles are changed only on Discord, not in this console."))
     # Defence in depth: the custom_id comes from the member's client, so hand out only a role this very server
     # pings with its posts, never whatever role id a forged press names.
     subs = await ctx.services.subscriptions(ctx.guild_id)
     if not arg.isdigit() or not any(s.role_id == int(arg) for s in subs):
         raise UserError(
-            tr(ctx.locale, "This button no longer hands out a role: this server's posts ping another role, or none.")
+            tr(lang, "This button no longer hands out a role: this server's posts ping another role, or none.")
         )
     role_id = int(arg)
-    mention = f"<@&{role_id}>"
+    role = f"<@&{role_id}>"
     give = role_id not in ctx.member_roles
     try:
         await ctx.roles.set_member_role(ctx.guild_id, ctx.user_id, role_id, give)
@@ -67,21 +73,26 @@ async def ping_toggle(ctx: CommandContext, arg: str, values: list[str]) -> Reply
         log.warning("server %s: could not change role %s of a member: missing permissions", ctx.guild_id, role_id)
         raise UserError(
             tr(
-                ctx.locale,
+                lang,
                 "I can't change your roles right now: I need **Manage Roles** and a role above {role}. "
                 "Please ask a server admin to fix that. Nothing was changed.",
-                role=mention,
+                role=role,
             )
         ) from None
     except PostFailed:
-        raise UserError(
-            tr(ctx.locale, "Discord did not take the change just now. Please try again in a moment.")
-        ) from None
+        raise UserError(tr(lang, "Discord did not take the change just now. Please try again in a moment.")) from None
     if give:
         text = tr(
-            ctx.locale, "🔔 You'll be pinged with this server's countdown posts: you now have {role}.", role=mention
+            lang,
+            "🔔 You'll be pinged with this server's countdown posts: you now have {role}. "
+            "Press **Get pinged** again to change your mind.",
+            role=role,
         )
     else:
-        text = tr(ctx.locale, "🔕 You won't be pinged any more: {role} is no longer yours.", role=mention)
-    again = tr(ctx.locale, "Press **Get pinged** again to change your mind.")
-    return Reply(content=f"{text} {again}", ephemeral=True)
+        text = tr(
+            lang,
+            "🔕 You won't be pinged any more: {role} is no longer yours. "
+            "Press **Get pinged** again to change your mind.",
+            role=role,
+        )
+    return Reply(content=text, ephemeral=True)
