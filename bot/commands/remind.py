@@ -100,6 +100,7 @@ async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -
     lang = ctx.locale
     reminders, user_id = _member(ctx)
     _check_moment(ctx, release, before)
+    earlier = next((r.before for r in await reminders.reminders_of(user_id) if r.release_id == release.id), None)
     try:
         reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now, locale=lang)
     except TooManyReminders:
@@ -111,8 +112,17 @@ async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -
             )
         ) from None
     at = due_at(release, reminder.before)
-    fields = {"when": label(before, lang), "title": release.title, "at": timestamp(at, "F"), "rel": timestamp(at, "R")}
-    if replaced:
+    # "1 hour before X", "at the premiere of X"
+    when = tr(lang, "at the premiere of") if before == "0m" else label(before, lang)
+    fields = {"when": when, "title": release.title, "at": timestamp(at, "F"), "rel": timestamp(at, "R")}
+    if replaced and earlier == before:
+        text = tr(
+            lang,
+            "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}). "
+            "You already had this reminder, so nothing changed.",
+            **fields,
+        )
+    elif replaced:
         text = tr(
             lang,
             "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}). "
@@ -251,7 +261,12 @@ async def remind_choose(ctx: CommandContext, release_id: str, values: list[str])
     found = find_release(ctx, release_id)
     before = values[0] if values else DEFAULT_BEFORE
     if before not in OFFSETS:
-        raise UserError(tr(ctx.locale, BEFORE_HELP))
+        raise UserError(
+            tr(
+                ctx.locale,
+                "That is not a moment I can remind you at: choose 1d, 1h or 15m before, or 0m at the premiere.",
+            )
+        )
     return await _set(ctx, found, before, menu=True)
 
 
