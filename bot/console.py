@@ -12,7 +12,8 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.app import console_services
-from bot.commands.registry import CommandContext, dispatch, dispatch_component
+from bot.commands.announce import ChannelRef
+from bot.commands.registry import REGISTRY, CommandContext, dispatch, dispatch_component
 from bot.commands.replies import Reply, error_reply, long_date, timestamp
 from bot.config import Config
 from bot.domain.countdown import countdown, span_words
@@ -26,6 +27,9 @@ from bot.scheduling.announcer import Announcer
 from bot.scheduling.service import AnnouncementService
 
 CONSOLE_GUILD = 1  # the console plays one server, whose admin is at the keyboard
+# ...with one text channel, #general, that a `channel` option can name (posts to it go nowhere: no Discord here)
+CONSOLE_CHANNEL = ChannelRef(10, "general")
+_CHANNEL_MENTION = f"<#{CONSOLE_CHANNEL.id}>"
 _STAMP = re.compile(r"<t:(-?\d+):([tTdDfFR])>")
 
 
@@ -75,7 +79,7 @@ def render_text(payload: dict[str, Any], now: datetime, locale: str | None = Non
                 values = "|".join(o["value"] for o in part["options"])
                 parts.append(f"[{part.get('placeholder', '…')}: {values}] ({part['custom_id']} VALUE)")
         lines.append("  ".join(parts))
-    return render_timestamps("\n".join(lines), now, locale)
+    return render_timestamps("\n".join(lines), now, locale).replace(_CHANNEL_MENTION, f"#{CONSOLE_CHANNEL.name}")
 
 
 def command_name(line: str) -> str | None:
@@ -104,9 +108,15 @@ async def wait(
     text = line.strip()[len(WAIT) :].strip()
     try:
         step = parse_duration(text)
+        later = now + step
     except ValueError:
-        return timedelta(0), error_reply("`!wait` takes a duration such as `15m`, `1h` or `2d`. Nothing changed.")
-    later = now + step
+        return timedelta(0), error_reply(
+            "`!wait` takes a duration such as `15m`, `1h` or `2d`, of at most ten years (`3650d`). Nothing changed."
+        )
+    except OverflowError:  # several long waits add up: datetime ends with the year 9999
+        return timedelta(0), error_reply(
+            "That would go past the year 9999, the last the console knows. Nothing changed."
+        )
     lines = [f"⏩ {span_words(now, later) if step else 'No time'} later: it is now {timestamp(later, 'F')}."]
     if services is not None:
         announcer, port = services
@@ -115,12 +125,20 @@ async def wait(
         for reminder in await port.reminders_of(CONSOLE_MEMBER):
             release = releases.get(reminder.release_id)
             if release is not None and now < due_at(release, reminder.before) <= later:
-                arrived.append((due_at(release, reminder.before), release, reminder.before, reminder.locale))
-        for at, release, before, locale in sorted(arrived, key=lambda a: a[0]):
-            # The DM in the language the member set the reminder in, as the bot would send it.
-            dm = "\n".join("> " + part for part in reminder_text(release, before, locale=locale).splitlines())
+                arrived.append((due_at(release, reminder.before), release, reminder))
+        delivered = 0
+        for at, release, reminder in sorted(arrived, key=lambda a: a[0]):
+            # In the language the member set the reminder in, as the bot would send it.
+            text = reminder_text(release, reminder.before, locale=reminder.locale)
+            # The bot's ledger decides, as for a real DM: a reminder sent once (even before /release edit moved
+            # it) is not sent again, and /remind list shows it as sent.
+            if await announcer.store.claim_reminder(reminder, at, at, state="sent", content=text) is None:
+                continue
+            delivered += 1
+            # Its relative words as the member read them when it arrived, not as of the end of the wait.
+            dm = "\n".join("> " + part for part in render_timestamps(text, at, reminder.locale).splitlines())
             lines.append(f"📬 A direct message from the bot arrived at {timestamp(at, 'F')}:\n{dm}")
-        if not arrived:
+        if not delivered:
             lines.append("📭 No reminder was due meanwhile.")
     return step, Reply(content="\n".join(lines))
 
@@ -142,7 +160,37 @@ async def answer(
         name, options = parse_command_line(line)
     except CommandLineError as exc:
         return command_name(line), error_reply(str(exc))
-    return name, await dispatch(name, options, ctx)
+    resolved = _resolve_options(name, options)
+    if isinstance(resolved, Reply):
+        return name, resolved
+    return name, await dispatch(name, resolved, ctx)
+
+
+def _resolve_options(name: str, options: dict[str, str]) -> dict[str, Any] | Reply:
+    """Channels typed by name become the channel, as Discord resolves its menu's choice; else a console error."""
+    resolved: dict[str, Any] = dict(options)
+    spec = REGISTRY.commands.get(name)
+    for option in spec.options if spec is not None else ():
+        typed = options.get(option.name)
+        if option.kind == "channel" and typed is not None:
+            channel = _console_channel(typed)
+            if channel is None:
+                return error_reply(
+                    f"This console's pretend server has one channel, #{CONSOLE_CHANNEL.name}: "
+                    f"type `{option.name}:#{CONSOLE_CHANNEL.name}`."
+                )
+            resolved[option.name] = channel
+        if option.kind == "role" and typed:
+            return error_reply(f"This console's pretend server has no roles: leave `{option.name}` out.")
+    return resolved
+
+
+def _console_channel(typed: str) -> ChannelRef | None:
+    """The channel a typed `channel:` option names (`#general`, `general` or its mention), as Discord resolves it."""
+    text = typed.strip()
+    if text in (_CHANNEL_MENTION, CONSOLE_CHANNEL.name, f"#{CONSOLE_CHANNEL.name}"):
+        return CONSOLE_CHANNEL
+    return None
 
 
 async def _context(

@@ -53,7 +53,9 @@ def _live_footer(sandbox: Sandbox, channel_id: str) -> str:
 
 async def _show_live_edit(show: Show, sandbox: Sandbox, channel_id: str, before: str) -> str:
     """The live message is edited at the same moment as the post: show its new footer once it has changed."""
-    for _ in range(40):  # up to 2 s: the edit waits for its pacing slot like any post
+    # Up to 10 s: the edit waits for its pacing slot like any post, and on a busy machine that can take a few
+    # seconds (2 s was too short under load: the demo then skipped the edit it exists to show).
+    for _ in range(200):
         now = _live_footer(sandbox, channel_id)
         if now != before:
             show.say(f"  {'':10} #general: the live countdown message was edited: “{now}”")
@@ -147,7 +149,7 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
             show.say("\n── Announcements and a live countdown message, set up by sam ──")
             release = demo.catalogue.get("demo-replay")
             role_seen = asyncio.ensure_future(bot.wait_for("guild_role_create", timeout=5))
-            await sandbox.add_role(int(guild), "Watchers")  # the role the posts ping, members take it themselves
+            await sandbox.add_role(int(guild), "Watchers", mentionable=True)  # pinged by posts; members take it
             await role_seen
             show.say("  (sam made a role, @Watchers, for the posts to ping)")
             for command in (

@@ -148,11 +148,48 @@ def test_console_press_remind_me_then_wait_and_the_reminder_arrives_once(capsys,
         "⏩ 1 hour later: it is now Thursday 2 November 2023, 06:30 UTC.",
         "📬 A direct message from the bot arrived at Thursday 2 November 2023, 06:00 UTC:",
         "> 🔔 Reminder: **All the Light We Cannot See** premieres in 1 hour: Thursday 2 November 2023, 07:00 UTC "
-        "(in 30 minutes)",
+        "(in 1 hour)",  # as the member read it when it arrived, not as of the end of the wait
         "> -# You asked for this reminder. `/remind cancel` stops it; `/privacy` shows what I keep.",
     ]
     assert "📭 No reminder was due meanwhile." in after  # once, not again
     assert "`!wait` takes a duration such as `15m`, `1h` or `2d`" in bad
+
+
+WAIT_REFUSED = (
+    "⚠️ `!wait` takes a duration such as `15m`, `1h` or `2d`, of at most ten years (`3650d`). Nothing changed."
+)
+
+
+def test_console_wait_refuses_durations_too_long_or_not_in_ascii_digits(capsys, monkeypatch) -> None:
+    typed = "!wait 99999999999d\n!wait 999999999d\n!wait 2900000d\n!wait 3651d\n!wait ٣m\n!wait 3650d\n!wait 3650d\n"
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(typed))
+    assert main(["console", "--at", "9990-01-01T00:00:00Z"]) == 0
+    replies = capsys.readouterr().out.strip().split("\n\n")
+    assert replies[:5] == [f"(only you can see this)\n{WAIT_REFUSED}"] * 5
+    assert replies[5].startswith("⏩ 9 years, 11 months later: it is now Thursday 30 December 9999, 00:00 UTC.")
+    # Waits add up: one more would pass the last date there is, and is refused like a bad duration, not a crash.
+    assert replies[6] == (
+        "(only you can see this)\n⚠️ That would go past the year 9999, the last the console knows. Nothing changed."
+    )
+
+
+def test_console_reminders_go_through_the_ledger_like_the_bot(capsys, monkeypatch) -> None:
+    """A DM that arrived is sent in /remind list, and one sent stays sent when /release edit moves the release."""
+    typed = (
+        '/release add name:X when:"2026-11-27 12:00"\n/remind me release:X\n!wait 2d\n/remind list\n'
+        '/release edit release:X when:"2026-11-30 12:00"\n!wait 5d\n/remind list\n'
+    )
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(typed))
+    assert main(["console", "--at", "2026-11-26T12:00:00Z"]) == 0
+    added, reminded, waited, listed, edited, waited_again, listed_again = capsys.readouterr().out.strip().split("\n\n")
+    assert "✅ Added **X**" in added and "1 hour before" in reminded and "Monday 30 November 2026" in edited
+    assert waited.splitlines()[1:3] == [
+        "📬 A direct message from the bot arrived at Friday 27 November 2026, 11:00 UTC:",
+        "> 🔔 Reminder: **X** premieres in 1 hour: Friday 27 November 2026, 12:00 UTC (in 1 hour)",
+    ]
+    assert listed.splitlines()[-1].endswith("— ✅ sent")
+    assert waited_again.splitlines()[1] == "📭 No reminder was due meanwhile."  # not a second time
+    assert listed_again.splitlines()[-1].endswith("— ✅ sent")
 
 
 @pytest.mark.parametrize("bad", ["yesterday", "2023-13-01T00:00:00Z", "2023-10-26T07:00:00"])
@@ -578,3 +615,40 @@ def test_a_database_migrated_by_a_newer_version_is_one_line(tmp_path) -> None:
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     [line] = [line for line in done.stderr.splitlines() if line.startswith("release-bot:")]
     assert "has a schema this release-bot does not know" in line and "9999_from_the_future" in line
+
+
+def test_console_remind_me_wording(capsys, monkeypatch) -> None:
+    """ "at the premiere of X"; pressing 🔔 again changes nothing and says so; a made-up moment is an error."""
+    menu = "!press remind-at:all-the-light-we-cannot-see"
+    typed = f"!press remind:all-the-light-we-cannot-see\n!press remind:all-the-light-we-cannot-see\n{menu} 2h\n"
+    typed += f"{menu} 0m\n{menu} 1d\n"
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(typed))
+    assert main(["console", "--json", "--at", "2023-10-26T07:00:00Z"]) == 0
+    first, again, bad, premiere, day = [
+        json.loads(line)["payload"]["content"] for line in capsys.readouterr().out.splitlines()
+    ]
+    assert "earlier" not in first and "nothing changed" not in first
+    assert "**1 hour before** **All the Light We Cannot See**" in again
+    assert "You already had this reminder, so nothing changed." in again and "replaces" not in again
+    assert bad == "⚠️ That is not a moment I can remind you at: choose 1d, 1h or 15m before, or 0m at the premiere."
+    assert "direct message **at the premiere of** **All the Light We Cannot See**" in premiere
+    assert "It replaces your earlier reminder for this release." in premiere
+    assert "**1 day before**" in day and "It replaces your earlier reminder" in day
+
+
+def test_console_announce_setup_in_its_pretend_servers_channel(capsys, monkeypatch) -> None:
+    """/announce status says to start with /announce setup: in the console that works, in its one channel."""
+    typed = (
+        "/announce status\n/announce setup channel:#random\n/announce setup channel:#general role:@fans\n"
+        "/announce setup channel:#general\n/announce status\n"
+    )
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(typed))
+    assert main(["console", "--at", "2023-10-26T07:00:00Z"]) == 0
+    status, unknown, role, setup, after = capsys.readouterr().out.strip().split("\n\n")
+    assert "Start with `/announce setup`." in status
+    assert unknown == (
+        "(only you can see this)\n⚠️ This console's pretend server has one channel, #general: type `channel:#general`."
+    )
+    assert role == "(only you can see this)\n⚠️ This console's pretend server has no roles: leave `role` out."
+    assert "✅ Countdown posts for **All the Light We Cannot See** will go to #general." in setup
+    assert "┃ Channel: #general" in after and "Thursday 2 November 2023, 06:00 UTC — 1 hour before" in after

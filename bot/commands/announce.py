@@ -155,6 +155,11 @@ def _describe(
     embed.add("Role ping", f"<@&{sub.role_id}>" if sub.role_id else "none", inline=True)
     posts = _plan(announcer, sub, ctx.now) if release else []
     embed.add("Status", _status(sub, release, posts, ctx.now))
+    # Pings and the posts' Get pinged button need what the setup itself does not: said here, at setup and status.
+    access = ctx.roles.role_access(sub.guild_id, sub.role_id, sub.channel_id) if sub.role_id and ctx.roles else None
+    if sub.role_id and access is not None:
+        on = "✅ On the posts" if access.can_hand_out else ""
+        embed.add("Get pinged button", "\n".join(filter(None, [on, role_advice(access, sub.role_id)])))
     if release is not None and posts:
         lines = [_post_line(p) for p in posts[:NEXT_POSTS]]
         if len(posts) > NEXT_POSTS:
@@ -290,10 +295,6 @@ async def announce_setup(
         )
     if event_note:
         embed.description += "\n" + event_note
-    if role_id and ctx.roles is not None:  # the posts' Get pinged button needs what pings do not
-        advice = role_advice(ctx.roles.role_access(guild_id, role_id), role_id)
-        if advice:
-            embed.description += "\n" + advice
     return Reply(embeds=[embed], ephemeral=True)
 
 

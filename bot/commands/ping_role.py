@@ -13,6 +13,30 @@ from bot.i18n import N_, tr
 log = logging.getLogger(__name__)
 PING_COMPONENT = "ping"  # the button's custom_id is "ping:{role id}"
 PING_LABEL = N_("📣 Get pinged")
+# Permissions that make a role more than a ping list: whoever presses the button would get them, so a role with any
+# of these is never handed out (discord.py's flag names, with the names Discord's settings show). Administrator
+# is all of them; the others moderate members, change the server or its roles, or reach everyone at once.
+ELEVATED_PERMISSIONS = {
+    "administrator": "Administrator",
+    "manage_guild": "Manage Server",
+    "manage_roles": "Manage Roles",
+    "manage_channels": "Manage Channels",
+    "manage_messages": "Manage Messages",
+    "manage_webhooks": "Manage Webhooks",
+    "manage_expressions": "Manage Expressions",
+    "manage_events": "Manage Events",
+    "manage_threads": "Manage Threads",
+    "manage_nicknames": "Manage Nicknames",
+    "kick_members": "Kick Members",
+    "ban_members": "Ban Members",
+    "moderate_members": "Timeout Members",
+    "mute_members": "Mute Members",
+    "deafen_members": "Deafen Members",
+    "move_members": "Move Members",
+    "mention_everyone": "Mention @everyone, @here and All Roles",
+    "view_audit_log": "View Audit Log",
+    "view_guild_insights": "View Server Insights",
+}
 
 
 def ping_button(role_id: int, locale: str | None = None) -> Button:
@@ -20,34 +44,52 @@ def ping_button(role_id: int, locale: str | None = None) -> Button:
     return Button(f"{PING_COMPONENT}:{role_id}", tr(locale, PING_LABEL))
 
 
+def _unsafe(access: RoleAccess, role_id: int) -> str:
+    """Why the button must not hand out this role ("" if it may)."""
+    if access.managed:
+        return f"<@&{role_id}> belongs to a bot or an integration, and Discord lets nobody hand it out"
+    if access.elevated:
+        return (
+            f"<@&{role_id}> carries **{'**, **'.join(access.elevated)}**, and anyone who pressed it would get that too"
+        )
+    return ""
+
+
 def role_advice(access: RoleAccess | None, role_id: int, locale: str | None = None) -> str:
-    """For `/announce setup role:`: what the admin must change for the Get pinged button to work ("" if nothing),
-    in the admin's language. Pings work either way, so this is advice, not a refusal."""
-    if access is None or (access.manage_roles and access.below_bot):
+    """For `/announce setup role:` and `/announce status`: what the admin must change for the role to be pinged
+    and for the Get pinged button to work ("" if nothing). The setup stands either way: this is advice.
+
+    Still English whatever `locale` says: its sentences are assembled from parts and must first be rewritten as
+    whole messages to be translated (`locale` is taken so callers can already pass the admin's language)."""
+    if access is None:
         return ""
-    fields = {"role": f"<@&{role_id}>", "bot_role": access.bot_role}
-    if not access.manage_roles and not access.below_bot:
-        return tr(
-            locale,
-            "⚠️ Pings work, but I can't hand out {role} to members who press **Get pinged** until you give my role "
-            "**{bot_role}** the **Manage Roles** permission and drag my role **{bot_role}** above {role} (Server "
-            "Settings → Roles). Until then the posts go out without that button.",
-            **fields,
+    lines = []
+    if not access.pings:
+        lines.append(
+            f"⚠️ <@&{role_id}> won't actually be pinged: it isn't mentionable, and I don't have **Mention "
+            "@everyone, @here and All Roles** in that channel. Make the role mentionable (Server Settings → "
+            "Roles → the role → *Allow anyone to @mention this role*), or give me that permission."
         )
+    lead = "⚠️ Pings work, but" if access.pings else "⚠️ Also,"
+    unsafe = _unsafe(access, role_id)
+    if unsafe:
+        lines.append(
+            f"{lead} the posts go out without the **Get pinged** button: {unsafe}. "
+            "Pick a role made just for pings, with no permissions, to have the button."
+        )
+        return "\n".join(lines)
+    if access.manage_roles and access.below_bot:
+        return "\n".join(lines)
+    steps = []
     if not access.manage_roles:
-        return tr(
-            locale,
-            "⚠️ Pings work, but I can't hand out {role} to members who press **Get pinged** until you give my role "
-            "**{bot_role}** the **Manage Roles** permission (Server Settings → Roles). Until then the posts go out "
-            "without that button.",
-            **fields,
-        )
-    return tr(
-        locale,
-        "⚠️ Pings work, but I can't hand out {role} to members who press **Get pinged** until you drag my role "
-        "**{bot_role}** above {role} (Server Settings → Roles). Until then the posts go out without that button.",
-        **fields,
+        steps.append(f"give my role **{access.bot_role}** the **Manage Roles** permission")
+    if not access.below_bot:
+        steps.append(f"drag my role **{access.bot_role}** above <@&{role_id}>")
+    lines.append(
+        f"{lead} I can't hand out <@&{role_id}> to members who press **Get pinged** until you "
+        f"{' and '.join(steps)} (Server Settings → Roles). Until then the posts go out without that button."
     )
+    return "\n".join(lines)
 
 
 @component(PING_COMPONENT, "The Get pinged button under posts: take or drop the role they ping", touches_storage=True)
@@ -66,6 +108,31 @@ async def ping_toggle(ctx: CommandContext, arg: str, values: list[str]) -> Reply
         )
     role_id = int(arg)
     role = f"<@&{role_id}>"
+    # Checked again at every press: the role's permissions may have changed since the post went out.
+    access = ctx.roles.role_access(ctx.guild_id, role_id)
+    if access is None:
+        raise UserError(tr(lang, "I can't see this server's roles just now. Please try again in a moment."))
+    if not access.safe_to_hand_out:
+        log.warning("server %s: refused to hand out role %s: managed or elevated", ctx.guild_id, role_id)
+        if access.managed:
+            raise UserError(
+                tr(
+                    lang,
+                    "This button can't give you {role}: {role} belongs to a bot or an integration, and Discord lets "
+                    "nobody hand it out. Please ask a server admin to pick a role made just for pings. Nothing was "
+                    "changed.",
+                    role=role,
+                )
+            )
+        raise UserError(
+            tr(
+                lang,
+                "This button can't give you {role}: {role} carries {permissions}, and anyone who pressed it would get "
+                "that too. Please ask a server admin to pick a role made just for pings. Nothing was changed.",
+                role=role,
+                permissions=", ".join(f"**{name}**" for name in access.elevated),  # Discord's names for them
+            )
+        )
     give = role_id not in ctx.member_roles
     try:
         await ctx.roles.set_member_role(ctx.guild_id, ctx.user_id, role_id, give)

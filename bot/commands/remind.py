@@ -100,6 +100,7 @@ async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -
     lang = ctx.locale
     reminders, user_id = _member(ctx)
     _check_moment(ctx, release, before)
+    earlier = next((r.before for r in await reminders.reminders_of(user_id) if r.release_id == release.id), None)
     try:
         reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now, locale=lang)
     except TooManyReminders:
@@ -111,16 +112,20 @@ async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -
             )
         ) from None
     at = due_at(release, reminder.before)
-    fields = {"when": label(before, lang), "title": release.title, "at": timestamp(at, "F"), "rel": timestamp(at, "R")}
-    if replaced:
+    fields = {"title": release.title, "at": timestamp(at, "F"), "rel": timestamp(at, "R")}
+    if before == "0m":  # "at the premiere of X" reads better than the menu's "at the premiere" + X
+        text = tr(lang, "🔔 I'll send you a direct message **at the premiere of** **{title}**: {at} ({rel}).", **fields)
+    else:
         text = tr(
             lang,
-            "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}). "
-            "It replaces your earlier reminder for this release.",
+            "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}).",
+            when=label(before, lang),
             **fields,
         )
-    else:
-        text = tr(lang, "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}).", **fields)
+    if replaced and earlier == before:
+        text += " " + tr(lang, "You already had this reminder, so nothing changed.")
+    elif replaced:
+        text += " " + tr(lang, "It replaces your earlier reminder for this release.")
     if menu:
         text += "\n" + tr(lang, "Pick another moment below, or cancel it.")
     text += "\n" + tr(lang, "-# Keep your direct messages open to me, or I cannot deliver it.")
@@ -251,7 +256,12 @@ async def remind_choose(ctx: CommandContext, release_id: str, values: list[str])
     found = find_release(ctx, release_id)
     before = values[0] if values else DEFAULT_BEFORE
     if before not in OFFSETS:
-        raise UserError(tr(ctx.locale, BEFORE_HELP))
+        raise UserError(
+            tr(
+                ctx.locale,
+                "That is not a moment I can remind you at: choose 1d, 1h or 15m before, or 0m at the premiere.",
+            )
+        )
     return await _set(ctx, found, before, menu=True)
 
 

@@ -132,18 +132,33 @@ class Reminders(Protocol):
 
 @dataclass(frozen=True)
 class RoleAccess:
-    """Whether the bot may hand a role out to members: Discord wants both (and answers 50013 otherwise)."""
+    """Whether the bot may hand a role out to members (Discord wants Manage Roles and the role below the bot's,
+    and answers 50013 otherwise), whether it should (see `ping_role.ELEVATED_PERMISSIONS`), and whether posts
+    pinging it really ping anyone."""
 
     manage_roles: bool  # the bot has Manage Roles in the server
     below_bot: bool  # the role is below the bot's highest role
     bot_role: str  # the name of the bot's highest role, to name it in advice
+    elevated: tuple[str, ...] = ()  # the role's elevated permissions, as Discord's settings name them
+    managed: bool = False  # a bot's or an integration's own role (or @everyone): nobody can hand it out
+    pings: bool = True  # the role is mentionable, or the bot may Mention @everyone, @here and All Roles there
+
+    @property
+    def safe_to_hand_out(self) -> bool:
+        return not self.elevated and not self.managed
+
+    @property
+    def can_hand_out(self) -> bool:
+        """Whether the Get pinged button may and would work for this role."""
+        return self.safe_to_hand_out and self.manage_roles and self.below_bot
 
 
 class MemberRoles(Protocol):
     """Adding and removing a member's role (the "Get pinged" button); the Discord adapter implements it."""
 
-    def role_access(self, guild_id: int, role_id: int) -> RoleAccess | None:
-        """What the bot may do with the role, from the gateway's cache; None when the server or role is unknown."""
+    def role_access(self, guild_id: int, role_id: int, channel_id: int | None = None) -> RoleAccess | None:
+        """What the bot may do with the role, from the gateway's cache; None when the server or role is unknown.
+        `channel_id`: where the posts go, for whether they really ping the role there."""
         ...
 
     async def set_member_role(self, guild_id: int, user_id: int, role_id: int, give: bool) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import aiohttp
 import discord
 
-from bot.commands.ping_role import ping_button
+from bot.commands.ping_role import ELEVATED_PERMISSIONS, ping_button
 from bot.commands.replies import Component
 from bot.commands.services import RoleAccess
 from bot.commands.show import remind_button
@@ -125,16 +125,17 @@ class DiscordPoster:
         return message.id
 
     def _can_hand_out(self, channel_id: int, role_id: int) -> bool:
-        """Whether the post's Get pinged button would work. Without Manage Roles, or with the role above the bot's,
-        the button is left off: in a channel everyone sees, a button that can only answer "I can't" looks broken,
-        and the admin was told at `/announce setup` what to change. The check is a cache look-up, so the button
-        is back from the next post once that is fixed. An unknown server or role (cache not filled yet) gets the
-        button: a press that then fails gets a friendly answer."""
+        """Whether the post's Get pinged button would work. A managed role, or one with elevated permissions, is
+        never handed out. Without Manage Roles, or with the role above the bot's, the button is left off too: in a
+        channel everyone sees, a button that can only answer "I can't" looks broken, and the admin was told at
+        `/announce setup` what to change. The check is a cache look-up, so the button is back from the next post
+        once that is fixed. An unknown server or role (cache not filled yet) gets the button: a press checks again
+        and gets a friendly answer."""
         channel = self.client.get_channel(channel_id)
         if not isinstance(channel, discord.abc.GuildChannel):
             return True
         access = role_access(channel.guild, role_id)
-        return access is None or (access.manage_roles and access.below_bot)
+        return access is None or access.can_hand_out
 
     def cached_dm(self, user_id: int) -> int | None:
         channel = self.client._connection._get_private_channel_by_user(user_id)
@@ -298,13 +299,22 @@ class DiscordPoster:
         ]
 
 
-def role_access(guild: discord.Guild | None, role_id: int) -> RoleAccess | None:
+def role_access(guild: discord.Guild | None, role_id: int, channel_id: int | None = None) -> RoleAccess | None:
     """What the bot may do with a role of the server, from the gateway's cache (None: not known)."""
     role = guild.get_role(role_id) if guild is not None else None
     if guild is None or role is None or guild.me is None:
         return None
     me = guild.me
-    return RoleAccess(me.guild_permissions.manage_roles, role < me.top_role, me.top_role.name)
+    channel = guild.get_channel(channel_id) if channel_id else None
+    allowed = channel.permissions_for(me) if channel is not None else me.guild_permissions
+    return RoleAccess(
+        manage_roles=me.guild_permissions.manage_roles,
+        below_bot=role < me.top_role,
+        bot_role=me.top_role.name,
+        elevated=tuple(label for flag, label in ELEVATED_PERMISSIONS.items() if getattr(role.permissions, flag)),
+        managed=role.managed or role.is_default(),
+        pings=role.mentionable or allowed.mention_everyone,
+    )
 
 
 class DiscordRoles:
@@ -313,8 +323,8 @@ class DiscordRoles:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
-    def role_access(self, guild_id: int, role_id: int) -> RoleAccess | None:
-        return role_access(self.client.get_guild(guild_id), role_id)
+    def role_access(self, guild_id: int, role_id: int, channel_id: int | None = None) -> RoleAccess | None:
+        return role_access(self.client.get_guild(guild_id), role_id, channel_id)
 
     async def set_member_role(self, guild_id: int, user_id: int, role_id: int, give: bool) -> None:
         # One request per press, answered to the member who pressed: like an interaction response, not paced.

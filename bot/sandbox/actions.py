@@ -87,10 +87,18 @@ class WorldActions:
 
     # ---- roles and members ----------------------------------------------------------------------------------
 
-    async def add_role(self, guild_id: int | str, name: str, permissions: list[str] | None = None) -> str:
+    async def add_role(
+        self,
+        guild_id: int | str,
+        name: str,
+        permissions: list[str] | None = None,
+        mentionable: bool = False,
+        managed: bool = False,
+    ) -> str:
         """A new role, just above @everyone: the roles it pushed up are updated too (GUILD_ROLE_UPDATE each)."""
         guild = self.guild(guild_id)
         role = self.world.add_role(guild, name, _bits(permissions or []))
+        role.mentionable, role.managed = mentionable, managed
         await self.events.role(guild, role, "GUILD_ROLE_CREATE")
         for other in guild.roles.values():
             if other.id not in (role.id, guild.id):
@@ -104,8 +112,10 @@ class WorldActions:
         name: str | None = None,
         position: int | None = None,
         permissions: list[str] | None = None,
+        mentionable: bool | None = None,
     ) -> None:
-        """Rename a role, move it (the role hierarchy: e.g. above the bot's role), or set its permissions."""
+        """Rename a role, move it (the role hierarchy: e.g. above the bot's role), set its permissions, or whether
+        anyone may @mention it."""
         guild = self.guild(guild_id)
         role = guild.roles.get(int(role_id))
         if role is None:
@@ -113,6 +123,7 @@ class WorldActions:
         role.name = name if name is not None else role.name
         role.position = int(position) if position is not None else role.position
         role.permissions = _bits(permissions) if permissions is not None else role.permissions
+        role.mentionable = mentionable if mentionable is not None else role.mentionable
         await self.events.role(guild, role, "GUILD_ROLE_UPDATE")
 
     async def set_guild_permissions(

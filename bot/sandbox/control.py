@@ -108,13 +108,27 @@ class ControlApi:
             (
                 "POST",
                 "/_sandbox/guilds/{guild_id}/roles",
-                lambda b, m: _id("role_id", acts.add_role(m["guild_id"], b["name"], b.get("permissions"))),
+                lambda b, m: _id(
+                    "role_id",
+                    acts.add_role(
+                        m["guild_id"],
+                        b["name"],
+                        b.get("permissions"),
+                        bool(b.get("mentionable")),
+                        bool(b.get("managed")),
+                    ),
+                ),
             ),
             (
                 "PATCH",
                 "/_sandbox/guilds/{guild_id}/roles/{role_id}",
                 lambda b, m: acts.update_role(
-                    m["guild_id"], m["role_id"], b.get("name"), b.get("position"), b.get("permissions")
+                    m["guild_id"],
+                    m["role_id"],
+                    b.get("name"),
+                    b.get("position"),
+                    b.get("permissions"),
+                    b.get("mentionable"),
                 ),
             ),
             (

@@ -22,6 +22,11 @@ from bot.sandbox.world import World
 
 log = logging.getLogger(__name__)
 HEARTBEAT_INTERVAL_MS = 41250
+# Discord's HEARTBEAT_ACK comes a network round trip after the heartbeat. On loopback it would come at once, before
+# discord.py's keep-alive thread has noted when it sent the heartbeat (it does so only once the send has completed),
+# so the client would measure its latency from the previous beat ("Can't keep up, … 41.3s behind"). A short delay,
+# like a real round trip, lets that thread note the send first.
+HEARTBEAT_ACK_DELAY = 0.1
 RESUMABLE_CLOSE = 4000  # "unknown error": clients reconnect and resume
 HISTORY = 5000  # dispatches kept per session for RESUME
 IGNORED_OPS = (3, 4, 8)  # presence update, voice state update, request guild members: accepted, no answer
@@ -48,9 +53,20 @@ class Session:
 
 
 class Gateway:
-    def __init__(self, world: World, url: str, check_sent: CheckSent | None = None) -> None:
+    def __init__(
+        self,
+        world: World,
+        url: str,
+        check_sent: CheckSent | None = None,
+        heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
+        heartbeat_ack_delay: float = HEARTBEAT_ACK_DELAY,
+    ) -> None:
         self.world = world
         self.url = url
+        self.heartbeat_interval_ms = heartbeat_interval_ms
+        self.heartbeat_ack_delay = heartbeat_ack_delay
+        self.heartbeat_acks = 0  # HEARTBEAT_ACKs sent, over every connection
+        self._acks: set[asyncio.Task[None]] = set()
         self.check_sent = check_sent or (lambda event, data: None)
         self.sessions: dict[str, Session] = {}
         self.identified = asyncio.Condition()
@@ -104,7 +120,7 @@ class Gateway:
         except GatewayClose as refused:
             await self._close(ws, refused)
             return ws
-        await transport.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None})
+        await transport.send({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}, "s": None, "t": None})
         session: Session | None = None
         try:
             async for message in ws:
@@ -119,8 +135,10 @@ class Gateway:
 
     async def _receive(self, transport: Transport, session: Session | None, payload: dict[str, Any]) -> Session | None:
         op, data = payload.get("op"), payload.get("d")
-        if op == 1:
-            await transport.send({"op": 11, "d": None, "s": None, "t": None})
+        if op == 1:  # acknowledged after a round trip's delay, without holding up what the client sends next
+            ack = asyncio.create_task(self._heartbeat_ack(transport))
+            self._acks.add(ack)
+            ack.add_done_callback(self._acks.discard)
         elif op == 2:
             if session is not None:
                 raise GatewayClose(4005, "Already authenticated.")
@@ -224,7 +242,19 @@ class Gateway:
             del self.sessions[session.id]
         return count
 
+    async def _heartbeat_ack(self, transport: Transport) -> None:
+        await asyncio.sleep(self.heartbeat_ack_delay)
+        if transport.ws.closed:
+            return
+        try:
+            await transport.send({"op": 11, "d": None, "s": None, "t": None})
+        except ConnectionError:  # the client went away meanwhile
+            return
+        self.heartbeat_acks += 1
+
     async def close(self) -> None:
+        for ack in list(self._acks):
+            ack.cancel()
         for session in self.sessions.values():
             if session.connected:
                 assert session.transport is not None

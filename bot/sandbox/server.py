@@ -25,7 +25,7 @@ from bot.sandbox.attachments import Upload, read_multipart
 from bot.sandbox.control import ControlApi
 from bot.sandbox.event_schemas import event_errors
 from bot.sandbox.events import WorldEvents
-from bot.sandbox.gateway import Gateway
+from bot.sandbox.gateway import HEARTBEAT_INTERVAL_MS, Gateway
 from bot.sandbox.intents import PRIVILEGED
 from bot.sandbox.interaction_responses import INTERACTION_DEADLINE, InteractionResponses
 from bot.sandbox.interactions import BOT_DM, GUILD, PRIVATE_CHANNEL, InteractionError, build_interaction, build_press
@@ -66,8 +66,10 @@ class Sandbox:
         rate_limits: bool = True,
         interaction_deadline: float = INTERACTION_DEADLINE,
         global_limit: int = GLOBAL_LIMIT,
+        heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
     ) -> None:
         self.world = World()
+        self.heartbeat_interval_ms = heartbeat_interval_ms
         self.spec = load_spec()
         self.limiter = RateLimiter(rate_limits, global_limit)
         self.latency_ms = latency_ms
@@ -111,7 +113,9 @@ class Sandbox:
         bound = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://{host}:{bound}"
         self.world.attachments.base_url = self.url
-        self.gateway = Gateway(self.world, f"ws://{host}:{bound}/", check_sent=self._check_event)
+        self.gateway = Gateway(
+            self.world, f"ws://{host}:{bound}/", self._check_event, heartbeat_interval_ms=self.heartbeat_interval_ms
+        )
         self.gateway.privileged_intents = self.privileged_intents
         return self.url
 
@@ -268,8 +272,15 @@ class Sandbox:
     ) -> Json:
         return await self.actions.create_guild(name, channels, members)
 
-    async def add_role(self, guild_id: int, name: str) -> str:
-        return await self.actions.add_role(guild_id, name)
+    async def add_role(
+        self,
+        guild_id: int,
+        name: str,
+        permissions: list[str] | None = None,
+        mentionable: bool = False,
+        managed: bool = False,
+    ) -> str:
+        return await self.actions.add_role(guild_id, name, permissions, mentionable, managed)
 
     async def interact(
         self,

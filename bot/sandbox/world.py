@@ -120,6 +120,8 @@ class Role:
     name: str
     permissions: int
     position: int = 0
+    mentionable: bool = False  # "Allow anyone to @mention this role"; off for a new role, as on Discord
+    managed: bool = False  # a bot's or an integration's own role
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -132,8 +134,8 @@ class Role:
             "unicode_emoji": None,
             "position": self.position,
             "permissions": str(self.permissions),
-            "managed": False,
-            "mentionable": False,
+            "managed": self.managed,
+            "mentionable": self.mentionable,
             "flags": 0,
         }
 
@@ -368,7 +370,7 @@ class World:
             body=body,
             timestamp=iso(time.time()),
             users=self._mentionable(guild),
-            roles=set(guild.roles) if guild else set(),
+            roles=self._pingable_roles(guild, channel, int((author or self.bot_user)["id"])),
         )
         message.update(extra or {})
         if uploads:
@@ -392,15 +394,22 @@ class World:
             record["attachments"] = attachments
         channel = self.channels.get(int(record["channel_id"]))
         guild = self.guild_of(channel) if channel else None
-        record.update(
-            objects.edited(
-                record, body, iso(time.time()), self._mentionable(guild), set(guild.roles) if guild else set()
-            )
-        )
+        pingable = self._pingable_roles(guild, channel, int(record["author"]["id"]))
+        record.update(objects.edited(record, body, iso(time.time()), self._mentionable(guild), pingable))
         return record
 
     def delete_message(self, message_id: str) -> None:
         self.messages = [m for m in self.messages if m["id"] != message_id]
+
+    def _pingable_roles(self, guild: Guild | None, channel: Channel | None, author_id: int) -> set[int]:
+        """The roles a message by `author_id` in `channel` really pings: those anyone may @mention, or all of them
+        with Mention @everyone, @here and All Roles there. Discord still sends the message; a role mention it does
+        not ping stays out of `mention_roles` (the "Allow anyone to @mention this role" setting)."""
+        if guild is None:
+            return set()
+        if guild.permissions(author_id, channel) & PERMISSIONS["mention_everyone"]:
+            return set(guild.roles)
+        return {role.id for role in guild.roles.values() if role.mentionable}
 
     def _mentionable(self, guild: Guild | None) -> dict[int, dict[str, Any]]:
         return {uid: self.users[uid] for uid in guild.members} if guild else dict(self.users)

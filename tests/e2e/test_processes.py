@@ -76,7 +76,7 @@ async def test_demo_runs_every_command_and_shows_the_posts(tmp_path: Path) -> No
         "All the Light We Cannot See — première",
         "under it: [🔔 Remind me]  [📣 Get pinged]",
         "alex › presses [🔔 Remind me] under the post",
-        "🔔 I'll send you a direct message **at the premiere** **All the Light We Cannot See (demo replay)**",
+        "🔔 I'll send you a direct message **at the premiere of** **All the Light We Cannot See (demo replay)**",
         "alex › presses [📣 Get pinged] under the post",
         "🔔 You'll be pinged with this server's countdown posts: you now have <@&",
         "📬 a direct message to alex:\n"

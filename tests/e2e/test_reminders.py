@@ -95,7 +95,7 @@ async def test_closed_dms_fail_once_and_the_member_is_told_once(
     ada = server.member("ada")
     typed = await server.slash("/remind me before:0m")
     assert typed["data"]["flags"] & 64
-    assert typed["data"]["content"].startswith("🔔 I'll send you a direct message **at the premiere**")
+    assert typed["data"]["content"].startswith("🔔 I'll send you a direct message **at the premiere of**")
     await sandbox.actions.set_dms(ada, False)
     ledger = await wait_until(
         server.bot.announcer.store.deliveries, lambda rows: rows and rows[0].state != "claimed", timeout=20
