@@ -128,7 +128,7 @@ async def wait(
                 arrived.append((due_at(release, reminder.before), release, reminder))
         delivered = 0
         for at, release, reminder in sorted(arrived, key=lambda a: a[0]):
-            # The DM in the language the member set the reminder in, as the bot would send it.
+            # In the language the member set the reminder in, as the bot would send it.
             text = reminder_text(release, reminder.before, locale=reminder.locale)
             # The bot's ledger decides, as for a real DM: a reminder sent once (even before /release edit moved
             # it) is not sent again, and /remind list shows it as sent.

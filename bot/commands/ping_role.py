@@ -44,87 +44,52 @@ def ping_button(role_id: int, locale: str | None = None) -> Button:
     return Button(f"{PING_COMPONENT}:{role_id}", tr(locale, PING_LABEL))
 
 
-def _unsafe(access: RoleAccess, role_id: int, locale: str | None = None) -> str:
-    """Why the button must not hand out this role ("" if it may). Permission names as Discord's English settings
-    show them."""
-    role = f"<@&{role_id}>"
+def _unsafe(access: RoleAccess, role_id: int) -> str:
+    """Why the button must not hand out this role ("" if it may)."""
     if access.managed:
-        return tr(locale, "{role} belongs to a bot or an integration, and Discord lets nobody hand it out", role=role)
+        return f"<@&{role_id}> belongs to a bot or an integration, and Discord lets nobody hand it out"
     if access.elevated:
-        carries = "**, **".join(access.elevated)
-        return tr(
-            locale,
-            "{role} carries **{permissions}**, and anyone who pressed it would get that too",
-            role=role,
-            permissions=carries,
+        return (
+            f"<@&{role_id}> carries **{'**, **'.join(access.elevated)}**, and anyone who pressed it would get that too"
         )
     return ""
 
 
 def role_advice(access: RoleAccess | None, role_id: int, locale: str | None = None) -> str:
     """For `/announce setup role:` and `/announce status`: what the admin must change for the role to be pinged
-    and for the Get pinged button to work ("" if nothing), in the admin's language. The setup stands either way:
-    this is advice."""
+    and for the Get pinged button to work ("" if nothing). The setup stands either way: this is advice.
+
+    Still English whatever `locale` says: its sentences are assembled from parts and must first be rewritten as
+    whole messages to be translated (`locale` is taken so callers can already pass the admin's language)."""
     if access is None:
         return ""
-    fields = {"role": f"<@&{role_id}>", "bot_role": access.bot_role}
     lines = []
     if not access.pings:
         lines.append(
-            tr(
-                locale,
-                "⚠️ {role} won't actually be pinged: it isn't mentionable, and I don't have **Mention "
-                "@everyone, @here and All Roles** in that channel. Make the role mentionable (Server Settings → "
-                "Roles → the role → *Allow anyone to @mention this role*), or give me that permission.",
-                **fields,
-            )
+            f"⚠️ <@&{role_id}> won't actually be pinged: it isn't mentionable, and I don't have **Mention "
+            "@everyone, @here and All Roles** in that channel. Make the role mentionable (Server Settings → "
+            "Roles → the role → *Allow anyone to @mention this role*), or give me that permission."
         )
-    unsafe = _unsafe(access, role_id, locale)
+    lead = "⚠️ Pings work, but" if access.pings else "⚠️ Also,"
+    unsafe = _unsafe(access, role_id)
     if unsafe:
-        if access.pings:
-            text = tr(
-                locale,
-                "⚠️ Pings work, but the posts go out without the **Get pinged** button: {why}. "
-                "Pick a role made just for pings, with no permissions, to have the button.",
-                why=unsafe,
-            )
-        else:
-            text = tr(
-                locale,
-                "⚠️ Also, the posts go out without the **Get pinged** button: {why}. "
-                "Pick a role made just for pings, with no permissions, to have the button.",
-                why=unsafe,
-            )
-        return "\n".join([*lines, text])
+        lines.append(
+            f"{lead} the posts go out without the **Get pinged** button: {unsafe}. "
+            "Pick a role made just for pings, with no permissions, to have the button."
+        )
+        return "\n".join(lines)
     if access.manage_roles and access.below_bot:
         return "\n".join(lines)
-    if not access.manage_roles and not access.below_bot:
-        steps = tr(
-            locale,
-            "give my role **{bot_role}** the **Manage Roles** permission and drag my role **{bot_role}** above {role}",
-            **fields,
-        )
-    elif not access.manage_roles:
-        steps = tr(locale, "give my role **{bot_role}** the **Manage Roles** permission", **fields)
-    else:
-        steps = tr(locale, "drag my role **{bot_role}** above {role}", **fields)
-    if access.pings:
-        text = tr(
-            locale,
-            "⚠️ Pings work, but I can't hand out {role} to members who press **Get pinged** until you {steps} "
-            "(Server Settings → Roles). Until then the posts go out without that button.",
-            steps=steps,
-            **fields,
-        )
-    else:
-        text = tr(
-            locale,
-            "⚠️ Also, I can't hand out {role} to members who press **Get pinged** until you {steps} "
-            "(Server Settings → Roles). Until then the posts go out without that button.",
-            steps=steps,
-            **fields,
-        )
-    return "\n".join([*lines, text])
+    steps = []
+    if not access.manage_roles:
+        steps.append(f"give my role **{access.bot_role}** the **Manage Roles** permission")
+    if not access.below_bot:
+        steps.append(f"drag my role **{access.bot_role}** above <@&{role_id}>")
+    lines.append(
+        f"{lead} I can't hand out <@&{role_id}> to members who press **Get pinged** until you "
+        f"{' and '.join(steps)} (Server Settings → Roles). Until then the posts go out without that button."
+    )
+    return "\n".join(lines)
 
 
 @component(PING_COMPONENT, "The Get pinged button under posts: take or drop the role they ping", touches_storage=True)
@@ -149,13 +114,23 @@ async def ping_toggle(ctx: CommandContext, arg: str, values: list[str]) -> Reply
         raise UserError(tr(lang, "I can't see this server's roles just now. Please try again in a moment."))
     if not access.safe_to_hand_out:
         log.warning("server %s: refused to hand out role %s: managed or elevated", ctx.guild_id, role_id)
+        if access.managed:
+            raise UserError(
+                tr(
+                    lang,
+                    "This button can't give you {role}: {role} belongs to a bot or an integration, and Discord lets "
+                    "nobody hand it out. Please ask a server admin to pick a role made just for pings. Nothing was "
+                    "changed.",
+                    role=role,
+                )
+            )
         raise UserError(
             tr(
                 lang,
-                "This button can't give you {role}: {why}. "
-                "Please ask a server admin to pick a role made just for pings. Nothing was changed.",
+                "This button can't give you {role}: {role} carries {permissions}, and anyone who pressed it would get "
+                "that too. Please ask a server admin to pick a role made just for pings. Nothing was changed.",
                 role=role,
-                why=_unsafe(access, role_id, lang),
+                permissions=", ".join(f"**{name}**" for name in access.elevated),  # Discord's names for them
             )
         )
     give = role_id not in ctx.member_roles

@@ -112,25 +112,20 @@ async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -
             )
         ) from None
     at = due_at(release, reminder.before)
-    # "1 hour before X", "at the premiere of X"
-    when = tr(lang, "at the premiere of") if before == "0m" else label(before, lang)
-    fields = {"when": when, "title": release.title, "at": timestamp(at, "F"), "rel": timestamp(at, "R")}
-    if replaced and earlier == before:
-        text = tr(
-            lang,
-            "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}). "
-            "You already had this reminder, so nothing changed.",
-            **fields,
-        )
-    elif replaced:
-        text = tr(
-            lang,
-            "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}). "
-            "It replaces your earlier reminder for this release.",
-            **fields,
-        )
+    fields = {"title": release.title, "at": timestamp(at, "F"), "rel": timestamp(at, "R")}
+    if before == "0m":  # "at the premiere of X" reads better than the menu's "at the premiere" + X
+        text = tr(lang, "🔔 I'll send you a direct message **at the premiere of** **{title}**: {at} ({rel}).", **fields)
     else:
-        text = tr(lang, "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}).", **fields)
+        text = tr(
+            lang,
+            "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}).",
+            when=label(before, lang),
+            **fields,
+        )
+    if replaced and earlier == before:
+        text += " " + tr(lang, "You already had this reminder, so nothing changed.")
+    elif replaced:
+        text += " " + tr(lang, "It replaces your earlier reminder for this release.")
     if menu:
         text += "\n" + tr(lang, "Pick another moment below, or cancel it.")
     text += "\n" + tr(lang, "-# Keep your direct messages open to me, or I cannot deliver it.")
