@@ -8,13 +8,14 @@ the bot through here, so there is one way it is put together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import logging
 import os
 import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -72,6 +73,23 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
         return False
 
 
+def guild_locale(client: ReleaseBot, start_up_wait: float = 30.0) -> Callable[[int], Awaitable[str | None]]:
+    """A server's language as Discord says (`preferred_locale`, kept current by GUILD_UPDATE), from the gateway's
+    guild cache: no request per post. At start-up the catch-up may post before the gateway has delivered the
+    servers: a server not in the cache yet is waited for (until the client is ready, at most `start_up_wait`
+    seconds), so a late post is not in English for a French server. Unknown after that: None (English)."""
+
+    async def locale(guild_id: int) -> str | None:
+        guild = client.get_guild(guild_id)
+        if guild is None and not client.is_ready():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(client.wait_until_ready(), start_up_wait)
+            guild = client.get_guild(guild_id)
+        return str(guild.preferred_locale) if guild is not None and guild.preferred_locale else None
+
+    return locale
+
+
 def shard_filter(shard_ids: list[int], shard_count: int) -> Callable[[int], bool]:
     """Whether a server belongs to one of this process's shards (Discord's rule: (guild_id >> 22) % count)."""
     owned = set(shard_ids)
@@ -101,6 +119,7 @@ async def build_bot(
         announcer = Announcer(store, config.catalogue, config.settings, poster, timing=timing or Timing.from_env())
         if shard_ids is not None and shard_count:
             announcer.guild_filter = shard_filter(shard_ids, shard_count)
+        announcer.guild_locale = guild_locale(bot)
         events = EventKeeper(store, poster)
         bot.attach(announcer, AnnouncementService(announcer, events), events)
     return bot
@@ -169,7 +188,14 @@ class _NowherePoster:
         return None
 
     async def send(
-        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+        self,
+        channel_id: int,
+        content: str,
+        nonce: str,
+        role_id: int | None,
+        *,
+        remind: str | None = None,
+        locale: str | None = None,
     ) -> int:
         raise PostRejected("the console is not connected to Discord")
 

@@ -73,6 +73,15 @@ def _clock(text: str) -> time:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time of day such as 20:00") from None
 
 
+def _locale(text: str) -> str:
+    """A language the bot speaks, as Discord names it ("fr", "de", "en-US"): the console's member speaks it."""
+    from bot.i18n import LANGUAGES, language
+
+    if text.split("-")[0].lower() not in LANGUAGES:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a language the bot speaks: {', '.join(LANGUAGES)}")
+    return language(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
@@ -154,7 +163,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_console(args: argparse.Namespace) -> int:
     from bot.console import run_console
 
-    return asyncio.run(run_console(_load(args), args.at, args.json))
+    return asyncio.run(run_console(_load(args), args.at, args.json, locale=args.locale))
 
 
 def _release(config: Config, wanted: str | None) -> Release:
@@ -436,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("console", "Type slash commands in the terminal; answered by the bot's own command code.")
     p.add_argument("--at", type=_instant, metavar="ISO8601", help="pretend it is this time")
     p.add_argument("--json", action="store_true", help="one JSON object per reply: the exact Discord payload")
+    p.add_argument(
+        "--locale", type=_locale, default="en", metavar="LANG", help="answer in the member's language: en, fr or de"
+    )
     p.set_defaults(func=cmd_console)
 
     p = add("plan", "Every announcement a channel would get from now on.")

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 from bot.app import console_services
 from bot.commands.announce import ChannelRef
 from bot.commands.registry import REGISTRY, CommandContext, dispatch, dispatch_component
-from bot.commands.replies import Reply, error_reply, timestamp
+from bot.commands.replies import Reply, error_reply, long_date, timestamp
 from bot.config import Config
 from bot.domain.countdown import countdown, span_words
 from bot.domain.durations import parse_duration
 from bot.domain.reminders import due_at, reminder_text
+from bot.i18n import tr
 
 # The syntax of Discord's input box; the sandbox (which plays Discord) owns it, the console types into it.
 from bot.sandbox.command_line import CommandLineError, parse_command_line
@@ -32,23 +33,28 @@ _CHANNEL_MENTION = f"<#{CONSOLE_CHANNEL.id}>"
 _STAMP = re.compile(r"<t:(-?\d+):([tTdDfFR])>")
 
 
-def render_timestamps(text: str, now: datetime) -> str:
-    """Discord's <t:...> markup as a terminal reader would want it: UTC wall time, or relative words."""
+def render_timestamps(text: str, now: datetime, locale: str | None = None) -> str:
+    """Discord's <t:...> markup as a terminal reader would want it: UTC wall time, or relative words, in the
+    reader's language (as Discord's client shows them)."""
 
     def one(match: re.Match[str]) -> str:
         moment = datetime.fromtimestamp(int(match[1]), UTC)
         if match[2] != "R":
-            return f"{moment:%A} {moment.day} {moment:%B %Y, %H:%M} UTC"
+            return tr(locale, "{date} UTC", date=long_date(moment, locale))
         state = countdown(moment, now)
-        return {"upcoming": f"in {state.words}", "out_now": "now", "past": f"{state.words} ago"}[state.state]
+        if state.state == "upcoming":
+            return tr(locale, "in {words}", words=state.words_in(locale, relative=True))
+        if state.state == "past":
+            return tr(locale, "{words} ago", words=state.words_in(locale, relative=True))
+        return tr(locale, "now")
 
     return _STAMP.sub(one, text)
 
 
-def render_text(payload: dict[str, Any], now: datetime) -> str:
+def render_text(payload: dict[str, Any], now: datetime, locale: str | None = None) -> str:
     lines: list[str] = []
     if payload.get("flags", 0) & 64:
-        lines.append("(only you can see this)")
+        lines.append(tr(locale, "(only you can see this)"))
     if payload.get("content"):
         lines.append(payload["content"])
     for embed in payload.get("embeds", []):
@@ -71,9 +77,9 @@ def render_text(payload: dict[str, Any], now: datetime) -> str:
                 parts.append(f"[{emoji + ' ' if emoji else ''}{part['label']}] ({part['custom_id']})")
             else:
                 values = "|".join(o["value"] for o in part["options"])
-                parts.append(f"[{part.get('placeholder', 'choose')}: {values}] ({part['custom_id']} VALUE)")
+                parts.append(f"[{part.get('placeholder', '…')}: {values}] ({part['custom_id']} VALUE)")
         lines.append("  ".join(parts))
-    return render_timestamps("\n".join(lines), now).replace(_CHANNEL_MENTION, f"#{CONSOLE_CHANNEL.name}")
+    return render_timestamps("\n".join(lines), now, locale).replace(_CHANNEL_MENTION, f"#{CONSOLE_CHANNEL.name}")
 
 
 def command_name(line: str) -> str | None:
@@ -122,14 +128,15 @@ async def wait(
                 arrived.append((due_at(release, reminder.before), release, reminder))
         delivered = 0
         for at, release, reminder in sorted(arrived, key=lambda a: a[0]):
-            text = reminder_text(release, reminder.before)
+            # In the language the member set the reminder in, as the bot would send it.
+            text = reminder_text(release, reminder.before, locale=reminder.locale)
             # The bot's ledger decides, as for a real DM: a reminder sent once (even before /release edit moved
             # it) is not sent again, and /remind list shows it as sent.
             if await announcer.store.claim_reminder(reminder, at, at, state="sent", content=text) is None:
                 continue
             delivered += 1
             # Its relative words as the member read them when it arrived, not as of the end of the wait.
-            dm = "\n".join("> " + part for part in render_timestamps(text, at).splitlines())
+            dm = "\n".join("> " + part for part in render_timestamps(text, at, reminder.locale).splitlines())
             lines.append(f"📬 A direct message from the bot arrived at {timestamp(at, 'F')}:\n{dm}")
         if not delivered:
             lines.append("📭 No reminder was due meanwhile.")
@@ -137,11 +144,15 @@ async def wait(
 
 
 async def answer(
-    line: str, config: Config, now: datetime, services: tuple[Announcer, AnnouncementService] | None = None
+    line: str,
+    config: Config,
+    now: datetime,
+    services: tuple[Announcer, AnnouncementService] | None = None,
+    locale: str = "en",
 ) -> tuple[str | None, Reply]:
     """One typed line answered; with `services`, as the admin of one server (its releases, its announcements,
-    their reminders in a throw-away database)."""
-    ctx = await _context(config, now, services)
+    their reminders in a throw-away database); `locale`: the member's language, as Discord would send it."""
+    ctx = await _context(config, now, services, locale)
     if line.strip().startswith(PRESS):
         custom_id, *values = line.strip()[len(PRESS) :].split() or [""]
         return custom_id.partition(":")[0] or None, await dispatch_component(custom_id, values, ctx)
@@ -183,10 +194,10 @@ def _console_channel(typed: str) -> ChannelRef | None:
 
 
 async def _context(
-    config: Config, now: datetime, services: tuple[Announcer, AnnouncementService] | None
+    config: Config, now: datetime, services: tuple[Announcer, AnnouncementService] | None, locale: str = "en"
 ) -> CommandContext:
     if services is None:
-        return CommandContext(config.catalogue, config.settings, now)
+        return CommandContext(config.catalogue, config.settings, now, locale=locale)
     announcer, port = services
     zone = await announcer.guild_zone(CONSOLE_GUILD)
     return CommandContext(
@@ -199,6 +210,8 @@ async def _context(
         services=port,
         user_id=CONSOLE_MEMBER,
         reminders=port,
+        locale=locale,
+        guild_locale=locale,  # the pretend server speaks the member's language
     )
 
 
@@ -224,9 +237,11 @@ async def _lines(stdin: TextIO) -> AsyncIterator[str]:
             continue
 
 
-async def run_console(config: Config, at: datetime | None, as_json: bool, stdin: TextIO | None = None) -> int:
+async def run_console(
+    config: Config, at: datetime | None, as_json: bool, stdin: TextIO | None = None, locale: str = "en"
+) -> int:
     async with console_services(config) as services:
-        return await _answer_lines(config, at, as_json, stdin, services)
+        return await _answer_lines(config, at, as_json, stdin, services, locale)
 
 
 async def _answer_lines(
@@ -235,6 +250,7 @@ async def _answer_lines(
     as_json: bool,
     stdin: TextIO | None,
     services: tuple[Announcer, AnnouncementService],
+    locale: str = "en",
 ) -> int:
     waited = timedelta(0)  # how far `!wait` moved the pretend time on
     async for line in _lines(stdin or sys.stdin):
@@ -247,7 +263,7 @@ async def _answer_lines(
             now += step  # its words are read at the new time
             name: str | None = WAIT
         else:
-            name, reply = await answer(line, config, now, services)
+            name, reply = await answer(line, config, now, services, locale)
         payload = reply.payload()
         # Files travel beside the payload (multipart on Discord): the console names them and says how big they are.
         files = [{"filename": f.filename, "size": len(f.data)} for f in reply.files]
@@ -256,5 +272,5 @@ async def _answer_lines(
             print(json.dumps({**record, "files": files} if files else record, ensure_ascii=False), flush=True)
         else:
             attached = "".join(f"\n📎 {f['filename']} ({f['size']:,} bytes)" for f in files)
-            print(render_text(payload, now) + attached + "\n", flush=True)
+            print(render_text(payload, now, locale) + attached + "\n", flush=True)
     return 0

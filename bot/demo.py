@@ -85,13 +85,13 @@ class Show:
         if self.transcript is not None:
             self.transcript.write(json.dumps({"kind": kind, **data}, ensure_ascii=False, default=str) + "\n")
 
-    def reply(self, who: str, command: str, response: dict[str, Any]) -> None:
+    def reply(self, who: str, command: str, response: dict[str, Any], locale: str | None = None) -> None:
         self.say(f"\n{who} › {command}")
         data = response.get("data") or {}
         if response.get("type") == 8:
             self.say("  suggestions: " + ", ".join(c["name"] for c in data.get("choices", [])))
             return
-        text = render_text(data, datetime.now(UTC))
+        text = render_text(data, datetime.now(UTC), locale)  # timestamps as the member's Discord shows them
         self.say("\n".join("  " + line for line in text.splitlines()))
 
 
@@ -107,12 +107,17 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
             synced = await bot.tree.sync()
             show.say(f"The real bot logged in as {bot.user} and registered: " + ", ".join(f"/{c.name}" for c in synced))
             ids = await sandbox.create_guild(
-                "Demo server", ["general", "announcements"], [{"name": "alex"}, {"name": "sam", "admin": True}]
+                "Demo server",
+                ["general", "announcements"],
+                [{"name": "alex"}, {"name": "sam", "admin": True}, {"name": "camille"}],
             )
             await bot.wait_for("guild_join", timeout=5)
             guild, general = ids["guild_id"], ids["channels"]["general"]
-            alex, sam = ids["members"]["alex"], ids["members"]["sam"]
-            show.say("Created 'Demo server' with #general and #announcements; alex is a member, sam an admin.")
+            alex, sam, camille = ids["members"]["alex"], ids["members"]["sam"], ids["members"]["camille"]
+            show.say(
+                "Created 'Demo server' with #general and #announcements; alex is a member, sam an admin, "
+                "camille a member whose Discord is in French."
+            )
 
             show.say("\n── Slash commands, typed by alex in #general ──")
             for command in MEMBER_COMMANDS:
@@ -123,6 +128,10 @@ async def run_demo(config: Config, seconds: int, transcript: TextIO | None) -> i
                 typed + "  (autocomplete)",
                 await sandbox.interact(guild, general, alex, typed, focused="timezone"),
             )
+            show.say("\n── Every reply speaks the member's language: camille's Discord is in French ──")
+            for command in ("/countdown", "/premiere timezone:Europe/Paris"):
+                response = await sandbox.interact(guild, general, camille, command, locale="fr")
+                show.reply("camille", command, response, locale="fr")
 
             show.say("\n── The server's own release, added by sam (with a Discord event members can follow) ──")
             party = (datetime.now(UTC) + timedelta(days=3)).replace(hour=20, minute=0, second=0, microsecond=0)

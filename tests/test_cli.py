@@ -73,6 +73,64 @@ def test_console_text_mode_renders_timestamps(capsys, monkeypatch) -> None:
     assert "Thursday 2 November 2023, 07:00 UTC (in 1 day)" in out
 
 
+@pytest.mark.parametrize(
+    ("locale", "seen"),
+    [
+        (
+            "fr",
+            [
+                "┃ Encore **7 jours** — sort dans 7 jours",
+                "┃ Première: jeudi 2 novembre 2023 à 07:00 UTC (dans 7 jours)",
+                "[🔔 Me le rappeler] (remind:all-the-light-we-cannot-see)",
+                "(toi seul peux voir ceci)",
+                "⚠️ «\u00a0Mars/Olympus\u00a0» n'est pas un fuseau horaire que je connais.",
+                "⚠️ `nom` fait 150 caractères\u00a0; 100 au plus sont acceptés.",
+            ],
+        ),
+        (
+            "de",
+            [
+                "┃ Noch **7 Tage** — startet in 7 Tagen",  # "in" takes the dative: Tagen
+                "┃ Premiere: Donnerstag, 2. November 2023, 07:00 UTC (in 7 Tagen)",
+                "[🔔 Erinnere mich] (remind:all-the-light-we-cannot-see)",
+                "(nur du siehst das)",
+                "⚠️ „Mars/Olympus“ ist keine Zeitzone, die ich kenne.",
+                "⚠️ `name` ist 150 Zeichen lang; höchstens 100 passen.",
+            ],
+        ),
+        (
+            "en",
+            [
+                "┃ **7 days** to go — premieres in 7 days",
+                "┃ Premiere: Thursday 2 November 2023, 07:00 UTC (in 7 days)",
+                "[🔔 Remind me] (remind:all-the-light-we-cannot-see)",
+                "(only you can see this)",
+                "⚠️ “Mars/Olympus” is not a time zone I know.",
+                "⚠️ `name` is 150 characters long; at most 100 fit.",
+            ],
+        ),
+    ],
+)
+def test_console_answers_in_the_language_given(locale: str, seen: list[str], capsys, monkeypatch) -> None:
+    lines = f"/countdown\n/premiere timezone:Mars/Olympus\n/cast name:{'x' * 150}\n"
+    monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(lines))
+    assert main(["console", "--locale", locale, "--at", "2023-10-26T07:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    for text in seen:
+        assert text in out, (text, out)
+
+
+def test_console_in_a_language_the_bot_does_not_speak_is_refused(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["console", "--locale", "ja"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        "release-bot console: error: argument --locale: 'ja' is not a language the bot speaks: en, fr, de"
+    )
+    assert "Traceback" not in err
+
+
 def test_console_press_remind_me_then_wait_and_the_reminder_arrives_once(capsys, monkeypatch) -> None:
     typed = "/countdown\n!press remind:all-the-light-we-cannot-see\n!wait 30m\n!wait 1h\n!wait 1h\n!wait soon\n"
     monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(typed))
@@ -230,7 +288,7 @@ def test_check_config_ok_and_every_problem_listed(tmp_path: Path, capsys) -> Non
 
 def test_every_subcommand_has_help() -> None:
     options = {
-        "console": ["--at", "--json"],
+        "console": ["--at", "--json", "--locale"],
         "plan": ["--release", "--tz", "--daily", "--at", "--json"],
         "check-config": ["path"],
         "run": ["--sandbox", "--shard-ids", "--shard-count", "--metrics-port"],

@@ -73,14 +73,16 @@ class World:
         reply = await dispatch_component(custom_id, list(values), self.ctx(user_id))
         return self.checked(reply.payload())
 
-    async def run(self, user_id: int, command: str, **options: str) -> dict:
-        reply = await dispatch(command, options, self.ctx(user_id))
+    async def run(self, user_id: int, command: str, locale: str = "en", **options: str) -> dict:
+        reply = await dispatch(command, options, self.ctx(user_id, locale))
         return self.checked(reply.payload())
 
-    def ctx(self, user_id: int) -> CommandContext:
+    def ctx(self, user_id: int, locale: str = "en") -> CommandContext:
         service = AnnouncementService(self.announcer)
         settings, catalogue = self.announcer.settings, self.announcer.catalogue
-        return CommandContext(catalogue, settings, self.clock[0], user_id=user_id, reminders=service, services=service)
+        return CommandContext(
+            catalogue, settings, self.clock[0], user_id=user_id, reminders=service, services=service, locale=locale
+        )
 
     @staticmethod
     def checked(payload: dict) -> dict:
@@ -235,9 +237,9 @@ async def test_privacy_shows_and_forgets_everything_about_the_member(world: Worl
     world.poster.closed.add(ALICE)
     await deliver(world, SOON - timedelta(hours=1))
     shown = (await world.run(ALICE, "privacy show"))["content"]
-    assert "• 1 reminder(s)" in shown and "• 1 record(s) of reminder DMs" in shown
+    assert "• 1 reminder: which release" in shown and "• 1 record of reminder DMs" in shown
     gone = await world.run(ALICE, "privacy forget")
-    assert gone["content"] == "🗑️ Done: I deleted 3 record(s) about you. Nothing about you is left."
+    assert gone["content"] == "🗑️ Done: I deleted 3 records about you. Nothing about you is left."
     assert (await world.run(ALICE, "privacy show"))["content"] == "🔒 I keep nothing about you."
     assert await world.announcer.store.take_notice(ALICE) is None
     assert len(await world.announcer.store.reminders(BOB)) == 1  # only hers
@@ -363,3 +365,39 @@ async def test_reminders_of_a_server_release_go_when_the_bot_leaves_that_server(
     await deliver(world, SOON - timedelta(days=1))
     await deliver(world, when - timedelta(hours=1))
     assert [dm.split(" premieres")[0] for dm in world.poster.to(ALICE)] == ["🔔 Reminder: **The Lighthouse Keeper**"]
+
+
+async def test_the_dm_speaks_the_language_the_member_set_the_reminder_in(world: World) -> None:
+    reply = await world.run(ALICE, "remind me", locale="fr", before="1d")
+    assert reply["content"].startswith("🔔 Je t'enverrai un message privé pour **The Lighthouse Keeper**, **1 jour")
+    await world.run(BOB, "remind me", locale="de", before="1d")
+    stored = {r.user_id: r.locale for r in await world.announcer.store.reminders()}
+    assert stored == {ALICE: "fr", BOB: "de"}
+    await deliver(world, SOON - timedelta(days=1))
+    unix = int(SOON.timestamp())
+    assert world.poster.to(ALICE) == [
+        f"🔔 Rappel\u00a0: **The Lighthouse Keeper** sort dans 1 jour\u00a0: <t:{unix}:F> (<t:{unix}:R>)\n"
+        "-# Tu as demandé ce rappel. `/rappel annuler` l’arrête\u00a0; `/confidentialité` montre ce que je garde."
+    ]
+    assert world.poster.to(BOB) == [
+        f"🔔 Erinnerung: **The Lighthouse Keeper** startet in 1 Tag: <t:{unix}:F> (<t:{unix}:R>)\n"
+        "-# Du hast diese Erinnerung angefordert. `/erinnerung löschen` stoppt sie; `/datenschutz` zeigt, was ich "
+        "speichere."
+    ]
+
+
+async def test_changing_a_reminder_from_another_language_changes_the_dms_language(world: World) -> None:
+    await world.run(ALICE, "remind me", locale="fr", before="1d")
+    await world.run(ALICE, "remind me", locale="en-US", before="1h")  # her Discord is in English now
+    await deliver(world, SOON - timedelta(hours=1))
+    [dm] = world.poster.to(ALICE)
+    assert dm.startswith("🔔 Reminder: **The Lighthouse Keeper** premieres in 1 hour: ")
+
+
+async def test_the_closed_dms_notice_speaks_the_members_language(world: World) -> None:
+    await world.run(BOB, "remind me", locale="de", before="1h")
+    world.poster.closed.add(BOB)
+    await deliver(world, SOON - timedelta(hours=1))
+    notice = await world.announcer.store.take_notice(BOB)
+    assert notice is not None
+    assert notice.startswith("🔕 Ich konnte dir deine Erinnerung für **The Lighthouse Keeper** nicht schicken")

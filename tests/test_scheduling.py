@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Connection, text
 
 from bot.discord.poster import Pacer
-from bot.domain.announcements import PostUnverifiable
+from bot.domain.announcements import PostFailed, PostUnverifiable
 from bot.domain.plan import post_text
 from bot.scheduling.announcer import Announcer, Timing
 from bot.storage.database import _alembic_config, create_engine, upgrade
@@ -104,7 +104,14 @@ class HeldPoster:
         await asyncio.sleep(0)
 
     async def send(
-        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+        self,
+        channel_id: int,
+        content: str,
+        nonce: str,
+        role_id: int | None,
+        *,
+        remind: str | None = None,
+        locale: str | None = None,
     ) -> int:
         self.in_flight += 1
         self.peak = max(self.peak, self.in_flight)
@@ -418,3 +425,82 @@ async def test_stop_lets_a_running_timer_callback_finish_before_the_database_goe
     may_finish.set()
     await stopping
     assert finished == [now] and sweep.done()
+
+
+class FailsOnceThenSwitchesLanguage(HeldPoster):
+    """Discord fails the first send (a 503); while the bot waits to retry, the server switches to German."""
+
+    def __init__(self, languages: dict[int, str]) -> None:
+        super().__init__()
+        self.gate.set()
+        self.languages = languages
+        self.attempts: list[str] = []
+
+    async def send(
+        self,
+        channel_id: int,
+        content: str,
+        nonce: str,
+        role_id: int | None,
+        *,
+        remind: str | None = None,
+        locale: str | None = None,
+    ) -> int:
+        self.attempts.append(content)
+        if len(self.attempts) == 1:
+            self.languages[1] = "de"  # GUILD_UPDATE between the claim and the retry
+            raise PostFailed("503 Service Unavailable")
+        return await super().send(channel_id, content, nonce, role_id, remind=remind)
+
+
+async def test_a_retry_sends_the_text_claimed_even_if_the_server_changed_its_language(store: Store, config) -> None:
+    """Exactly once: the post's text is stored with its claim, in the server's language then; a retry sends that
+    text (same nonce), so a language changed in between cannot make a second, different post."""
+    now = datetime.now(UTC)
+    release, catalogue = soon_catalogue(config, now + timedelta(hours=2))
+    languages = {1: "fr"}
+    poster = FailsOnceThenSwitchesLanguage(languages)
+    announcer = Announcer(
+        store,
+        catalogue,
+        replace(config.settings, milestones=(timedelta(hours=1),)),
+        poster,
+        clock=lambda: now + timedelta(hours=1),
+        timing=Timing(workers=1, retry_delays=(0.0,)),
+    )
+
+    async def language(guild_id: int) -> str | None:
+        return languages.get(guild_id)
+
+    announcer.guild_locale = language
+    await store.save_subscription(1, release.id, 501, None, "UTC", None, now)
+    await announcer.rebuild(now)
+    [ident] = [i for i, g in announcer._groups.items() if g.key == "milestone:1h"]
+    announcer._start_workers()
+    try:
+        await announcer._fire(ident)
+        await until(lambda: len(poster.sent) == 1)
+        [row] = await wait_settled(store)
+    finally:
+        await announcer.stop()
+    [post] = [p for p in announcer.plan(await only_subscription(store), now) if p.key == "milestone:1h"]
+    french = post_text(release, post, locale="fr")
+    assert french.startswith("📣 ") and " sur Netflix dans " in french  # the words of a French post
+    assert poster.attempts == [french, french]  # the retry sent the stored text, not a German one
+    assert poster.sent == [(501, french, delivery_nonce(1, release.id, "milestone:1h"))]
+    assert (row.state, row.content) == ("sent", french)
+    assert post_text(release, post, locale="de") != french  # the server's language had changed by then
+
+
+async def wait_settled(store: Store) -> list:  # type: ignore[type-arg]
+    for _ in range(2000):
+        rows = await store.deliveries()
+        if rows and all(d.state != "claimed" for d in rows):
+            return rows
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"not settled: {rows!r}")
+
+
+async def only_subscription(store: Store):  # type: ignore[no-untyped-def]
+    [sub] = await store.subscriptions()
+    return sub

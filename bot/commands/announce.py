@@ -16,9 +16,10 @@ from bot.commands.show import RELEASE, TIMEZONE, find_release, find_zone
 from bot.domain.announcements import MissingPermission, PostFailed, PostOutcome, PostRejected, Subscription
 from bot.domain.countdown import countdown, span_words
 from bot.domain.live import LiveMessage
-from bot.domain.plan import PlannedPost, post_text, sample_post
+from bot.domain.plan import PlannedPost, post_label, post_text, sample_post
 from bot.domain.releases import Release
 from bot.domain.zones import resolve_zone
+from bot.i18n import N_, ntr, ptr, tr
 
 log = logging.getLogger(__name__)
 # [0-9], not \d: \d also takes "1:5٥" (an Arabic-Indic five), which the scheduler's clock parser cannot read.
@@ -54,13 +55,30 @@ class RoleRef:
 def _announcer(ctx: CommandContext) -> tuple[Announcements, int]:
     """The announcement services and the server, for a member allowed to change them; else a friendly refusal."""
     if ctx.guild_id is None or ctx.services is None:
-        raise UserError("Announcements are set up inside a server, with `/announce setup`.")
+        raise UserError(tr(ctx.locale, "Announcements are set up inside a server, with `/announce setup`."))
     if not ctx.is_admin:
-        raise UserError("Only members with the **Manage Server** permission can change announcements.")
+        raise UserError(tr(ctx.locale, "Only members with the **Manage Server** permission can change announcements."))
     return ctx.services, ctx.guild_id
 
 
-def _clock(text: str) -> str | None:
+# The permissions the adapter and the poster name (in English), as Discord's own menus call them in each language.
+PERMISSION_NAMES = (N_("View Channel"), N_("Send Messages"), N_("Create Events"), N_("Manage Events"))
+
+
+def _channel(channel_id: int) -> str:
+    return f"<#{channel_id}>"
+
+
+def _role(role_id: int) -> str:
+    return f"<@&{role_id}>"
+
+
+def _permissions(locale: str, missing: Sequence[object]) -> str:
+    """ "**Voir les salons**, **Envoyer des messages**": the missing permissions in the admin's language."""
+    return ", ".join(f"**{tr(locale, str(name))}**" for name in missing)
+
+
+def _clock(ctx: CommandContext, text: str) -> str | None:
     """ "20:00" -> "20:00", "9:05" -> "09:05"; "off" -> None (no daily post)."""
     text = text.strip()
     if text.casefold() in _NO_DAILY:
@@ -68,8 +86,12 @@ def _clock(text: str) -> str | None:
     match = _CLOCK.fullmatch(text)
     if not match:
         raise UserError(
-            f"“{neutralise(text)}” is not a time of day: use 24-hour HH:MM with the digits 0-9, "
-            "such as 20:00 (or `off` for no daily post). Nothing was changed."
+            tr(
+                ctx.locale,
+                "“{typed}” is not a time of day: use 24-hour HH:MM with the digits 0-9, "
+                "such as 20:00 (or `off` for no daily post). Nothing was changed.",
+                typed=neutralise(text),
+            )
         )
     return f"{int(match[1]):02d}:{match[2]}"
 
@@ -78,29 +100,43 @@ def _short(text: str, limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _post_line(post: PlannedPost) -> str:
-    return f"{timestamp(post.at, 'f')} — {post.label}"
+def _post_line(release: Release, post: PlannedPost, locale: str) -> str:
+    return f"{timestamp(post.at, 'f')} — {post_label(release, post, locale)}"
 
 
-def _post_name(row: PostOutcome, release: Release | None) -> str:
+def _post_name(row: PostOutcome, release: Release | None, locale: str) -> str:
     kind = row.post_key.partition(":")[0]
     if kind == "milestone" and release is not None and row.due_at < release.release_at:
-        return f"{span_words(row.due_at, release.release_at)} before"
-    return {"premiere": "premiere", "daily": "daily post"}.get(kind, row.post_key)
+        return tr(locale, "{time} before", time=span_words(row.due_at, release.release_at, locale=locale))
+    if kind == "premiere":
+        return ptr(locale, "post", "premiere")
+    if kind == "daily":
+        return tr(locale, "daily post")
+    return row.post_key
 
 
-def _outcome_line(row: PostOutcome, release: Release | None) -> str:
-    """One ledger row as the admin reads it: when, which post, and what became of it (with the reason)."""
+def _outcome_line(row: PostOutcome, release: Release | None, locale: str) -> str:
+    """One ledger row as the admin reads it: when, which post, and what became of it (with the reason, as the
+    bot recorded it: in English, like the logs)."""
     if row.state == "sent":
         link = f"https://discord.com/channels/{row.guild_id}/{row.channel_id}/{row.message_id}"
-        outcome = f"[sent late]({link}) (the bot was offline)" if row.late else f"[sent]({link})"
+        if row.late:
+            outcome = tr(locale, "[sent late]({link}) (the bot was offline)", link=link)
+        else:
+            outcome = tr(locale, "[sent]({link})", link=link)
         icon = "🕓" if row.late else "✅"
     elif row.state == "claimed":
-        outcome, icon = "being sent", STATE_ICONS["claimed"]
+        outcome, icon = tr(locale, "being sent"), STATE_ICONS["claimed"]
     else:
-        outcome = f"{row.state}: {_short(row.detail or 'no reason recorded')}"
+        reason = _short(row.detail or tr(locale, "no reason recorded"))
+        if row.state == "skipped":
+            outcome = tr(locale, "skipped: {reason}", reason=reason)
+        elif row.state == "failed":
+            outcome = tr(locale, "failed: {reason}", reason=reason)
+        else:
+            outcome = f"{row.state}: {reason}"
         icon = STATE_ICONS.get(row.state, "•")
-    return f"{icon} {timestamp(row.due_at, 'f')} — {_post_name(row, release)} — {outcome}"
+    return f"{icon} {timestamp(row.due_at, 'f')} — {_post_name(row, release, locale)} — {outcome}"
 
 
 def _fit(lines: list[str], limit: int = FIELD_LIMIT) -> str:
@@ -118,25 +154,34 @@ def _plan(announcer: Announcements, sub: Subscription, now: datetime) -> list[Pl
         return None
 
 
-def _status(sub: Subscription, release: Release | None, posts: list[PlannedPost] | None, now: datetime) -> str:
+def _status(
+    sub: Subscription, release: Release | None, posts: list[PlannedPost] | None, now: datetime, locale: str
+) -> str:
+    """The subscription's state; a pause's reason is the bot's record, in English (like the logs)."""
     if release is None:
-        return (
+        return tr(
+            locale,
             "⚠️ Its release is no longer in the catalogue, so nothing will be posted. "
-            f"`/announce off release:{sub.release_id}` removes it."
+            "`/announce off release:{release}` removes it.",
+            release=sub.release_id,
         )
     if posts is None:
-        return "⚠️ Its saved settings can't be read, so nothing will be posted. Run `/announce setup` again."
+        return tr(locale, "⚠️ Its saved settings can't be read, so nothing will be posted. Run `/announce setup` again.")
     if not posts and release.release_at <= now:
-        why = f"\n⏸️ Posting had been paused: {sub.pause_reason}." if sub.paused and sub.pause_reason else ""
-        return "✅ Finished — the release is out" + why
+        finished = tr(locale, "✅ Finished — the release is out")
+        if sub.paused and sub.pause_reason:
+            finished += "\n" + tr(locale, "⏸️ Posting had been paused: {reason}.", reason=sub.pause_reason)
+        return finished
     if sub.paused and sub.pause_reason is None:
-        return "⏸️ Paused by an admin — `/announce resume` to restart."
+        return tr(locale, "⏸️ Paused by an admin — `/announce resume` to restart.")
     if sub.paused:
-        return (
-            f"⏸️ Paused: {sub.pause_reason}.\nFix it (give me **View Channel** and **Send Messages** in the "
-            "channel, or pick another one with `/announce setup`), then run `/announce resume`."
+        return tr(
+            locale,
+            "⏸️ Paused: {reason}.\nFix it (give me **View Channel** and **Send Messages** in the "
+            "channel, or pick another one with `/announce setup`), then run `/announce resume`.",
+            reason=sub.pause_reason,
         )
-    return "▶️ Active"
+    return tr(locale, "▶️ Active")
 
 
 def _describe(
@@ -146,36 +191,55 @@ def _describe(
     history: Sequence[PostOutcome] = (),
     live: Sequence[LiveMessage] = (),
 ) -> Embed:
-    """A subscription's settings, its state, its next posts and what became of its last ones."""
+    """A subscription's settings, its state, its next posts and what became of its last ones, in the member's
+    language (release titles are the catalogue's, as written)."""
+    locale = ctx.locale
     release = announcer.release_of(sub)
-    title = release.title if release else f"{sub.release_id} (no longer in the catalogue)"
-    embed = Embed(f"Announcements — {title}", footer=f"Time zone: {sub.timezone}")
-    embed.add("Channel", f"<#{sub.channel_id}>", inline=True)
-    embed.add("Daily post", f"{sub.daily_time} ({sub.timezone})" if sub.daily_time else "off", inline=True)
-    embed.add("Role ping", f"<@&{sub.role_id}>" if sub.role_id else "none", inline=True)
+    title = release.title if release else tr(locale, "{release} (no longer in the catalogue)", release=sub.release_id)
+    embed = Embed(
+        tr(locale, "Announcements — {title}", title=title),
+        footer=tr(locale, "Time zone: {zone}", zone=sub.timezone),
+    )
+    embed.add(tr(locale, "Channel"), f"<#{sub.channel_id}>", inline=True)
+    daily = f"{sub.daily_time} ({sub.timezone})" if sub.daily_time else tr(locale, "off")
+    embed.add(tr(locale, "Daily post"), daily, inline=True)
+    embed.add(tr(locale, "Role ping"), f"<@&{sub.role_id}>" if sub.role_id else tr(locale, "none"), inline=True)
     posts = _plan(announcer, sub, ctx.now) if release else []
-    embed.add("Status", _status(sub, release, posts, ctx.now))
+    embed.add(tr(locale, "Status"), _status(sub, release, posts, ctx.now, locale))
     # Pings and the posts' Get pinged button need what the setup itself does not: said here, at setup and status.
     access = ctx.roles.role_access(sub.guild_id, sub.role_id, sub.channel_id) if sub.role_id and ctx.roles else None
     if sub.role_id and access is not None:
-        on = "✅ On the posts" if access.can_hand_out else ""
-        embed.add("Get pinged button", "\n".join(filter(None, [on, role_advice(access, sub.role_id)])))
+        on = tr(locale, "✅ On the posts") if access.can_hand_out else ""
+        advice = role_advice(access, sub.role_id, locale)
+        embed.add(tr(locale, "Get pinged button"), "\n".join(filter(None, [on, advice])))
     if release is not None and posts:
-        lines = [_post_line(p) for p in posts[:NEXT_POSTS]]
+        lines = [_post_line(release, p, locale) for p in posts[:NEXT_POSTS]]
         if len(posts) > NEXT_POSTS:
-            lines.append(f"…and {len(posts) - NEXT_POSTS} more")
-        embed.add(f"Next posts ({len(posts)})" + (" once resumed" if sub.paused else ""), "\n".join(lines))
+            more = len(posts) - NEXT_POSTS
+            lines.append(ntr(locale, "…and {n} more", "…and {n} more", more))
+        if sub.paused:
+            name = tr(locale, "Next posts ({count}) once resumed", count=len(posts))
+        else:
+            name = tr(locale, "Next posts ({count})", count=len(posts))
+        embed.add(name, "\n".join(lines))
     elif release is not None and posts is not None:
-        embed.add("Next posts", f"None: {title} {countdown(release.release_at, ctx.now).sentence(release)}.")
+        sentence = countdown(release.release_at, ctx.now).sentence(release, locale)
+        embed.add(tr(locale, "Next posts"), tr(locale, "None: {title} {sentence}.", title=title, sentence=sentence))
     for row in (r for r in live if r.release_id == sub.release_id):
         link = f"https://discord.com/channels/{row.guild_id}/{row.channel_id}/{row.message_id}"
-        line = f"[in <#{row.channel_id}>]({link}), edited at each milestone"
+        line = tr(
+            locale, "[in {channel}]({link}), edited at each milestone", channel=_channel(row.channel_id), link=link
+        )
         if row.replaced_at is not None:
-            line += f"\n⚠️ It was deleted, so a new one was posted {timestamp(row.replaced_at, 'R')}."
-        embed.add("Live message", line)
+            line += "\n" + tr(
+                locale,
+                "⚠️ It was deleted, so a new one was posted {when}.",
+                when=timestamp(row.replaced_at, "R"),
+            )
+        embed.add(tr(locale, "Live message"), line)
     mine = [d for d in history if d.release_id == sub.release_id][-LAST_POSTS:]
     if mine:
-        embed.add("Last posts", _fit([_outcome_line(d, release) for d in mine]))
+        embed.add(tr(locale, "Last posts"), _fit([_outcome_line(d, release, locale) for d in mine]))
     return embed
 
 
@@ -189,7 +253,7 @@ def _size(embed: Embed) -> int:
     )
 
 
-def _embeds_reply(embeds: list[Embed], content: str | None = None) -> Reply:
+def _embeds_reply(ctx: CommandContext, embeds: list[Embed], content: str | None = None) -> Reply:
     """As many embeds as one message holds (10, 6,000 characters in all), saying how many did not fit."""
     shown: list[Embed] = []
     for embed in embeds[:10]:
@@ -197,7 +261,12 @@ def _embeds_reply(embeds: list[Embed], content: str | None = None) -> Reply:
             break
         shown.append(embed)
     if len(shown) < len(embeds):
-        more = f"…and {len(embeds) - len(shown)} more set up here than one message can show."
+        more = ntr(
+            ctx.locale,
+            "…and {n} more set up here than one message can show.",
+            "…and {n} more set up here than one message can show.",
+            len(embeds) - len(shown),
+        )
         content = f"{content}\n{more}" if content else more
     return Reply(content=content, embeds=shown, ephemeral=True)
 
@@ -210,12 +279,12 @@ async def _chosen(ctx: CommandContext, release: str | None) -> list[Subscription
         # By its id, a release since removed from the catalogue can still be named (to turn it off).
         gone = [s for s in subs if s.release_id == release.strip()]
         subs = gone or [s for s in subs if s.release_id == find_release(ctx, release).id]
-    if not subs:
+    if not subs and release:
         raise UserError(
-            "No announcements are set up here"
-            + (" for that release" if release else "")
-            + ". Start with `/announce setup`."
+            tr(ctx.locale, "No announcements are set up here for that release. Start with `/announce setup`.")
         )
+    if not subs:
+        raise UserError(tr(ctx.locale, "No announcements are set up here. Start with `/announce setup`."))
     return subs
 
 
@@ -241,27 +310,39 @@ async def announce_setup(
 ) -> Reply:
     announcer, guild_id = _announcer(ctx)
     if not isinstance(channel, ChannelRef):
-        raise UserError("Pick the channel from the list Discord shows for the `channel` option.")
+        raise UserError(tr(ctx.locale, "Pick the channel from the list Discord shows for the `channel` option."))
     if role is not None and not isinstance(role, RoleRef):
-        raise UserError("Pick the role from the list Discord shows for the `role` option.")
+        raise UserError(tr(ctx.locale, "Pick the role from the list Discord shows for the `role` option."))
     found = find_release(ctx, release)
     if found.release_at <= ctx.now:
         state = countdown(found.release_at, ctx.now)
         raise UserError(
-            f"**{found.title}** {state.sentence(found)}: there is nothing left to count down to. "
-            "Pick an upcoming release with the `release` option, or add your own with "
-            "`/release add name:… when:…`."
+            tr(
+                ctx.locale,
+                "**{title}** {sentence}: there is nothing left to count down to. "
+                "Pick an upcoming release with the `release` option, or add your own with "
+                "`/release add name:… when:…`.",
+                title=found.title,
+                sentence=state.sentence(found, ctx.locale),
+            )
         )
     # Every check comes before the one write, so a refused setup changes nothing.
-    zone = find_zone(timezone) if timezone else None
-    clock = _clock(daily_time) if daily_time else None
+    zone = find_zone(timezone, ctx.locale) if timezone else None
+    clock = _clock(ctx, daily_time) if daily_time else None
     if channel.missing:
         raise UserError(
-            f"I can't post in <#{channel.id}>: I'm missing **{'**, **'.join(channel.missing)}** there. "
-            "Give me those permissions in the channel, or pick another one. Nothing was changed."
+            tr(
+                ctx.locale,
+                "I can't post in {channel}: I'm missing {permissions} there. "
+                "Give me those permissions in the channel, or pick another one. Nothing was changed.",
+                channel=_channel(channel.id),
+                permissions=_permissions(ctx.locale, channel.missing),
+            )
         )
     if role is not None and role.is_everyone:
-        raise UserError("I won't ping @\u200beveryone. Pick a role, or leave `role` empty.")
+        raise UserError(
+            tr(ctx.locale, "I won't ping {everyone}. Pick a role, or leave `role` empty.", everyone="@\u200beveryone")
+        )
 
     # Setting up again changes what is given and keeps the rest (a role added must not drop the daily post).
     before = next(iter(await announcer.subscriptions(guild_id, release_id=found.id)), None)
@@ -270,10 +351,10 @@ async def announce_setup(
         zone = (resolve_zone(before.timezone) if before else None) or ctx.guild_zone or found.timezone
     if daily_time is None and before is not None and before.daily_time and _CLOCK.fullmatch(before.daily_time):
         clock = before.daily_time
-        kept.append(f"the daily post at {clock}")
+        kept.append(tr(ctx.locale, "the daily post at {time}", time=clock))
     role_id = role.id if role else before.role_id if before else None
     if role is None and role_id:
-        kept.append(f"the role ping <@&{role_id}>")
+        kept.append(tr(ctx.locale, "the role ping {role}", role=_role(role_id)))
 
     event_note = await event_first(ctx, announcer, guild_id, found) if event else ""
     sub = await announcer.subscribe(guild_id, found.id, channel.id, role_id, zone.key, clock, ctx.now)
@@ -288,11 +369,18 @@ async def announce_setup(
         clock or "off",
     )
     embed = _describe(announcer, sub, ctx)
-    embed.description = f"✅ Countdown posts for **{found.title}** will go to <#{channel.id}>."
-    if kept:
-        embed.description += f"\nKept from before: {' and '.join(kept)}." + (
-            " `daily_time:off` stops the daily post." if clock else ""
-        )
+    embed.description = tr(
+        ctx.locale,
+        "✅ Countdown posts for **{title}** will go to {channel}.",
+        title=found.title,
+        channel=_channel(channel.id),
+    )
+    if len(kept) == 2:
+        embed.description += "\n" + tr(ctx.locale, "Kept from before: {one} and {other}.", one=kept[0], other=kept[1])
+    elif kept:
+        embed.description += "\n" + tr(ctx.locale, "Kept from before: {one}.", one=kept[0])
+    if kept and clock:
+        embed.description += " " + tr(ctx.locale, "`daily_time:off` stops the daily post.")
     if event_note:
         embed.description += "\n" + event_note
     return Reply(embeds=[embed], ephemeral=True)
@@ -301,18 +389,30 @@ async def announce_setup(
 async def event_first(ctx: CommandContext, announcer: Announcements, guild_id: int, release: Release) -> str:
     """Create (or bring up to date) the server's Discord event for the release, *before* anything else changes:
     without the permission the command is refused with nothing changed. A line for the reply."""
-    refusal = "I can't create the event: I'm missing the **{}** permission in this server. Give it to me, or leave "
-    refusal += "`event` out. Nothing was changed."
+
+    def refusal(permission: object) -> UserError:
+        return UserError(
+            tr(
+                ctx.locale,
+                "I can't create the event: I'm missing the {permission} permission in this server. "
+                "Give it to me, or leave `event` out. Nothing was changed.",
+                permission=_permissions(ctx.locale, [permission]),
+            )
+        )
+
     missing = announcer.missing_event_permission(guild_id)
     if missing:
-        raise UserError(refusal.format(missing))
+        raise refusal(missing)
     try:
+        # The event is the server's: its words are in the server's language (the announcer knows it).
         created = await announcer.ensure_event(guild_id, release, ctx.now)
     except MissingPermission as exc:  # Discord said so (our copy of the permissions was out of date)
-        raise UserError(refusal.format(exc)) from None
+        raise refusal(exc) from None
     except PostFailed as exc:
-        return f"⚠️ No event this time ({_short(str(exc))}); try `event:True` again later."
-    return "📅 Created the server event: members can click *Interested*." if created else "📅 The event is up to date."
+        return tr(ctx.locale, "⚠️ No event this time ({why}); try `event:True` again later.", why=_short(str(exc)))
+    if created:
+        return tr(ctx.locale, "📅 Created the server event: members can click *Interested*.")
+    return tr(ctx.locale, "📅 The event is up to date.")
 
 
 @command(
@@ -325,11 +425,12 @@ async def announce_status(ctx: CommandContext) -> Reply:
     subs = await announcer.subscriptions(guild_id)
     if not subs:
         return Reply(
-            content="No announcements are set up in this server yet. Start with `/announce setup`.", ephemeral=True
+            content=tr(ctx.locale, "No announcements are set up in this server yet. Start with `/announce setup`."),
+            ephemeral=True,
         )
     history = await announcer.outcomes(guild_id)
     live = await announcer.live_messages(guild_id)
-    return _embeds_reply([_describe(announcer, sub, ctx, history, live) for sub in subs])
+    return _embeds_reply(ctx, [_describe(announcer, sub, ctx, history, live) for sub in subs])
 
 
 @command(
@@ -343,22 +444,36 @@ async def announce_test(ctx: CommandContext, release: str | None = None) -> Repl
     sub = (await _chosen(ctx, release))[0]
     found = announcer.release_of(sub)
     if found is None:
-        raise UserError("That release is no longer in the catalogue.")
+        raise UserError(tr(ctx.locale, "That release is no longer in the catalogue."))
     # The words of a post sent now, not of the next planned one; and no role mention: a test pings nobody.
-    text = "🔔 **Test post** — a post sent now would say:\n" + post_text(found, sample_post(found, ctx.now))
+    # It is a post in the channel: in the server's language, like the real ones.
+    channel_locale = ctx.guild_locale
+    text = tr(channel_locale, "🔔 **Test post** — a post sent now would say:") + "\n"
+    text += post_text(found, sample_post(found, ctx.now), locale=channel_locale)
     try:
         await announcer.send_test(sub.channel_id, text)
     except PostRejected as exc:
         raise UserError(
-            f"I couldn't post in <#{sub.channel_id}>: {exc}. Give me **View Channel** and "
-            "**Send Messages** there, or pick another channel with `/announce setup`."
+            tr(
+                ctx.locale,
+                "I couldn't post in {channel}: {why}. Give me **View Channel** and "
+                "**Send Messages** there, or pick another channel with `/announce setup`.",
+                channel=_channel(sub.channel_id),
+                why=exc,
+            )
         ) from None
     except PostFailed as exc:
         raise UserError(
-            f"Discord did not take the test post just now ({_short(str(exc))}). Please try again in a moment."
+            tr(
+                ctx.locale,
+                "Discord did not take the test post just now ({why}). Please try again in a moment.",
+                why=_short(str(exc)),
+            )
         ) from None
-    pings = f" Real posts ping <@&{sub.role_id}>." if sub.role_id else ""
-    return Reply(content=f"✅ Sent a test post to <#{sub.channel_id}>. It pings nobody.{pings}", ephemeral=True)
+    sent = tr(ctx.locale, "✅ Sent a test post to {channel}. It pings nobody.", channel=_channel(sub.channel_id))
+    if sub.role_id:
+        sent += " " + tr(ctx.locale, "Real posts ping {role}.", role=_role(sub.role_id))
+    return Reply(content=sent, ephemeral=True)
 
 
 @command(
@@ -371,29 +486,49 @@ async def announce_test(ctx: CommandContext, release: str | None = None) -> Repl
 async def announce_live(ctx: CommandContext, channel: ChannelRef | None = None, release: str | None = None) -> Reply:
     announcer, guild_id = _announcer(ctx)
     if channel is not None and not isinstance(channel, ChannelRef):
-        raise UserError("Pick the channel from the list Discord shows for the `channel` option.")
+        raise UserError(tr(ctx.locale, "Pick the channel from the list Discord shows for the `channel` option."))
     sub = (await _chosen(ctx, release))[0]  # it moves on with the announcements' timers: they must exist
     found = announcer.release_of(sub)
     if found is None:
-        raise UserError("That release is no longer in the catalogue.")
+        raise UserError(tr(ctx.locale, "That release is no longer in the catalogue."))
     if found.release_at <= ctx.now:
-        raise UserError(f"**{found.title}** is out already: there is nothing left to count down to.")
+        raise UserError(
+            tr(ctx.locale, "**{title}** is out already: there is nothing left to count down to.", title=found.title)
+        )
     if channel is not None and channel.missing:
         raise UserError(
-            f"I can't post in <#{channel.id}>: I'm missing **{'**, **'.join(channel.missing)}** there. "
-            "Nothing was changed."
+            tr(
+                ctx.locale,
+                "I can't post in {channel}: I'm missing {permissions} there. Nothing was changed.",
+                channel=_channel(channel.id),
+                permissions=_permissions(ctx.locale, channel.missing),
+            )
         )
     channel_id = channel.id if channel is not None else sub.channel_id
     try:
         await announcer.start_live(guild_id, found, channel_id, ctx.now)
     except PostRejected as exc:
-        raise UserError(f"I couldn't post in <#{channel_id}>: {exc}. Nothing was changed.") from None
+        raise UserError(
+            tr(
+                ctx.locale,
+                "I couldn't post in {channel}: {why}. Nothing was changed.",
+                channel=_channel(channel_id),
+                why=exc,
+            )
+        ) from None
     except PostFailed as exc:
-        raise UserError(f"Discord did not take the message just now ({_short(str(exc))}). Please try again.") from None
+        raise UserError(
+            tr(ctx.locale, "Discord did not take the message just now ({why}). Please try again.", why=_short(str(exc)))
+        ) from None
     log.info("server %s: live message for %s in channel %s", guild_id, found.id, channel_id)
     return Reply(
-        content=f"✅ Posted the live countdown for **{found.title}** in <#{channel_id}>. It counts down by itself "
-        "and is updated at each milestone and at the premiere.",
+        content=tr(
+            ctx.locale,
+            "✅ Posted the live countdown for **{title}** in {channel}. It counts down by itself "
+            "and is updated at each milestone and at the premiere.",
+            title=found.title,
+            channel=_channel(channel_id),
+        ),
         ephemeral=True,
     )
 
@@ -409,13 +544,16 @@ async def announce_pause(ctx: CommandContext, release: str | None = None) -> Rep
     active = [s for s in await _chosen(ctx, release) if not s.paused]
     if not active:
         return Reply(
-            content="⏸️ Announcements are already paused. `/announce resume` starts them again.", ephemeral=True
+            content=tr(ctx.locale, "⏸️ Announcements are already paused. `/announce resume` starts them again."),
+            ephemeral=True,
         )
     await announcer.set_paused(guild_id, [s.release_id for s in active], True, ctx.now)
     log.info("server %s: announcements paused by an admin: %s", guild_id, ", ".join(s.release_id for s in active))
     return Reply(
-        content="⏸️ Announcements paused. Posts due while paused are not sent later. "
-        "`/announce resume` starts them again.",
+        content=tr(
+            ctx.locale,
+            "⏸️ Announcements paused. Posts due while paused are not sent later. `/announce resume` starts them again.",
+        ),
         ephemeral=True,
     )
 
@@ -436,10 +574,11 @@ async def announce_resume(ctx: CommandContext, release: str | None = None) -> Re
     wanted = {s.release_id for s in chosen}
     subs = [s for s in await announcer.subscriptions(guild_id) if s.release_id in wanted]
     history = await announcer.outcomes(guild_id)
-    content = (
-        "▶️ Announcements resumed." if paused else "▶️ Announcements are already active: there was nothing to resume."
-    )
-    return _embeds_reply([_describe(announcer, s, ctx, history) for s in subs], content)
+    if paused:
+        content = tr(ctx.locale, "▶️ Announcements resumed.")
+    else:
+        content = tr(ctx.locale, "▶️ Announcements are already active: there was nothing to resume.")
+    return _embeds_reply(ctx, [_describe(announcer, s, ctx, history) for s in subs], content)
 
 
 @command(
@@ -459,5 +598,7 @@ async def announce_off(ctx: CommandContext, release: str | None = None) -> Reply
         log.warning("server %s: could not delete the event of %s: %s", guild_id, release_id or "every release", exc)
         events = 0
     log.info("server %s: announcements turned off and forgotten: %s", guild_id, release_id or "every release")
-    gone = " The server event is deleted." if events == 1 else f" {events} server events are deleted." if events else ""
-    return Reply(content="🔕 Announcements are off, and their settings are forgotten." + gone, ephemeral=True)
+    content = tr(ctx.locale, "🔕 Announcements are off, and their settings are forgotten.")
+    if events:
+        content += " " + ntr(ctx.locale, "The server event is deleted.", "{n} server events are deleted.", events)
+    return Reply(content=content, ephemeral=True)

@@ -8,10 +8,11 @@ from bot.commands.registry import CommandContext, component
 from bot.commands.replies import Button, Reply, UserError
 from bot.commands.services import RoleAccess
 from bot.domain.announcements import MissingPermission, PostFailed
+from bot.i18n import N_, tr
 
 log = logging.getLogger(__name__)
 PING_COMPONENT = "ping"  # the button's custom_id is "ping:{role id}"
-PING_LABEL = "📣 Get pinged"
+PING_LABEL = N_("📣 Get pinged")
 # Permissions that make a role more than a ping list: whoever presses the button would get them, so a role with any
 # of these is never handed out (discord.py's flag names, with the names Discord's settings show). Administrator
 # is all of them; the others moderate members, change the server or its roles, or reach everyone at once.
@@ -38,8 +39,9 @@ ELEVATED_PERMISSIONS = {
 }
 
 
-def ping_button(role_id: int) -> Button:
-    return Button(f"{PING_COMPONENT}:{role_id}", PING_LABEL)
+def ping_button(role_id: int, locale: str | None = None) -> Button:
+    """Under a channel post: in the server's language."""
+    return Button(f"{PING_COMPONENT}:{role_id}", tr(locale, PING_LABEL))
 
 
 def _unsafe(access: RoleAccess, role_id: int) -> str:
@@ -53,9 +55,12 @@ def _unsafe(access: RoleAccess, role_id: int) -> str:
     return ""
 
 
-def role_advice(access: RoleAccess | None, role_id: int) -> str:
+def role_advice(access: RoleAccess | None, role_id: int, locale: str | None = None) -> str:
     """For `/announce setup role:` and `/announce status`: what the admin must change for the role to be pinged
-    and for the Get pinged button to work ("" if nothing). The setup stands either way: this is advice."""
+    and for the Get pinged button to work ("" if nothing). The setup stands either way: this is advice.
+
+    Still English whatever `locale` says: its sentences are assembled from parts and must first be rewritten as
+    whole messages to be translated (`locale` is taken so callers can already pass the admin's language)."""
     if access is None:
         return ""
     lines = []
@@ -89,25 +94,44 @@ def role_advice(access: RoleAccess | None, role_id: int) -> str:
 
 @component(PING_COMPONENT, "The Get pinged button under posts: take or drop the role they ping", touches_storage=True)
 async def ping_toggle(ctx: CommandContext, arg: str, values: list[str]) -> Reply:
+    lang = ctx.locale
     if ctx.guild_id is None or ctx.services is None or ctx.user_id is None:
-        raise UserError("The Get pinged button works in the server whose posts carry it.")
+        raise UserError(tr(lang, "The Get pinged button works in the server whose posts carry it."))
     if ctx.roles is None:
-        raise UserError("Roles are changed only on Discord, not in this console.")
+        raise UserError(tr(lang, "Roles are changed only on Discord, not in this console."))
     # Defence in depth: the custom_id comes from the member's client, so hand out only a role this very server
     # pings with its posts, never whatever role id a forged press names.
     subs = await ctx.services.subscriptions(ctx.guild_id)
     if not arg.isdigit() or not any(s.role_id == int(arg) for s in subs):
-        raise UserError("This button no longer hands out a role: this server's posts ping another role, or none.")
+        raise UserError(
+            tr(lang, "This button no longer hands out a role: this server's posts ping another role, or none.")
+        )
     role_id = int(arg)
+    role = f"<@&{role_id}>"
     # Checked again at every press: the role's permissions may have changed since the post went out.
     access = ctx.roles.role_access(ctx.guild_id, role_id)
     if access is None:
-        raise UserError("I can't see this server's roles just now. Please try again in a moment.")
+        raise UserError(tr(lang, "I can't see this server's roles just now. Please try again in a moment."))
     if not access.safe_to_hand_out:
         log.warning("server %s: refused to hand out role %s: managed or elevated", ctx.guild_id, role_id)
+        if access.managed:
+            raise UserError(
+                tr(
+                    lang,
+                    "This button can't give you {role}: {role} belongs to a bot or an integration, and Discord lets "
+                    "nobody hand it out. Please ask a server admin to pick a role made just for pings. Nothing was "
+                    "changed.",
+                    role=role,
+                )
+            )
         raise UserError(
-            f"This button can't give you <@&{role_id}>: {_unsafe(access, role_id)}. "
-            "Please ask a server admin to pick a role made just for pings. Nothing was changed."
+            tr(
+                lang,
+                "This button can't give you {role}: {role} carries {permissions}, and anyone who pressed it would get "
+                "that too. Please ask a server admin to pick a role made just for pings. Nothing was changed.",
+                role=role,
+                permissions=", ".join(f"**{name}**" for name in access.elevated),  # Discord's names for them
+            )
         )
     give = role_id not in ctx.member_roles
     try:
@@ -115,13 +139,27 @@ async def ping_toggle(ctx: CommandContext, arg: str, values: list[str]) -> Reply
     except MissingPermission:  # Manage Roles taken away, or the role moved above the bot's, since the post
         log.warning("server %s: could not change role %s of a member: missing permissions", ctx.guild_id, role_id)
         raise UserError(
-            f"I can't change your roles right now: I need **Manage Roles** and a role above <@&{role_id}>. "
-            "Please ask a server admin to fix that. Nothing was changed."
+            tr(
+                lang,
+                "I can't change your roles right now: I need **Manage Roles** and a role above {role}. "
+                "Please ask a server admin to fix that. Nothing was changed.",
+                role=role,
+            )
         ) from None
     except PostFailed:
-        raise UserError("Discord did not take the change just now. Please try again in a moment.") from None
+        raise UserError(tr(lang, "Discord did not take the change just now. Please try again in a moment.")) from None
     if give:
-        text = f"🔔 You'll be pinged with this server's countdown posts: you now have <@&{role_id}>."
+        text = tr(
+            lang,
+            "🔔 You'll be pinged with this server's countdown posts: you now have {role}. "
+            "Press **Get pinged** again to change your mind.",
+            role=role,
+        )
     else:
-        text = f"🔕 You won't be pinged any more: <@&{role_id}> is no longer yours."
-    return Reply(content=text + " Press **Get pinged** again to change your mind.", ephemeral=True)
+        text = tr(
+            lang,
+            "🔕 You won't be pinged any more: {role} is no longer yours. "
+            "Press **Get pinged** again to change your mind.",
+            role=role,
+        )
+    return Reply(content=text, ephemeral=True)

@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.commands.replies import INTERNAL_ERROR, Reply, UserError, error_reply, neutralise
+from bot.commands.replies import INTERNAL_ERROR, Reply, UserError, error_reply, neutralise, number
 from bot.commands.services import Announcements, MemberRoles, Reminders
 from bot.config import Settings
 from bot.domain.releases import Catalogue
+from bot.i18n import NAME_CONTEXT, is_valid_name, ptr, tr
 
 log = logging.getLogger(__name__)
 MAX_OPTION_LENGTH = 100  # Discord's autocomplete values and our names all fit in 100
@@ -33,6 +34,8 @@ class CommandContext:
     notice: str | None = None  # owed to the member once (read by the adapter, shown with the reply)
     roles: MemberRoles | None = None  # members' roles in the server (the Get pinged button); None in the console
     member_roles: frozenset[int] = frozenset()  # the roles the member has in this server, as the interaction says
+    locale: str = "en"  # the member's language ("en", "fr", "de"): every reply to them is in it
+    guild_locale: str | None = None  # the server's language (its preferred locale); None in DMs and the console
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,13 @@ def component(
     return register
 
 
+def localized_name(locale: str | None, name: str) -> str:
+    """A command, group or option name as Discord shows it in the locale: the translation when it obeys Discord's
+    name rule, else the English name (what the translator registers, and what /help and error replies name)."""
+    translated = ptr(locale, NAME_CONTEXT, name)
+    return translated if is_valid_name(translated) else name
+
+
 def find_component(custom_id: str) -> tuple[Component, str] | None:
     """The declared component a custom_id belongs to, with its argument."""
     found = REGISTRY.components.get(custom_id.partition(":")[0])
@@ -177,7 +187,7 @@ async def dispatch_component(custom_id: str, values: list[str], ctx: CommandCont
     """A press of a button (or a choice in a select), as dispatch runs a command: bad input is a friendly reply."""
     found = find_component(custom_id)
     if found is None:
-        return error_reply("This button is no longer in use. Run the command again for a fresh one.")
+        return error_reply(tr(ctx.locale, "This button is no longer in use. Run the command again for a fresh one."))
     spec, arg = found
     try:
         return await spec.handler(ctx, arg, values)
@@ -185,56 +195,93 @@ async def dispatch_component(custom_id: str, values: list[str], ctx: CommandCont
         return error_reply(str(exc))
     except Exception:
         log.exception("component %s failed", custom_id)
-        return error_reply(INTERNAL_ERROR)
+        return error_reply(tr(ctx.locale, INTERNAL_ERROR))
 
 
 async def dispatch(name: str, options: dict[str, Any], ctx: CommandContext) -> Reply:
     """Run a command as a member would: validate options, call the handler, turn bad input into a friendly reply."""
+    lang = ctx.locale
     spec = REGISTRY.commands.get(name)
     if spec is None:
-        return _group_help(name) or error_reply(
-            f"There is no `/{neutralise(name, 32)}` command here. Try `/help` to see what I can do."
+        return _group_help(name, lang) or error_reply(
+            tr(
+                lang,
+                "There is no `/{name}` command here. Try `/{help}` to see what I can do.",
+                name=neutralise(name, 32),
+                help=localized_name(lang, "help"),
+            )
         )
+    # Names in the member's language, as Discord shows them to them (typed options arrive by their English name).
+    shown = _command_label(spec.name, lang)
     try:
         unknown = sorted(set(options) - {o.name for o in spec.options})
         if unknown:
-            known = ", ".join(o.name for o in spec.options) or "none"
-            raise UserError(f"`/{name}` has no option `{neutralise(unknown[0], 32)}` (its options: {known}).")
+            known = ", ".join(localized_name(lang, o.name) for o in spec.options)
+            fields = {"command": shown, "option": neutralise(unknown[0], 32)}
+            if not known:
+                raise UserError(tr(lang, "`/{command}` has no option `{option}` (its options: none).", **fields))
+            raise UserError(
+                tr(lang, "`/{command}` has no option `{option}` (its options: {known}).", known=known, **fields)
+            )
         options = dict(options)
         for option in spec.options:
             value = options.get(option.name)
+            label = localized_name(lang, option.name)
             if option.kind == "boolean" and isinstance(value, str):  # typed in the console
-                options[option.name] = value = _boolean(option.name, value)
+                options[option.name] = value = _boolean(label, value, lang)
             if option.required and value in (None, ""):
-                raise UserError(f"`/{name}` needs the option `{option.name}`: {option.description}.")
+                raise UserError(
+                    tr(
+                        lang,
+                        "`/{command}` needs the option `{option}`: {description}.",
+                        command=shown,
+                        option=label,
+                        description=tr(lang, option.description),
+                    )
+                )
             if isinstance(value, str) and len(value) > option.max_length:
-                raise UserError(f"`{option.name}` is {len(value):,} characters long; at most {option.max_length} fit.")
+                raise UserError(
+                    tr(
+                        lang,
+                        "`{option}` is {length} characters long; at most {limit} fit.",
+                        option=label,
+                        length=number(len(value), lang),
+                        limit=option.max_length,
+                    )
+                )
             if option.choices and value not in (None, "") and value not in option.choices:
-                raise UserError(f"`{option.name}` is one of {', '.join(f'`{c}`' for c in option.choices)}.")
+                choices = ", ".join(f"`{c}`" for c in option.choices)
+                raise UserError(tr(lang, "`{option}` is one of {choices}.", option=label, choices=choices))
         return await spec.handler(ctx, **{k: v for k, v in options.items() if v not in (None, "")})
     except UserError as exc:
         return error_reply(str(exc))
     except Exception:  # a bug, not the member's fault: say so privately, keep the details for the operator
         log.exception("/%s failed", name)
-        return error_reply(INTERNAL_ERROR)
+        return error_reply(tr(lang, INTERNAL_ERROR))
 
 
-def _boolean(name: str, text: str) -> bool:
+def _command_label(name: str, locale: str | None) -> str:
+    """ "announce setup" as the member's Discord shows it ("annonces configurer")."""
+    return " ".join(localized_name(locale, word) for word in name.split())
+
+
+def _boolean(name: str, text: str, locale: str | None) -> bool:
     word = text.strip().casefold()
     if word in ("true", "yes", "on"):
         return True
     if word in ("false", "no", "off"):
         return False
-    raise UserError(f"`{name}` is True or False, not “{neutralise(text, 20)}”.")
+    raise UserError(tr(locale, "`{option}` is True or False, not “{text}”.", option=name, text=neutralise(text, 20)))
 
 
-def _group_help(name: str) -> Reply | None:
+def _group_help(name: str, locale: str | None) -> Reply | None:
     """`/announce` alone: a group is not a command by itself, so list what it holds."""
     subs = [spec for spec in REGISTRY if name and spec.name.startswith(name + " ")]
     if not subs:
         return None
-    lines = [f"`/{spec.name}` — {spec.description}" for spec in subs]
-    return Reply(content=f"`/{name}` has sub-commands; pick one:\n" + "\n".join(lines), ephemeral=True)
+    lines = [f"`/{_command_label(spec.name, locale)}` — {tr(locale, spec.description)}" for spec in subs]
+    head = tr(locale, "`/{command}` has sub-commands; pick one:", command=_command_label(name, locale))
+    return Reply(content=head + "\n" + "\n".join(lines), ephemeral=True)
 
 
 def autocomplete(name: str, option: str, ctx: CommandContext, current: str) -> list[str]:

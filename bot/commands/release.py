@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -33,6 +32,7 @@ from bot.domain.server_releases import (
     parse_when,
     release_id,
 )
+from bot.i18n import CHOICE_CONTEXT, ptr, tr
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -58,18 +58,20 @@ OWN_RELEASE = Option("release", "Which of this server's releases", required=True
 
 def _admin(ctx: CommandContext) -> tuple[Announcements, int]:
     if ctx.guild_id is None or ctx.services is None:
-        raise UserError("Releases are added inside a server, with `/release add`.")
+        raise UserError(tr(ctx.locale, "Releases are added inside a server, with `/release add`."))
     if not ctx.is_admin:
-        raise UserError("Only members with the **Manage Server** permission can change this server's releases.")
+        raise UserError(
+            tr(ctx.locale, "Only members with the **Manage Server** permission can change this server's releases.")
+        )
     return ctx.services, ctx.guild_id
 
 
-def _checked(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """A domain check, its refusal as a friendly reply."""
+def _checked(ctx: CommandContext, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """A domain check (given the member's `locale`), its refusal as a friendly reply in their language."""
     try:
         return fn(*args, **kwargs)
     except BadReleaseInput as exc:
-        raise UserError(f"{exc} Nothing was changed.") from None
+        raise UserError(tr(ctx.locale, "{refusal} Nothing was changed.", refusal=exc)) from None
 
 
 async def _own(ctx: CommandContext, services: Announcements, guild_id: int, wanted: str) -> ServerRelease:
@@ -81,16 +83,27 @@ async def _own(ctx: CommandContext, services: Announcements, guild_id: int, want
             return release
     if any(key in (r.id.casefold(), r.title.casefold()) for r in ctx.catalogue.releases if r.guild_id is None):
         raise UserError(
-            f"“{neutralise(wanted)}” is one of the bot's own releases: only releases added with `/release add` "
-            "can be changed here."
+            tr(
+                ctx.locale,
+                "“{typed}” is one of the bot's own releases: only releases added with `/release add` "
+                "can be changed here.",
+                typed=neutralise(wanted),
+            )
         )
-    names = ", ".join(f"**{neutralise(r.name, 40)}**" for r in mine[:10]) or "none yet"
-    raise UserError(f"This server has no release called “{neutralise(wanted)}” (its releases: {names}).")
+    names = ", ".join(f"**{neutralise(r.name, 40)}**" for r in mine[:10]) or tr(ctx.locale, "none yet")
+    raise UserError(
+        tr(
+            ctx.locale,
+            "This server has no release called “{typed}” (its releases: {names}).",
+            typed=neutralise(wanted),
+            names=names,
+        )
+    )
 
 
 def _zone_name(ctx: CommandContext, timezone: str | None, default: str | None = None) -> ZoneInfo:
     if timezone:
-        return find_zone(timezone)
+        return find_zone(timezone, ctx.locale)
     if default:
         try:
             return ZoneInfo(default)
@@ -99,15 +112,27 @@ def _zone_name(ctx: CommandContext, timezone: str | None, default: str | None = 
     return ctx.guild_zone or UTC_ZONE
 
 
-def _shown(release: ServerRelease, now: datetime) -> Embed:
-    """What the admin sees after a change: the instant as understood, in everyone's own time zone."""
+def _kind(locale: str, kind: str) -> str:
+    """A kind of release as its menu shows it in the member's language (the choices are translated there)."""
+    return ptr(locale, CHOICE_CONTEXT, kind) if kind in KINDS else kind
+
+
+def _shown(ctx: CommandContext, release: ServerRelease) -> Embed:
+    """What the admin sees after a change: the instant as understood, in everyone's own time zone. The name and
+    description are the admin's words, shown as written."""
+    locale = ctx.locale
     shown = release.release()
-    embed = Embed(shown.title, shown.logline, footer=f"{release.kind} · id {release.id}", moment=release.release_at)
-    embed.add("When", f"{timestamp(release.release_at, 'F')} ({timestamp(release.release_at, 'R')})")
-    local = release.release_at.astimezone(ZoneInfo(release.timezone))
-    embed.add("Time zone", f"{local:%Y-%m-%d %H:%M} in `{release.timezone}`", inline=True)
+    footer = tr(locale, "{kind} · id {id}", kind=_kind(locale, release.kind), id=release.id)
+    embed = Embed(shown.title, shown.logline, footer=footer, moment=release.release_at)
+    embed.add(tr(locale, "When"), f"{timestamp(release.release_at, 'F')} ({timestamp(release.release_at, 'R')})")
+    local = release.release_at.astimezone(ZoneInfo(release.timezone)).strftime("%Y-%m-%d %H:%M")
+    embed.add(
+        tr(locale, "Time zone"),
+        tr(locale, "{time} in `{zone}`", time=local, zone=release.timezone),
+        inline=True,
+    )
     if release.url:
-        embed.add("Link", release.url, inline=True)
+        embed.add(tr(locale, "Link"), release.url, inline=True)
     return embed
 
 
@@ -138,18 +163,18 @@ async def release_add(
 ) -> Reply:
     services, guild_id = _admin(ctx)
     # Every check before the one write: a refused /release add changes nothing.
-    clean = _checked(clean_name, name)
+    clean = _checked(ctx, clean_name, name, ctx.locale)
     zone = _zone_name(ctx, timezone)
-    instant = _checked(parse_when, when, zone, ctx.now)
-    link = _checked(clean_url, url) if url else ""
-    about = _checked(clean_description, description) if description else ""
+    instant = _checked(ctx, parse_when, when, zone, ctx.now, ctx.locale)
+    link = _checked(ctx, clean_url, url, ctx.locale) if url else ""
+    about = _checked(ctx, clean_description, description, ctx.locale) if description else ""
     if kind is not None and kind not in KINDS:
-        raise UserError(f"`kind` is one of: {', '.join(KINDS)}.")
+        raise UserError(_kinds(ctx))
     if any(clean.casefold() in (r.menu_name.casefold(), r.title.casefold()) for r in ctx.catalogue.releases):
-        raise UserError(f"A release called **{neutralise(clean)}** exists already. Pick another name.")
+        raise UserError(_taken(ctx, clean))
     mine = list(await services.server_releases(guild_id))
     if len(mine) >= MAX_RELEASES:
-        raise UserError(_too_many())
+        raise UserError(_too_many(ctx))
     new = ServerRelease(
         guild_id,
         release_id(guild_id, clean, {r.id for r in mine}),
@@ -165,22 +190,33 @@ async def release_add(
         await services.add_release(new, ctx.now)
     except TooManyReleases:
         await services.remove_events(guild_id, new.id)
-        raise UserError(_too_many()) from None
+        raise UserError(_too_many(ctx)) from None
     log.info("server %s: release %s added for %s", guild_id, new.id, instant.isoformat())
-    lines = [f"✅ Added **{new.release().title}**: {timestamp(instant, 'F')}."]
+    lines = [tr(ctx.locale, "✅ Added **{title}**: {when}.", title=new.release().title, when=timestamp(instant, "F"))]
     if event_note:
         lines.append(event_note)
     quoted = f'"{new.name}"' if " " in new.name else new.name
     named = f" release:{neutralise(quoted)}" if len(new.name) < 60 and not set('`"') & set(new.name) else ""
-    lines.append(f"`/announce setup channel:…{named}` posts its countdown; `/release edit` changes it.")
-    return Reply(content="\n".join(lines), embeds=[_shown(new, ctx.now)], ephemeral=True)
+    setup = f"`/announce setup channel:…{named}`"  # a command as typed: never translated
+    lines.append(tr(ctx.locale, "{setup} posts its countdown; `/release edit` changes it.", setup=setup))
+    return Reply(content="\n".join(lines), embeds=[_shown(ctx, new)], ephemeral=True)
 
 
-def _too_many() -> str:
-    return (
-        f"This server has {MAX_RELEASES} releases, the most it can have. Remove one with `/release remove` first. "
-        "Nothing was changed."
+def _too_many(ctx: CommandContext) -> str:
+    return tr(
+        ctx.locale,
+        "This server has {most} releases, the most it can have. Remove one with `/release remove` first. "
+        "Nothing was changed.",
+        most=MAX_RELEASES,
     )
+
+
+def _kinds(ctx: CommandContext) -> str:
+    return tr(ctx.locale, "`kind` is one of: {kinds}.", kinds=", ".join(_kind(ctx.locale, k) for k in KINDS))
+
+
+def _taken(ctx: CommandContext, name: str) -> str:
+    return tr(ctx.locale, "A release called **{name}** exists already. Pick another name.", name=neutralise(name))
 
 
 @command(
@@ -212,37 +248,40 @@ async def release_edit(
     current = await _own(ctx, services, guild_id, release)
     changed = current
     if name is not None:
-        clean = _checked(clean_name, name)
+        clean = _checked(ctx, clean_name, name, ctx.locale)
         others = [r for r in ctx.catalogue.releases if r.id != current.id]
         if any(clean.casefold() in (r.menu_name.casefold(), r.title.casefold()) for r in others):
-            raise UserError(f"A release called **{neutralise(clean)}** exists already. Pick another name.")
+            raise UserError(_taken(ctx, clean))
         changed = replace(changed, name=clean)
     zone = _zone_name(ctx, timezone, current.timezone)
     if when is not None:
-        changed = replace(changed, release_at=_checked(parse_when, when, zone, ctx.now), timezone=zone.key)
+        instant = _checked(ctx, parse_when, when, zone, ctx.now, ctx.locale)
+        changed = replace(changed, release_at=instant, timezone=zone.key)
     elif timezone is not None:  # the same wall-clock time, read in the zone it was meant in
         wall = current.release_at.astimezone(ZoneInfo(current.timezone)).replace(tzinfo=None)
-        typed = wall.isoformat(sep=" ")
-        changed = replace(changed, release_at=_checked(parse_when, typed, zone, ctx.now), timezone=zone.key)
+        instant = _checked(ctx, parse_when, wall.isoformat(sep=" "), zone, ctx.now, ctx.locale)
+        changed = replace(changed, release_at=instant, timezone=zone.key)
     if kind is not None:
         if kind not in KINDS:
-            raise UserError(f"`kind` is one of: {', '.join(KINDS)}.")
+            raise UserError(_kinds(ctx))
         changed = replace(changed, kind=kind)
     if url is not None:
-        changed = replace(changed, url=_checked(clean_url, url) if url.strip().casefold() != "none" else "")
+        no_link = url.strip().casefold() == "none"
+        changed = replace(changed, url="" if no_link else _checked(ctx, clean_url, url, ctx.locale))
     if description is not None:
-        changed = replace(changed, description=_checked(clean_description, description))
+        changed = replace(changed, description=_checked(ctx, clean_description, description, ctx.locale))
     if changed == current:
         return Reply(
-            content="Nothing to change: give the options to change.", embeds=[_shown(current, ctx.now)], ephemeral=True
+            content=tr(ctx.locale, "Nothing to change: give the options to change."),
+            embeds=[_shown(ctx, current)],
+            ephemeral=True,
         )
     await services.edit_release(changed, ctx.now)
     log.info("server %s: release %s edited", guild_id, current.id)
-    moved = changed.release_at != current.release_at
-    note = " Its announcements follow the new date; posts already sent are not sent again." if moved else ""
-    return Reply(
-        content=f"✅ Changed **{changed.release().title}**.{note}", embeds=[_shown(changed, ctx.now)], ephemeral=True
-    )
+    content = tr(ctx.locale, "✅ Changed **{title}**.", title=changed.release().title)
+    if changed.release_at != current.release_at:
+        content += " " + tr(ctx.locale, "Its announcements follow the new date; posts already sent are not sent again.")
+    return Reply(content=content, embeds=[_shown(ctx, changed)], ephemeral=True)
 
 
 @command(
@@ -260,7 +299,12 @@ async def release_remove(ctx: CommandContext, release: str) -> Reply:
     await services.remove_release(guild_id, current.id)
     log.info("server %s: release %s removed", guild_id, current.id)
     return Reply(
-        content=f"🗑️ Removed **{current.release().title}**, with its announcements and its event.", ephemeral=True
+        content=tr(
+            ctx.locale,
+            "🗑️ Removed **{title}**, with its announcements and its event.",
+            title=current.release().title,
+        ),
+        ephemeral=True,
     )
 
 
@@ -277,12 +321,16 @@ async def release_list(ctx: CommandContext) -> Reply:
     mine = list(await services.server_releases(guild_id))
     if not mine:
         return Reply(
-            content="This server has no releases of its own yet. Add one with `/release add name:… when:…`.",
+            content=tr(
+                ctx.locale, "This server has no releases of its own yet. Add one with `/release add name:… when:…`."
+            ),
             ephemeral=True,
         )
     lines = [
-        f"**{r.release().title}** — {timestamp(r.release_at, 'F')} ({timestamp(r.release_at, 'R')}) · {r.kind}"
+        f"**{r.release().title}** — {timestamp(r.release_at, 'F')} ({timestamp(r.release_at, 'R')}) · "
+        + _kind(ctx.locale, r.kind)
         for r in mine
     ]
-    embed = Embed(f"This server's releases ({len(mine)} of {MAX_RELEASES})", "\n".join(lines)[:4000])
+    title = tr(ctx.locale, "This server's releases ({count} of {most})", count=len(mine), most=MAX_RELEASES)
+    embed = Embed(title, "\n".join(lines)[:4000])
     return Reply(embeds=[embed], ephemeral=True)

@@ -1,6 +1,6 @@
 """Members' own reminders by DM: /remind, the "🔔 Remind me" button and its menu, and /privacy.
 
-Every sentence a member reads is in TEXT below, one place, so it can be translated later.
+Every sentence a member reads is in the member's language (`ctx.locale`); release titles are shown as written.
 """
 
 from __future__ import annotations
@@ -15,75 +15,48 @@ from bot.commands.show import RELEASE, REMIND_COMPONENT, find_release
 from bot.domain.releases import Release, UnknownRelease
 from bot.domain.reminders import (
     DEFAULT_BEFORE,
-    LABELS,
     MAX_PER_MEMBER,
     OFFSETS,
     Reminder,
     ReminderOutcome,
     TooManyReminders,
     due_at,
+    label,
 )
+from bot.i18n import N_, ntr, tr
 
 CHOOSE_COMPONENT = "remind-at"  # the menu's custom_id: "remind-at:{release id}", the chosen `before` as its value
 CANCEL_COMPONENT = "remind-cancel"  # the Cancel button: "remind-cancel:{release id}"
 MENU_BEFORES = ("1d", "1h", "0m")  # what the button's menu offers (the slash command also has 15m)
-STATE_WORDS = {"claimed": "📤 being sent", "sent": "✅ sent", "skipped": "⏭️ skipped", "failed": "❌ failed"}
-
-TEXT = {
-    "group": "Reminders by direct message before a release",
-    "me": "DM me before a release",
-    "before": "When: 1d, 1h or 15m before, or 0m at the premiere (default 1h)",
-    "list": "Your reminders and what became of them",
-    "cancel": "Stop a reminder (without a release: all of yours)",
-    "cancel_release": "Which release (default: all your reminders)",
-    "privacy_group": "What the bot keeps about you",
-    "privacy_show": "Show what the bot stores about you",
-    "privacy_forget": "Delete everything the bot stores about you",
-    "button": "The Remind me button under posts and replies: a reminder 1 hour before (change it in its menu)",
-    "menu": "The Remind me menu: when to be reminded",
-    "cancel_button": "The Cancel button of the Remind me menu",
-    "no_dm": "Reminders come by direct message, so they work only with the bot on Discord, not in this console.",
-    "out": "**{title}** is already out, so there is nothing to remind you of.",
-    "passed": "{when} **{title}** has already passed. Still possible: {left}.",
-    "too_many": "You already have {limit} reminders, the most I keep. Cancel one with `/remind cancel` first.",
-    "set": "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}).",
-    "premiere_of": "at the premiere of",
-    "replaced": " It replaces your earlier reminder for this release.",
-    "unchanged": " You already had this reminder, so nothing changed.",
-    "bad_before": "That is not a moment I can remind you at: choose 1d, 1h or 15m before, or 0m at the premiere.",
-    "open_dms": "\n-# Keep your direct messages open to me, or I cannot deliver it.",
-    "menu_hint": "\nPick another moment below, or cancel it.",
-    "placeholder": "When should I remind you?",
-    "cancel_label": "Cancel",
-    "cancelled": "🔕 Your reminder for **{title}** is cancelled.",
-    "cancelled_all": "🔕 Your {count} reminder(s) are cancelled.",
-    "none_for": "You have no reminder for **{title}**.",
-    "none": "You have no reminders. Press 🔔 **Remind me** under a countdown, or use `/remind me`.",
-    "list_head": "🔔 **Your reminders** ({count} of at most {limit}):",
-    "list_line": "• **{title}** — {when}: {at} ({rel}){state}",
-    "unknown_release": "a release no longer in the catalogue",
-    "privacy_head": "🔒 **What I keep about you** (your Discord user id, with):",
-    "privacy_reminders": "• {count} reminder(s): which release, and how long before it.",
-    "privacy_ledger": "• {count} record(s) of reminder DMs: when each was due, whether it went out, the message id.",
-    "privacy_none": "• Nothing else: no messages, no names, no server data about you.",
-    "privacy_nothing": "🔒 I keep nothing about you.",
-    "privacy_retention": (
-        "Reminders and their records are deleted a day after their release premieres. "
-        "`/privacy forget` deletes all of it now."
-    ),
-    "forgotten": "🗑️ Done: I deleted {count} record(s) about you. Nothing about you is left.",
-    "forgot_nothing": "🗑️ There was nothing about you to delete.",
+STATE_WORDS = {
+    "claimed": N_("📤 being sent"),
+    "sent": N_("✅ sent"),
+    "skipped": N_("⏭️ skipped"),
+    "failed": N_("❌ failed"),
 }
 
-group("remind", TEXT["group"])
-group("privacy", TEXT["privacy_group"])
-BEFORE = Option("before", TEXT["before"], choices=tuple(OFFSETS))
+NO_DM = N_("Reminders come by direct message, so they work only with the bot on Discord, not in this console.")
+BEFORE_HELP = "When: 1d, 1h or 15m before, or 0m at the premiere (default 1h)"
+
+group("remind", "Reminders by direct message before a release")
+group("privacy", "What the bot keeps about you")
+BEFORE = Option("before", BEFORE_HELP, choices=tuple(OFFSETS))
 
 
 def _member(ctx: CommandContext) -> tuple[Reminders, int]:
     if ctx.reminders is None or ctx.user_id is None:
-        raise UserError(TEXT["no_dm"])
+        raise UserError(tr(ctx.locale, NO_DM))
     return ctx.reminders, ctx.user_id
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]  # not str.capitalize(): German nouns keep their capitals
+
+
+def _out(ctx: CommandContext, release: Release) -> UserError:
+    return UserError(
+        tr(ctx.locale, "**{title}** is already out, so there is nothing to remind you of.", title=release.title)
+    )
 
 
 def _still_possible(release: Release, now: datetime, befores: Sequence[str] = tuple(OFFSETS)) -> list[str]:
@@ -96,60 +69,94 @@ def _default_before(release: Release, now: datetime) -> str:
     return DEFAULT_BEFORE if DEFAULT_BEFORE in left else left[-1]
 
 
-def _check_moment(release: Release, before: str, now: datetime) -> None:
-    if release.release_at <= now:
-        raise UserError(TEXT["out"].format(title=release.title))
-    if due_at(release, before) <= now:
-        left = ", ".join(f"`{b}` ({LABELS[b]})" for b in _still_possible(release, now))
-        raise UserError(TEXT["passed"].format(when=LABELS[before].capitalize(), title=release.title, left=left))
+def _check_moment(ctx: CommandContext, release: Release, before: str) -> None:
+    if release.release_at <= ctx.now:
+        raise _out(ctx, release)
+    if due_at(release, before) <= ctx.now:
+        left = ", ".join(f"`{b}` ({label(b, ctx.locale)})" for b in _still_possible(release, ctx.now))
+        raise UserError(
+            tr(
+                ctx.locale,
+                "{when} **{title}** has already passed. Still possible: {left}.",
+                when=_capital(label(before, ctx.locale)),
+                title=release.title,
+                left=left,
+            )
+        )
 
 
-def _menu(release: Release, now: datetime, chosen: str) -> list[list[Component]]:
-    options = tuple((LABELS[b].capitalize(), b) for b in _still_possible(release, now, MENU_BEFORES))
+def _menu(ctx: CommandContext, release: Release, chosen: str) -> list[list[Component]]:
+    lang = ctx.locale
+    options = tuple((_capital(label(b, lang)), b) for b in _still_possible(release, ctx.now, MENU_BEFORES))
     if chosen not in {v for _, v in options}:
-        options += ((LABELS[chosen].capitalize(), chosen),)
+        options += ((_capital(label(chosen, lang)), chosen),)
     return [
-        [Select(f"{CHOOSE_COMPONENT}:{release.id}", options, TEXT["placeholder"], default=chosen)],
-        [Button(f"{CANCEL_COMPONENT}:{release.id}", TEXT["cancel_label"], style=DANGER)],
+        [Select(f"{CHOOSE_COMPONENT}:{release.id}", options, tr(lang, "When should I remind you?"), default=chosen)],
+        [Button(f"{CANCEL_COMPONENT}:{release.id}", tr(lang, "Cancel"), style=DANGER)],
     ]
 
 
 async def _set(ctx: CommandContext, release: Release, before: str, menu: bool) -> Reply:
+    lang = ctx.locale
     reminders, user_id = _member(ctx)
-    _check_moment(release, before, ctx.now)
+    _check_moment(ctx, release, before)
     earlier = next((r.before for r in await reminders.reminders_of(user_id) if r.release_id == release.id), None)
     try:
-        reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now)
+        reminder, replaced = await reminders.set_reminder(user_id, release.id, before, ctx.now, locale=lang)
     except TooManyReminders:
-        raise UserError(TEXT["too_many"].format(limit=MAX_PER_MEMBER)) from None
+        raise UserError(
+            tr(
+                lang,
+                "You already have {limit} reminders, the most I keep. Cancel one with `/remind cancel` first.",
+                limit=MAX_PER_MEMBER,
+            )
+        ) from None
     at = due_at(release, reminder.before)
-    when = TEXT["premiere_of"] if before == "0m" else LABELS[before]  # "1 hour before X", "at the premiere of X"
-    text = TEXT["set"].format(when=when, title=release.title, at=timestamp(at, "F"), rel=timestamp(at, "R"))
-    if replaced:
-        text += TEXT["unchanged"] if earlier == before else TEXT["replaced"]
-    if menu:
-        return Reply(
-            content=text + TEXT["menu_hint"] + TEXT["open_dms"],
-            ephemeral=True,
-            components=_menu(release, ctx.now, before),
+    fields = {"title": release.title, "at": timestamp(at, "F"), "rel": timestamp(at, "R")}
+    if before == "0m":  # "at the premiere of X" reads better than the menu's "at the premiere" + X
+        text = tr(lang, "🔔 I'll send you a direct message **at the premiere of** **{title}**: {at} ({rel}).", **fields)
+    else:
+        text = tr(
+            lang,
+            "🔔 I'll send you a direct message **{when}** **{title}**: {at} ({rel}).",
+            when=label(before, lang),
+            **fields,
         )
-    return Reply(content=text + TEXT["open_dms"], ephemeral=True)
+    if replaced and earlier == before:
+        text += " " + tr(lang, "You already had this reminder, so nothing changed.")
+    elif replaced:
+        text += " " + tr(lang, "It replaces your earlier reminder for this release.")
+    if menu:
+        text += "\n" + tr(lang, "Pick another moment below, or cancel it.")
+    text += "\n" + tr(lang, "-# Keep your direct messages open to me, or I cannot deliver it.")
+    return Reply(content=text, ephemeral=True, components=_menu(ctx, release, before) if menu else [])
 
 
 async def _cancel(ctx: CommandContext, release: Release | None) -> Reply:
+    lang = ctx.locale
     reminders, user_id = _member(ctx)
     count = await reminders.cancel_reminders(user_id, release.id if release else None)
     if release is not None:
-        key = "cancelled" if count else "none_for"
-        return Reply(content=TEXT[key].format(title=release.title), ephemeral=True)
-    return Reply(content=TEXT["cancelled_all"].format(count=count) if count else TEXT["none"], ephemeral=True)
+        if count:
+            text = tr(lang, "🔕 Your reminder for **{title}** is cancelled.", title=release.title)
+        else:
+            text = tr(lang, "You have no reminder for **{title}**.", title=release.title)
+        return Reply(content=text, ephemeral=True)
+    if count:
+        text = ntr(lang, "🔕 Your {n} reminder is cancelled.", "🔕 Your {n} reminders are cancelled.", count)
+        return Reply(content=text, ephemeral=True)
+    return Reply(content=_none(ctx), ephemeral=True)
 
 
-@command("remind me", TEXT["me"], RELEASE, BEFORE, touches_storage=True, ephemeral=True, anywhere=True)
+def _none(ctx: CommandContext) -> str:
+    return tr(ctx.locale, "You have no reminders. Press 🔔 **Remind me** under a countdown, or use `/remind me`.")
+
+
+@command("remind me", "DM me before a release", RELEASE, BEFORE, touches_storage=True, ephemeral=True, anywhere=True)
 async def remind_me(ctx: CommandContext, release: str | None = None, before: str | None = None) -> Reply:
     found = find_release(ctx, release)
     if found.release_at <= ctx.now:
-        raise UserError(TEXT["out"].format(title=found.title))
+        raise _out(ctx, found)
     return await _set(ctx, found, before or _default_before(found, ctx.now), menu=False)
 
 
@@ -161,36 +168,47 @@ def _title(ctx: CommandContext, release_id: str) -> Release | None:
 
 
 def _line(ctx: CommandContext, reminder: Reminder, outcome: ReminderOutcome | None) -> str:
+    lang = ctx.locale
     release = _title(ctx, reminder.release_id)
+    when = label(reminder.before, lang)
     if release is None:
-        return f"• {TEXT['unknown_release']} ({LABELS[reminder.before]})"
+        return tr(lang, "• a release no longer in the catalogue ({when})", when=when)
     at = due_at(release, reminder.before)
     state = ""
     if outcome is not None:
-        state = " — " + STATE_WORDS.get(outcome.state, outcome.state)
+        words = STATE_WORDS.get(outcome.state)
+        state = " — " + (tr(lang, words) if words else outcome.state)
         if outcome.state in ("failed", "skipped") and outcome.detail:
-            state += f": {outcome.detail}"
-    return TEXT["list_line"].format(
-        title=release.title, when=LABELS[reminder.before], at=timestamp(at, "f"), rel=timestamp(at, "R"), state=state
+            state += f": {outcome.detail}"  # the reason as recorded for the operator (English)
+    return tr(
+        lang,
+        "• **{title}** — {when}: {at} ({rel}){state}",
+        title=release.title,
+        when=when,
+        at=timestamp(at, "f"),
+        rel=timestamp(at, "R"),
+        state=state,
     )
 
 
-@command("remind list", TEXT["list"], touches_storage=True, ephemeral=True, anywhere=True)
+@command("remind list", "Your reminders and what became of them", touches_storage=True, ephemeral=True, anywhere=True)
 async def remind_list(ctx: CommandContext) -> Reply:
     reminders, user_id = _member(ctx)
     mine = await reminders.reminders_of(user_id)
     if not mine:
-        return Reply(content=TEXT["none"], ephemeral=True)
+        return Reply(content=_none(ctx), ephemeral=True)
     outcomes = {(o.release_id, o.before): o for o in await reminders.reminder_outcomes(user_id)}
-    lines = [TEXT["list_head"].format(count=len(mine), limit=MAX_PER_MEMBER)]
+    lines = [
+        tr(ctx.locale, "🔔 **Your reminders** ({count} of at most {limit}):", count=len(mine), limit=MAX_PER_MEMBER)
+    ]
     lines += [_line(ctx, r, outcomes.get((r.release_id, r.before))) for r in mine]
     return Reply(content="\n".join(lines)[:2000], ephemeral=True)
 
 
 @command(
     "remind cancel",
-    TEXT["cancel"],
-    Option("release", TEXT["cancel_release"], autocomplete=RELEASE.autocomplete),
+    "Stop a reminder (without a release: all of yours)",
+    Option("release", "Which release (default: all your reminders)", autocomplete=RELEASE.autocomplete),
     touches_storage=True,
     ephemeral=True,
     anywhere=True,
@@ -218,49 +236,92 @@ async def _reminded_release(ctx: CommandContext, wanted: str) -> Release | None:
     return None
 
 
-@component(REMIND_COMPONENT, TEXT["button"], touches_storage=True)
+# The components' descriptions are for the code's readers (discord.py item docs), not shown to members.
+@component(
+    REMIND_COMPONENT,
+    "The Remind me button under posts and replies: a reminder 1 hour before (change it in its menu)",
+    touches_storage=True,
+)
 async def remind_button(ctx: CommandContext, release_id: str, values: list[str]) -> Reply:
     found = find_release(ctx, release_id)
     if found.release_at <= ctx.now:
-        raise UserError(TEXT["out"].format(title=found.title))
+        raise _out(ctx, found)
     reminders, user_id = _member(ctx)
     current = next((r.before for r in await reminders.reminders_of(user_id) if r.release_id == found.id), None)
     return await _set(ctx, found, current or _default_before(found, ctx.now), menu=True)
 
 
-@component(CHOOSE_COMPONENT, TEXT["menu"], touches_storage=True)
+@component(CHOOSE_COMPONENT, "The Remind me menu: when to be reminded", touches_storage=True)
 async def remind_choose(ctx: CommandContext, release_id: str, values: list[str]) -> Reply:
     found = find_release(ctx, release_id)
     before = values[0] if values else DEFAULT_BEFORE
     if before not in OFFSETS:
-        raise UserError(TEXT["bad_before"])
+        raise UserError(
+            tr(
+                ctx.locale,
+                "That is not a moment I can remind you at: choose 1d, 1h or 15m before, or 0m at the premiere.",
+            )
+        )
     return await _set(ctx, found, before, menu=True)
 
 
-@component(CANCEL_COMPONENT, TEXT["cancel_button"], touches_storage=True)
+@component(CANCEL_COMPONENT, "The Cancel button of the Remind me menu", touches_storage=True)
 async def remind_cancel_button(ctx: CommandContext, release_id: str, values: list[str]) -> Reply:
     return await _cancel(ctx, find_release(ctx, release_id))
 
 
-@command("privacy show", TEXT["privacy_show"], touches_storage=True, ephemeral=True, anywhere=True)
+@command("privacy show", "Show what the bot stores about you", touches_storage=True, ephemeral=True, anywhere=True)
 async def privacy_show(ctx: CommandContext) -> Reply:
+    lang = ctx.locale
     reminders, user_id = _member(ctx)
     mine = await reminders.reminders_of(user_id)
     records = await reminders.reminder_outcomes(user_id)
     if not mine and not records:
-        return Reply(content=TEXT["privacy_nothing"], ephemeral=True)
-    lines = [TEXT["privacy_head"]]
+        return Reply(content=tr(lang, "🔒 I keep nothing about you."), ephemeral=True)
+    lines = [tr(lang, "🔒 **What I keep about you** (your Discord user id, with):")]
     if mine:
-        lines.append(TEXT["privacy_reminders"].format(count=len(mine)))
+        lines.append(
+            ntr(
+                lang,
+                "• {n} reminder: which release, how long before it, and the language of your Discord then.",
+                "• {n} reminders: which release, how long before it, and the language of your Discord then.",
+                len(mine),
+            )
+        )
         lines += ["  " + _line(ctx, r, None) for r in mine]
     if records:
-        lines.append(TEXT["privacy_ledger"].format(count=len(records)))
-    lines += [TEXT["privacy_none"], TEXT["privacy_retention"]]
+        lines.append(
+            ntr(
+                lang,
+                "• {n} record of reminder DMs: when each was due, whether it went out, the message id.",
+                "• {n} records of reminder DMs: when each was due, whether it went out, the message id.",
+                len(records),
+            )
+        )
+    lines.append(tr(lang, "• Nothing else: no messages, no names, no server data about you."))
+    lines.append(
+        tr(
+            lang,
+            "Reminders and their records are deleted a day after their release premieres. "
+            "`/privacy forget` deletes all of it now.",
+        )
+    )
     return Reply(content="\n".join(lines)[:2000], ephemeral=True)
 
 
-@command("privacy forget", TEXT["privacy_forget"], touches_storage=True, ephemeral=True, anywhere=True)
+@command(
+    "privacy forget", "Delete everything the bot stores about you", touches_storage=True, ephemeral=True, anywhere=True
+)
 async def privacy_forget(ctx: CommandContext) -> Reply:
+    lang = ctx.locale
     reminders, user_id = _member(ctx)
     count = await reminders.forget_member(user_id)
-    return Reply(content=TEXT["forgotten"].format(count=count) if count else TEXT["forgot_nothing"], ephemeral=True)
+    if not count:
+        return Reply(content=tr(lang, "🗑️ There was nothing about you to delete."), ephemeral=True)
+    text = ntr(
+        lang,
+        "🗑️ Done: I deleted {n} record about you. Nothing about you is left.",
+        "🗑️ Done: I deleted {n} records about you. Nothing about you is left.",
+        count,
+    )
+    return Reply(content=text, ephemeral=True)

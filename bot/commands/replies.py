@@ -6,11 +6,29 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.i18n import N_, language, tr
+
 EPHEMERAL = 64  # MessageFlags.ephemeral
 COLOUR = 0xE8B04B  # warm lamplight, for the show's radio-in-the-dark mood
 NO_PINGS: dict[str, list[str]] = {"parse": []}
 _ZWSP = "\u200b"
-INTERNAL_ERROR = "Something went wrong on my side. It has been logged; please try again in a moment."
+INTERNAL_ERROR = N_("Something went wrong on my side. It has been logged; please try again in a moment.")
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+_THOUSANDS = {"en": ",", "fr": "\u202f", "de": "."}  # 5,000 / 5 000 (narrow no-break space) / 5.000
 
 
 class UserError(Exception):
@@ -21,6 +39,31 @@ def neutralise(text: str, limit: int = 100) -> str:
     """User-supplied text made safe to echo: shortened, and unable to form a mention even if quoted elsewhere."""
     text = text if len(text) <= limit else text[: limit - 1] + "…"
     return text.replace("@", "@" + _ZWSP).replace("<#", "<" + _ZWSP + "#")
+
+
+def long_date(moment: datetime, locale: str | None = None) -> str:
+    """ "Thursday 2 November 2023, 07:00" (wall time of `moment` as given) in the locale's language."""
+    return tr(
+        locale,
+        "{weekday} {day} {month} {year}, {time}",
+        weekday=tr(locale, WEEKDAYS[moment.weekday()]),
+        day=moment.day,
+        month=tr(locale, MONTHS[moment.month - 1]),
+        year=moment.year,
+        time=f"{moment:%H:%M}",
+    )
+
+
+def number(n: int, locale: str | None = None) -> str:
+    """A whole number with the locale's thousands separator."""
+    return f"{n:,}".replace(",", _THOUSANDS[language(locale)])
+
+
+def either(items: list[str], locale: str | None = None) -> str:
+    """ "a", "a or b", "a, b or c" in the locale's language."""
+    if len(items) < 2:
+        return "".join(items)
+    return tr(locale, "{some} or {last}", some=", ".join(items[:-1]), last=items[-1])
 
 
 def timestamp(moment: datetime, style: str = "F") -> str:

@@ -104,8 +104,11 @@ class Announcements(Protocol):
 class Reminders(Protocol):
     """Members' DM reminders (bot.scheduling.service implements it); raises TooManyReminders at the limit."""
 
-    async def set_reminder(self, user_id: int, release_id: str, before: str, now: datetime) -> tuple[Reminder, bool]:
-        """Create the member's reminder for a release or change its `before`, and schedule it; (it, replaced)."""
+    async def set_reminder(
+        self, user_id: int, release_id: str, before: str, now: datetime, locale: str | None = None
+    ) -> tuple[Reminder, bool]:
+        """Create the member's reminder for a release or change its `before`, and schedule it; (it, replaced).
+        `locale`: the member's language, which the DM will speak."""
         ...
 
     def reminder_release(self, release_id: str) -> Release | None:

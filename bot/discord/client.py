@@ -18,6 +18,8 @@ from bot.config import Config
 from bot.discord.components import DYNAMIC_ITEMS
 from bot.discord.poster import DiscordRoles
 from bot.discord.respond import on_app_command_error
+from bot.discord.translator import CatalogueTranslator
+from bot.i18n import language
 from bot.scheduling.announcer import Announcer
 from bot.scheduling.events import EventKeeper
 from bot.scheduling.service import AnnouncementService
@@ -62,6 +64,8 @@ class ReleaseBot(commands.AutoShardedBot):
         self.announcer, self.services, self.events = announcer, services, events
 
     async def setup_hook(self) -> None:
+        # Command names and descriptions in French and German, sent to Discord whenever the commands are synced.
+        await self.tree.set_translator(CatalogueTranslator())
         # Presses of the registry's buttons and selects, under any message, from before a restart too.
         self.add_dynamic_items(*DYNAMIC_ITEMS.values())
         if self.announcer is not None:
@@ -120,6 +124,10 @@ class ReleaseBot(commands.AutoShardedBot):
             notice=notice,
             roles=self.roles if interaction.guild_id else None,
             member_roles=frozenset(r.id for r in getattr(interaction.user, "roles", ())),
+            # Discord sends the member's client language with every interaction (commands, autocomplete and
+            # component presses alike), and the server's preferred locale when there is a server.
+            locale=language(str(interaction.locale)),
+            guild_locale=language(str(interaction.guild_locale)) if interaction.guild_locale else None,
         )
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:

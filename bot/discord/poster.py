@@ -93,10 +93,18 @@ class DiscordPoster:
         return await self.send(channel_id, content, nonce, role_id)
 
     async def send(
-        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+        self,
+        channel_id: int,
+        content: str,
+        nonce: str,
+        role_id: int | None,
+        *,
+        remind: str | None = None,
+        locale: str | None = None,
     ) -> int:
         """`remind`: a release id, to put the "🔔 Remind me" button for it under the post. A post pinging a role
-        also carries the "Get pinged" button, if the bot can hand that role out."""
+        also carries the "Get pinged" button, if the bot can hand that role out. Both are labelled in `locale` (the
+        server's language)."""
         # A partial messageable needs no cache: posts go out even before the gateway has sent the guilds.
         channel = self.client.get_partial_messageable(channel_id)
         # Only the configured role may be pinged; names and titles in the text can never ping anyone.
@@ -105,9 +113,9 @@ class DiscordPoster:
         )
         try:
             # discord.py waits out 429s as told and retries 5xx a few times before raising.
-            buttons: list[Component] = [remind_button(remind)] if remind else []
+            buttons: list[Component] = [remind_button(remind, locale)] if remind else []
             if role_id and self._can_hand_out(channel_id, role_id):
-                buttons.append(ping_button(role_id))
+                buttons.append(ping_button(role_id, locale))
             view = view_for([buttons]) if buttons else None
             message = await channel.send(
                 content, nonce=nonce, allowed_mentions=mentions, view=view or discord.utils.MISSING

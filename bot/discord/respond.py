@@ -15,6 +15,7 @@ from discord import app_commands
 from bot.commands.registry import REGISTRY, Command, CommandContext, dispatch, dispatch_component, find_component
 from bot.commands.replies import COLOUR, INTERNAL_ERROR, Embed, Reply, error_reply
 from bot.discord.components import view_for
+from bot.i18n import tr
 from bot.metrics import INTERACTION_LATENCY
 
 if TYPE_CHECKING:
@@ -82,6 +83,11 @@ async def send_with_notice(interaction: discord.Interaction, reply: Reply, notic
         await interaction.followup.send(content=notice, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
+def member_locale(interaction: discord.Interaction) -> str:
+    """The language the member's Discord is in (for the errors raised before a command context exists)."""
+    return str(interaction.locale)
+
+
 def client_of(interaction: discord.Interaction) -> ReleaseBot:
     return interaction.client  # type: ignore[return-value]
 
@@ -133,7 +139,7 @@ async def run_component(interaction: discord.Interaction, custom_id: str, values
     except Exception:  # nothing else would tell the member: discord.py only logs a failed item callback
         log.exception("%s failed", name)
         try:
-            await send_reply(interaction, error_reply(INTERNAL_ERROR))
+            await send_reply(interaction, error_reply(tr(member_locale(interaction), INTERNAL_ERROR)))
         except discord.HTTPException:
             log.warning("could not tell the user about an error (the interaction may have expired)")
     finally:
@@ -165,13 +171,14 @@ async def on_app_command_error(interaction: discord.Interaction, error: app_comm
     if expired(getattr(error, "original", error)):
         log_expired(interaction.command.qualified_name if interaction.command else None, interaction)
         return
+    lang = member_locale(interaction)
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
-        reply = error_reply("You need the **Manage Server** permission to use this command.")
+        reply = error_reply(tr(lang, "You need the **Manage Server** permission to use this command."))
     elif isinstance(error, app_commands.NoPrivateMessage):
-        reply = error_reply("This command works only inside a server.")
+        reply = error_reply(tr(lang, "This command works only inside a server."))
     else:
         log.exception("command %s failed", interaction.command and interaction.command.qualified_name, exc_info=error)
-        reply = error_reply(INTERNAL_ERROR)
+        reply = error_reply(tr(lang, INTERNAL_ERROR))
     try:
         await send_reply(interaction, reply)
     except discord.HTTPException:

@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 
 from bot.commands.announce import ChannelRef, RoleRef
 from bot.commands.registry import REGISTRY, Command, Option, Registry, autocomplete
@@ -98,16 +99,18 @@ def app_command(spec: Command) -> app_commands.Command[Any, ..., None]:
         )
     callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     callback.__name__ = callback.__qualname__ = spec.name.replace(" ", "_")
+    # Every name, description and choice label is a `locale_str`: the tree's translator (bot.discord.translator)
+    # gives Discord its French and German when the commands are synced. The values stay English: the handlers'.
     if spec.options:
-        app_commands.describe(**spec.describe())(callback)
+        app_commands.describe(**{name: locale_str(text) for name, text in spec.describe().items()})(callback)
+        app_commands.rename(**{o.name: locale_str(o.name) for o in spec.options})(callback)
     for option in spec.options:
         if option.choices:
-            app_commands.choices(**{option.name: [app_commands.Choice(name=c, value=c) for c in option.choices]})(
-                callback
-            )
+            choices = [app_commands.Choice(name=locale_str(c), value=c) for c in option.choices]
+            app_commands.choices(**{option.name: choices})(callback)
 
     command: app_commands.Command[Any, ..., None] = app_commands.Command(
-        name=spec.name.split()[-1], description=spec.description, callback=callback
+        name=locale_str(spec.name.split()[-1]), description=locale_str(spec.description), callback=callback
     )
     for option in spec.options:
         if option.autocomplete is not None:
@@ -153,7 +156,7 @@ def app_commands_for(registry: Registry = REGISTRY) -> list[app_commands.Command
         if len(specs) == 1 and specs[0].name == top:
             built.append(app_command(specs[0]))
             continue
-        group = app_commands.Group(name=top, description=registry.group_description(top))
+        group = app_commands.Group(name=locale_str(top), description=locale_str(registry.group_description(top)))
         _gate(group, *_access(specs))
         for spec in specs:
             group.add_command(app_command(spec))

@@ -13,12 +13,21 @@ from urllib.parse import urlencode
 
 from bot.domain.countdown import span_words
 from bot.domain.releases import Release
+from bot.i18n import tr
 
 # A release is a moment, not a programme with a running time (a series may drop every episode at once), so the
 # event is one hour long: long enough to show as a block in a day view, never a claim about the running time.
 EVENT_LENGTH = timedelta(hours=1)
 REMINDER_BEFORE = timedelta(hours=1)  # the VALARM: a notification one hour before
-REMINDER_WORDS = span_words(datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 1, tzinfo=UTC) + REMINDER_BEFORE)
+
+
+def reminder_words(locale: str | None = None, *, relative: bool = False) -> str:
+    """How long before the release the calendar's reminder comes: "1 hour", "1 heure" (`relative`: after "in")."""
+    start = datetime(2000, 1, 1, tzinfo=UTC)
+    return span_words(start, start + REMINDER_BEFORE, locale=locale, relative=relative)
+
+
+REMINDER_WORDS = reminder_words()  # English, for the operator's `release-bot ics`
 PRODUCT_ID = "-//release-bot//release calendar//EN"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
@@ -47,12 +56,13 @@ def _where(release: Release) -> str:
     return release.where_to_watch or release.network
 
 
-def event_description(release: Release) -> str:
-    """Plain text (calendars do not render markdown): what it is, where to watch it, the logline, the link."""
+def event_description(release: Release, locale: str | None = None) -> str:
+    """Plain text (calendars do not render markdown): what it is, where to watch it, the logline, the link.
+    The bot's words in the member's language; the release's own (title, kind, network, logline) as written."""
     what = " · ".join(x for x in (release.kind, release.network) if x)
     lines = [f"{release.title} ({what})" if what else release.title]
     if _where(release):
-        lines.append(f"Where to watch: {_where(release)}")
+        lines.append(tr(locale, "Where to watch: {where}", where=_where(release)))
     if release.logline:
         lines += ["", release.logline]
     if _url(release):
@@ -64,8 +74,9 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def build_ics(release: Release, now: datetime) -> bytes:
-    """The .ics file for one release: one VEVENT at the release instant (UTC) with a display alarm an hour before."""
+def build_ics(release: Release, now: datetime, locale: str | None = None) -> bytes:
+    """The .ics file for one release: one VEVENT at the release instant (UTC) with a display alarm an hour before;
+    its descriptions in the member's language."""
     # Imported here: icalendar (~95 modules, ~3 MiB) is needed by /calendar and `release-bot ics` only, not kept
     # in every running bot from its start.
     from icalendar import Alarm, Calendar, Event
@@ -77,7 +88,7 @@ def build_ics(release: Release, now: datetime) -> bytes:
     event.add("dtstart", start)
     event.add("dtend", start + EVENT_LENGTH)
     event.add("summary", release.title)
-    event.add("description", event_description(release))
+    event.add("description", event_description(release, locale))
     if _where(release):
         event.add("location", _where(release))
     if _url(release):
@@ -87,7 +98,16 @@ def build_ics(release: Release, now: datetime) -> bytes:
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("trigger", -REMINDER_BEFORE)
-    alarm.add("description", f"{release.title} {release.future_verb} in {REMINDER_WORDS}")
+    alarm.add(
+        "description",
+        tr(
+            locale,
+            "{title} {verb} in {time}",
+            title=release.title,
+            verb=release.future_verb_in(locale),
+            time=reminder_words(locale, relative=True),
+        ),
+    )
     event.add_component(alarm)
 
     calendar = Calendar()
@@ -117,7 +137,7 @@ def _fit(text: str, fits: Callable[[str], bool]) -> str:
     return ""
 
 
-def google_calendar_link(release: Release, limit: int = LINK_LIMIT) -> str:
+def google_calendar_link(release: Release, limit: int = LINK_LIMIT, locale: str | None = None) -> str:
     """Google Calendar's "add event" page, pre-filled; at most `limit` characters (Discord's limit for a link
     button): the details are cut to fit, then, for a very long non-Latin title, the title."""
     start = _utc(release.release_at)
@@ -130,5 +150,5 @@ def google_calendar_link(release: Release, limit: int = LINK_LIMIT) -> str:
         return f"{GOOGLE_CALENDAR}?{urlencode(query, safe='/')}"  # dates=START/END, as Google writes it
 
     title = _fit(release.title, lambda t: len(link(t, "")) <= limit)
-    details = _fit(event_description(release), lambda d: len(link(title, d)) <= limit)
+    details = _fit(event_description(release, locale), lambda d: len(link(title, d)) <= limit)
     return link(title, details)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from bot.domain.countdown import span_words
 from bot.domain.durations import format_duration, parse_duration
 from bot.domain.releases import Release
+from bot.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,20 @@ def live_stage(release: Release, milestones: Sequence[timedelta], now: datetime)
     return f"milestone:{format_duration(min(passed))}" if passed else ""
 
 
-def live_card(release: Release, stage: str) -> LiveCard:
+def live_card(release: Release, stage: str, locale: str | None = None) -> LiveCard:
+    """The message in the server's language (the title is the catalogue's, shown as written)."""
     stamp = f"<t:{release.unix}:F>"
     if stage == "premiere":
-        description = "🎬 " + release.with_availability(f"**{release.title}** is out now") + "!"
-        return LiveCard(release.title, description, "Out now", release.release_at)
-    description = f"⏳ **{release.title}** {release.future_verb} <t:{release.unix}:R>\n{stamp}"
-    footer = "Live countdown: updated at each milestone"
+        out = tr(locale, "**{title}** is out now", title=release.title)
+        description = tr(locale, "🎬 {news}!", news=release.with_availability(out, locale))
+        return LiveCard(release.title, description, tr(locale, "Out now"), release.release_at)
+    relative = f"<t:{release.unix}:R>"  # Discord writes "in 3 days" in each reader's own language
+    verb = release.future_verb_in(locale)
+    description = tr(locale, "⏳ **{title}** {verb} {relative}", title=release.title, verb=verb, relative=relative)
+    description += f"\n{stamp}"
+    footer = tr(locale, "Live countdown: updated at each milestone")
     if stage.startswith("milestone:"):
         at = release.release_at - parse_duration(stage.partition(":")[2])
-        footer = f"Live countdown: {span_words(at, release.release_at)} to go at the last update"
+        left = span_words(at, release.release_at, locale=locale)
+        footer = tr(locale, "Live countdown: {time} to go at the last update", time=left)
     return LiveCard(release.title, description, footer, release.release_at)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.countdown import span_words
 from bot.domain.durations import format_duration
 from bot.domain.releases import Release
+from bot.i18n import ptr, tr
 
 DEFAULT_MILESTONES: tuple[timedelta, ...] = tuple(
     timedelta(**kw)
@@ -27,7 +28,7 @@ class PlannedPost:
     at: datetime  # aware, UTC; first so that posts sort by time
     kind: str  # "milestone" | "daily" | "premiere"
     key: str  # unique within one release's plan: "milestone:7d", "daily:2023-10-28", "premiere"
-    label: str  # for people: "7 days before", "daily 20:00", "premiere"
+    label: str  # for the operator (`release-bot plan`), in English: "7 days before", "daily 20:00", "premiere"
 
 
 def local_instant(day: datetime | object, at: time, zone: ZoneInfo) -> datetime:
@@ -102,18 +103,35 @@ def sample_post(release: Release, now: datetime) -> PlannedPost:
     return PlannedPost(at, "milestone", "sample", f"{span_words(at, release.release_at)} before")
 
 
-def post_text(release: Release, post: PlannedPost, *, late: bool = False) -> str:
-    """The words of a post. Timestamps use Discord markup so each reader sees their own time zone."""
-    stamp = f"<t:{release.unix}:F> (<t:{release.unix}:R>)"
-    where = f" on {release.network}" if release.network else ""
+def post_label(release: Release, post: PlannedPost, locale: str | None = None) -> str:
+    """The post as an admin reads it in `/announce status`, in their language: "7 days before", "daily 20:00"."""
     if post.kind == "premiere":
-        text = "🎬 " + release.with_availability(f"**{release.title}** is out now") + "!"
-    elif post.kind == "milestone":
-        left = span_words(post.at, release.release_at)
-        text = f"📣 **{release.title}** {release.future_verb}{where} in {left}: {stamp}"
+        return ptr(locale, "post", "premiere")
+    if post.kind == "daily":  # the label is "daily HH:MM": the local time is the subscription's, not computable here
+        return tr(locale, "daily {time}", time=post.label.rpartition(" ")[2])
+    return tr(locale, "{time} before", time=span_words(post.at, release.release_at, locale=locale))
+
+
+def post_text(release: Release, post: PlannedPost, *, late: bool = False, locale: str | None = None) -> str:
+    """The words of a post, in the server's language. Timestamps use Discord markup so each reader sees their own
+    time zone. The title and the network are the catalogue's words, shown as written."""
+    stamp = f"<t:{release.unix}:F> (<t:{release.unix}:R>)"
+    fields = {"title": release.title, "verb": release.future_verb_in(locale), "network": release.network}
+    if post.kind == "premiere":
+        news = release.with_availability(tr(locale, "**{title}** is out now", **fields), locale)
+        text = tr(locale, "🎬 {news}!", news=news)
     else:
-        left = span_words(post.at, release.release_at)
-        text = f"⏳ {left} to go until **{release.title}** {release.future_verb}{where}: {stamp}"
+        # After "in" a count takes its case ("in 7 Tagen"); before "to go" it does not ("7 Tage").
+        left = span_words(post.at, release.release_at, locale=locale, relative=post.kind == "milestone")
+        fields |= {"left": left, "stamp": stamp}
+        if post.kind == "milestone" and release.network:
+            text = tr(locale, "📣 **{title}** {verb} on {network} in {left}: {stamp}", **fields)
+        elif post.kind == "milestone":
+            text = tr(locale, "📣 **{title}** {verb} in {left}: {stamp}", **fields)
+        elif release.network:
+            text = tr(locale, "⏳ {left} to go until **{title}** {verb} on {network}: {stamp}", **fields)
+        else:
+            text = tr(locale, "⏳ {left} to go until **{title}** {verb}: {stamp}", **fields)
     if late:
-        text += "\n-# posted late: the bot was offline"
+        text += "\n-# " + tr(locale, "posted late: the bot was offline")
     return text

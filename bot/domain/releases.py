@@ -8,9 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-# The verb a countdown uses once the moment has passed, by kind of release.
+from bot.i18n import ntr, ptr, tr
+
+# The verb a countdown uses once the moment has passed, by kind of release (English: operator output, logs).
 _PAST_VERBS = {"game": "released", "album": "released", "book": "published"}
 _FUTURE_VERBS = {"game": "releases", "album": "releases", "book": "is published"}
+# The same in the reader's language: whole phrases per verb, since word order and agreement differ by language.
+# ptr(locale, "verb", ...): the translators see "premieres", "releases"... as verbs, not as nouns (a literal
+# context: the extractor reads only literals).
 
 
 @dataclass(frozen=True)
@@ -62,19 +67,72 @@ class Release:
         """'premieres' for shows and films, 'releases' for games..."""
         return _FUTURE_VERBS.get(self.kind.split()[-1].lower(), "premieres")
 
+    def past_verb_in(self, locale: str | None = None) -> str:
+        """`past_verb` in the locale's language ("premiered", "erschienen")."""
+        verb = self.past_verb
+        if verb == "released":
+            return ptr(locale, "verb", "released")
+        if verb == "published":
+            return ptr(locale, "verb", "published")
+        return ptr(locale, "verb", "premiered")
+
+    def future_verb_in(self, locale: str | None = None) -> str:
+        """`future_verb` in the locale's language ("premieres", "sort", "erscheint")."""
+        verb = self.future_verb
+        if verb == "releases":
+            return ptr(locale, "verb", "releases")
+        if verb == "is published":
+            return ptr(locale, "verb", "is published")
+        return ptr(locale, "verb", "premieres")
+
+    def ago(self, words: str, locale: str | None = None) -> str:
+        """ "premiered 3 years, 23 days ago" for `words` "3 years, 23 days" (given in the same locale), as one
+        sentence per verb: "première il y a 3 ans, 23 jours", "Premiere ist 3 Jahre, 23 Tage her"."""
+        verb = self.past_verb
+        if verb == "released":
+            return tr(locale, "released {words} ago", words=words)
+        if verb == "published":
+            return tr(locale, "published {words} ago", words=words)
+        return tr(locale, "premiered {words} ago", words=words)
+
+    def past_heading(self, locale: str | None = None) -> str:
+        """The title of the field that shows when it came out: "Premiered", "Released", "Published"."""
+        verb = self.past_verb
+        if verb == "released":
+            return tr(locale, "Released")
+        if verb == "published":
+            return tr(locale, "Published")
+        return tr(locale, "Premiered")
+
     @property
     def availability(self) -> str:
         """'all 4 episodes are streaming on Netflix', or the nearest thing the catalogue knows; '' if nothing."""
+        return self.availability_in(None)
+
+    def availability_in(self, locale: str | None = None) -> str:
+        """`availability` in the locale's language. Where to watch is the operator's words: shown as written."""
         where = self.where_to_watch or self.network
         many = self.episodes is not None and self.episodes > 1
         if where:
-            return f"{f'all {self.episodes} episodes are' if many else 'it is'} streaming on {where}"
+            if many:
+                return ntr(
+                    locale,
+                    "all {n} episode is streaming on {where}",
+                    "all {n} episodes are streaming on {where}",
+                    self.episodes or 0,
+                    where=where,
+                )
+            return tr(locale, "it is streaming on {where}", where=where)
         # Nothing like "it is out now": the sentences this ends already say that.
-        return f"all {self.episodes} episodes are available" if many else ""
+        if many:
+            return ntr(locale, "all {n} episode is available", "all {n} episodes are available", self.episodes or 0)
+        return ""
 
-    def with_availability(self, words: str) -> str:
-        """'out now' -> 'out now — it is streaming on Netflix', or just 'out now' when nothing more is known."""
-        return f"{words} — {self.availability}" if self.availability else words
+    def with_availability(self, words: str, locale: str | None = None) -> str:
+        """'out now' -> 'out now — it is streaming on Netflix', or just 'out now' when nothing more is known;
+        `words` are already in the locale's language."""
+        availability = self.availability_in(locale)
+        return tr(locale, "{words} — {availability}", words=words, availability=availability) if availability else words
 
 
 class UnknownRelease(LookupError):

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateutil_parser
 
 from bot.domain.releases import Release
+from bot.i18n import tr
 
 MAX_RELEASES = 25  # per server: what one autocomplete list can show
 MAX_NAME = 100
@@ -38,7 +39,8 @@ class TooManyReleases(Exception):
 
 
 class BadReleaseInput(ValueError):
-    """What an admin typed cannot be used; the message says why and what to type instead."""
+    """What an admin typed cannot be used; the message says why and what to type instead, in the admin's language
+    (each check takes the `locale` of the reply)."""
 
 
 def is_server_release_id(release_id: str, guild_id: int | None = None) -> bool:
@@ -63,40 +65,51 @@ def release_id(guild_id: int, name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _printable(text: str, what: str) -> str:
+def _printable(text: str, refusal: str) -> str:
     """Text as one line of visible characters: no control or format characters (which could hide or reorder)."""
     text = " ".join(text.split())
     for char in text:
         if unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs", "Zl", "Zp"):
-            raise BadReleaseInput(f"The {what} contains an invisible or control character; type it again.")
+            raise BadReleaseInput(refusal)
     return text
 
 
-def clean_name(text: str) -> str:
-    name = _printable(text, "name")
+def clean_name(text: str, locale: str | None = None) -> str:
+    name = _printable(text, tr(locale, "The name contains an invisible or control character; type it again."))
     if not name:
-        raise BadReleaseInput("Give the release a name.")
+        raise BadReleaseInput(tr(locale, "Give the release a name."))
     if len(name) > MAX_NAME:
-        raise BadReleaseInput(f"The name is {len(name):,} characters long; at most {MAX_NAME} fit.")
+        raise BadReleaseInput(
+            tr(locale, "The name is {length:,} characters long; at most {most} fit.", length=len(name), most=MAX_NAME)
+        )
     return name
 
 
-def clean_description(text: str) -> str:
+def clean_description(text: str, locale: str | None = None) -> str:
     description = " ".join(line.strip() for line in text.splitlines()).strip()
-    description = _printable(description, "description")
+    refusal = tr(locale, "The description contains an invisible or control character; type it again.")
+    description = _printable(description, refusal)
     if len(description) > MAX_DESCRIPTION:
         raise BadReleaseInput(
-            f"The description is {len(description):,} characters long; at most {MAX_DESCRIPTION} fit."
+            tr(
+                locale,
+                "The description is {length:,} characters long; at most {most} fit.",
+                length=len(description),
+                most=MAX_DESCRIPTION,
+            )
         )
     return description
 
 
-def clean_url(text: str) -> str:
+def clean_url(text: str, locale: str | None = None) -> str:
     url = text.strip()
     parts = urlsplit(url) if url.isascii() and not _URL_UNSAFE.search(url) else None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or len(url) > MAX_URL:
         raise BadReleaseInput(
-            "The link must be a web address starting with https:// or http:// (such as https://example.com/film)."
+            tr(
+                locale,
+                "The link must be a web address starting with https:// or http:// (such as https://example.com/film).",
+            )
         )
     return url
 
@@ -113,24 +126,30 @@ def safe_text(text: str) -> str:
     return text.replace("@", "@\u200b").replace("<", "<\u200b")
 
 
-def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
+def parse_when(text: str, zone: ZoneInfo, now: datetime, locale: str | None = None) -> datetime:
     """What an admin typed for `when`, as an aware UTC instant in whole seconds, strictly after `now`.
 
     `2027-03-15 20:00`, `15 March 2027 8pm`, `March 15 2027` (00:00): read as wall-clock time in `zone`, unless
     the text names its own offset (`2027-03-15T20:00+02:00`). Refused: a numeric date whose day and month could be
     swapped (03/04/2027), anything but ASCII (other scripts' digits would not read back the same), an instant in
-    the past or more than ten years ahead.
+    the past or more than ten years ahead. A refusal is in `locale`'s language.
     """
     typed = text.strip()
     if not typed:
-        raise BadReleaseInput("Say when, such as `2027-03-15 20:00`.")
+        raise BadReleaseInput(tr(locale, "Say when, such as `2027-03-15 20:00`."))
     if not typed.isascii():
-        raise BadReleaseInput("Type the date with the digits 0-9 and English month names, such as `2027-03-15 20:00`.")
+        raise BadReleaseInput(
+            tr(locale, "Type the date with the digits 0-9 and English month names, such as `2027-03-15 20:00`.")
+        )
     numeric = _NUMERIC_DATE.search(typed)
     if numeric and int(numeric[1]) <= 12 and int(numeric[2]) <= 12 and numeric[1] != numeric[2]:
         raise BadReleaseInput(
-            f"`{numeric[0]}` could be day/month or month/day. Type the date as YYYY-MM-DD (year, month, day), "
-            "such as `2027-03-15 20:00`."
+            tr(
+                locale,
+                "`{typed}` could be day/month or month/day. Type the date as YYYY-MM-DD (year, month, day), "
+                "such as `2027-03-15 20:00`.",
+                typed=numeric[0],
+            )
         )
     try:
         with warnings.catch_warnings():
@@ -140,20 +159,25 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
             parsed = dateutil_parser.parse(typed, default=start_of_year.replace(microsecond=0))
     except (ValueError, OverflowError, Warning):
         raise BadReleaseInput(
-            f"I can't read “{typed[:60]}” as a date. Try `2027-03-15 20:00` or `15 March 2027 8pm`."
+            tr(
+                locale,
+                "I can't read “{typed}” as a date. Try `2027-03-15 20:00` or `15 March 2027 8pm`.",
+                typed=typed[:60],
+            )
         ) from None
     if parsed.tzinfo is not None and parsed.utcoffset() is None:
-        raise BadReleaseInput("Leave the time zone out of `when` and use the `timezone` option.")
+        raise BadReleaseInput(tr(locale, "Leave the time zone out of `when` and use the `timezone` option."))
     local = parsed.replace(microsecond=0)
     if local.tzinfo is None:
         local = local.replace(tzinfo=zone)
     instant = local.astimezone(UTC)
     if instant <= now:
+        moment = f"<t:{int(instant.timestamp())}:F>"
         raise BadReleaseInput(
-            f"That is in the past (<t:{int(instant.timestamp())}:F>). Give a date and time still to come."
+            tr(locale, "That is in the past ({moment}). Give a date and time still to come.", moment=moment)
         )
     if instant - now > MAX_AHEAD:
-        raise BadReleaseInput("That is more than ten years away; give a nearer date.")
+        raise BadReleaseInput(tr(locale, "That is more than ten years away; give a nearer date."))
     return instant
 
 

@@ -61,6 +61,7 @@ from bot.domain.reminders import (
     OFFSETS,
     DmClosed,
     Reminder,
+    dm_closed_notice,
     due_at,
     grace_kind,
     parse_key,
@@ -124,7 +125,14 @@ class Poster(Protocol):
         ...
 
     async def send(
-        self, channel_id: int, content: str, nonce: str, role_id: int | None, *, remind: str | None = None
+        self,
+        channel_id: int,
+        content: str,
+        nonce: str,
+        role_id: int | None,
+        *,
+        remind: str | None = None,
+        locale: str | None = None,
     ) -> int:
         """Send now, without pacing (the caller took a slot); the new message's id. `remind`: a release id whose
         "Remind me" button goes under the post."""
@@ -157,12 +165,6 @@ class Poster(Protocol):
         ...
 
     async def delete_message(self, channel_id: int, message_id: int) -> None: ...
-
-
-DM_CLOSED_NOTICE = (
-    "🔕 I could not send you your reminder for **{title}**: your direct messages are closed to me. "
-    "Allow direct messages from this server's members (or from apps) and set the reminder again with `/remind me`."
-)
 
 
 def job_id(release_id: str, key: str, at: datetime) -> str:
@@ -240,6 +242,9 @@ class Announcer:
             timezone=UTC, job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1000}
         )
         self.guild_filter: Callable[[int], bool] = lambda guild_id: True  # shards: only the servers we own
+        # A server's language (Discord's `preferred_locale`), for its channel posts and live messages; the
+        # composition root wires it to the gateway's guild cache. None (unknown server): English.
+        self.guild_locale: Callable[[int], Awaitable[str | None]] = _no_locale
         self.ready = asyncio.Event()  # set once recovery, catch-up and scheduling are done after `start()`
         self._queue: asyncio.Queue[Outgoing] = asyncio.Queue()
         self._workers: dict[asyncio.Task[None], bool] = {}  # worker -> busy with a post
@@ -698,7 +703,7 @@ class Announcer:
                     self._outcome("failed", item.sub, post.key, str(exc))
                 return
             now = self.clock()
-            text = reminder_text(release, reminder.before, late=item.late)
+            text = reminder_text(release, reminder.before, late=item.late, locale=reminder.locale)
             item.delivery = await self.store.claim_reminder(
                 reminder,
                 post.at,
@@ -719,7 +724,7 @@ class Announcer:
             message_id = await self.poster.send(delivery.channel_id, delivery.content, delivery.nonce, None)
         except DmClosed as exc:  # never retried: the member is told once, the next time they use the bot
             await self._finish(item, "failed", str(exc))
-            await self.store.add_notice(reminder.user_id, DM_CLOSED_NOTICE.format(title=release.title), self.clock())
+            await self.store.add_notice(reminder.user_id, dm_closed_notice(release, reminder.locale), self.clock())
         except PostRejected as exc:
             await self._finish(item, "failed", str(exc))
         except PostFailed as exc:
@@ -833,8 +838,10 @@ class Announcer:
             finally:
                 self._workers[me] = False
 
-    def _text(self, sub: Subscription, release: Release, post: PlannedPost, late: bool) -> str:
-        text = post_text(release, post, late=late)
+    async def _text(self, sub: Subscription, release: Release, post: PlannedPost, late: bool) -> str:
+        """The post in the server's language as it is now. It is stored with the claim, and a retry sends the
+        stored text: a language changed between the claim and a retry cannot make a second, different post."""
+        text = post_text(release, post, late=late, locale=await self.guild_locale(sub.guild_id))
         return f"<@&{sub.role_id}> {text}" if sub.role_id else text
 
     async def _deliver(self, item: Outgoing) -> None:
@@ -853,7 +860,7 @@ class Announcer:
                 if await self.store.claim(sub, post.key, post.at, now, state="skipped", detail=why):
                     self._outcome("skipped", sub, post.key, why)
                 return
-            text = self._text(sub, release, post, item.late)
+            text = await self._text(sub, release, post, item.late)
             item.delivery = await self.store.claim(
                 sub, post.key, post.at, now, late=item.late, content=text, lease_until=now + self.timing.lease
             )
@@ -868,7 +875,12 @@ class Announcer:
             # Members can ask for their own DM from the post, until the release is out.
             remind = sub.release_id if post.kind != "premiere" else None
             message_id = await self.poster.send(
-                delivery.channel_id, delivery.content, delivery.nonce, sub.role_id, remind=remind
+                delivery.channel_id,
+                delivery.content,
+                delivery.nonce,
+                sub.role_id,
+                remind=remind,
+                locale=await self.guild_locale(sub.guild_id),
             )
         except PostRejected as exc:
             reason = str(exc)
@@ -888,7 +900,7 @@ class Announcer:
         delivery = item.delivery
         assert delivery is not None
         if delivery.content is None:  # a claim from before the text was stored
-            delivery.content = self._text(item.sub, release, item.post, delivery.late)
+            delivery.content = await self._text(item.sub, release, item.post, delivery.late)
         reminder = item.reminder
         if self.clock() - delivery.claimed_at <= self.timing.nonce_window:
             return False  # Discord still deduplicates the nonce: sending again is safe
@@ -908,9 +920,9 @@ class Announcer:
             return True
         if item.late and not delivery.late:  # sent only now, after the bot was down: say so
             delivery.content = (
-                reminder_text(release, reminder.before, late=True)
+                reminder_text(release, reminder.before, late=True, locale=reminder.locale)
                 if reminder is not None
-                else self._text(item.sub, release, item.post, True)
+                else await self._text(item.sub, release, item.post, True)
             )
             delivery.late = True
             await self.store.rewrite(delivery.id, delivery.content, late=True)
@@ -1015,7 +1027,7 @@ class Announcer:
                 await self.update_live(row, release, stage, now)
 
     async def update_live(self, row: LiveMessage, release: Release, stage: str, now: datetime) -> LiveMessage:
-        card = live_card(release, stage)
+        card = live_card(release, stage, await self.guild_locale(row.guild_id))
         try:
             await self.poster.wait_turn()
             if await self.poster.edit_card(row.channel_id, row.message_id, card):
@@ -1146,6 +1158,10 @@ class Announcer:
             if send is not None:
                 self._enqueue(Outgoing(sub, send, late=True))
         await self._pause_unreadable()
+
+
+async def _no_locale(guild_id: int) -> str | None:
+    return None
 
 
 def _ago(delta: timedelta) -> str:

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from bot.domain.announcements import MissingPermission
 from bot.domain.releases import Release
+from bot.i18n import N_, tr
 from bot.storage.repository import Store
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,50 @@ def marker(release_id: str) -> str:
     return f"release-bot: {release_id}"
 
 
-def event_spec(release: Release) -> EventSpec:
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+
+
+def long_date(moment: datetime, locale: str | None = None) -> str:
+    """ "Thursday 02 November 2023, 07:00 UTC" in the locale's language and order (a UTC instant: an event's
+    description is plain text, where Discord's `<t:…>` markup does not render)."""
+    return tr(
+        locale,
+        "{weekday} {day:02d} {month} {year}, {time} UTC",
+        weekday=tr(locale, WEEKDAYS[moment.weekday()]),
+        day=moment.day,
+        month=tr(locale, MONTHS[moment.month - 1]),
+        year=moment.year,
+        time=f"{moment:%H:%M}",
+    )
+
+
+def event_spec(release: Release, locale: str | None = None) -> EventSpec:
+    """The event as the server's members see it: the bot's words in the server's language; the release's name,
+    logline and link are its own, as written."""
     where = release.url if release.url and len(release.url) <= LOCATION_LIMIT else ""
-    location = where or release.where_to_watch or release.network or "Online"
+    location = where or release.where_to_watch or release.network or tr(locale, "Online")
     when = release.release_at
-    text = f"Counting down to {release.menu_name}: {release.future_verb} {when:%A %d %B %Y, %H:%M} UTC."
+    text = tr(
+        locale,
+        "Counting down to {name}: {verb} {when}.",
+        name=release.menu_name,
+        verb=release.future_verb_in(locale),
+        when=long_date(when, locale),
+    )
     if release.logline:
         text += "\n\n" + release.logline
     tail = "\n\n" + marker(release.id)
@@ -75,9 +115,12 @@ class EventKeeper:
     def missing_permission(self, guild_id: int) -> str | None:
         return self.poster.missing_event_permission(guild_id)
 
-    async def ensure(self, guild_id: int, release: Release, now: datetime) -> tuple[int, bool]:
-        """The server's event for the release: (its id, whether it was created now). Never a second one."""
-        spec = event_spec(release)
+    async def ensure(
+        self, guild_id: int, release: Release, now: datetime, locale: str | None = None
+    ) -> tuple[int, bool]:
+        """The server's event for the release, worded in `locale` (the server's language): (its id, whether it was
+        created now). Never a second one."""
+        spec = event_spec(release, locale)
         exists, event_id = await self.store.event_row(guild_id, release.id)
         if exists and event_id is None:
             event_id = await self._find(guild_id, release.id)
@@ -99,10 +142,11 @@ class EventKeeper:
         log.info("server %s: created the event %s for %s", guild_id, event_id, release.id)
         return event_id, True
 
-    async def move(self, guild_id: int, release: Release) -> None:
+    async def move(self, guild_id: int, release: Release, locale: str | None = None) -> None:
         """After /release edit: the event follows (if there is one)."""
         _, event_id = await self.store.event_row(guild_id, release.id)
-        if event_id is not None and not await self.poster.edit_event(guild_id, event_id, event_spec(release)):
+        spec = event_spec(release, locale)
+        if event_id is not None and not await self.poster.edit_event(guild_id, event_id, spec):
             await self.store.forget_event(guild_id, release.id)
 
     async def remove(self, guild_id: int, release_id: str | None = None) -> int:

@@ -74,7 +74,8 @@ class AnnouncementService:
         stage = live_stage(release, self.announcer.settings.milestones, now)
         poster = self.announcer.poster
         await poster.wait_turn(urgent=True)  # an admin is waiting
-        message_id = await poster.post_card(channel_id, live_card(release, stage))
+        card = live_card(release, stage, await self.announcer.guild_locale(guild_id))  # the server's language
+        message_id = await poster.post_card(channel_id, card)
         await self._delete_live(guild_id, release.id)
         row = LiveMessage(guild_id, release.id, channel_id, message_id, stage, None)
         await self.store.save_live(row, now)
@@ -89,8 +90,10 @@ class AnnouncementService:
 
     # ---- members' reminders -------------------------------------------------------------------------------
 
-    async def set_reminder(self, user_id: int, release_id: str, before: str, now: datetime) -> tuple[Reminder, bool]:
-        reminder, replaced = await self.store.save_reminder(user_id, release_id, before, now)
+    async def set_reminder(
+        self, user_id: int, release_id: str, before: str, now: datetime, locale: str | None = None
+    ) -> tuple[Reminder, bool]:
+        reminder, replaced = await self.store.save_reminder(user_id, release_id, before, now, locale=locale)
         self.announcer.schedule_reminder(reminder)
         return reminder, replaced
 
@@ -131,7 +134,7 @@ class AnnouncementService:
             )
         if self.events is not None:
             try:
-                await self.events.move(release.guild_id, release.release())
+                await self.events.move(release.guild_id, shown, await self.announcer.guild_locale(release.guild_id))
             except (MissingPermission, PostFailed) as exc:  # the release changed; its event stays where it was
                 log.warning("server %s: the event of %s was not moved: %s", release.guild_id, release.id, exc)
 
@@ -154,7 +157,8 @@ class AnnouncementService:
     async def ensure_event(self, guild_id: int, release: Release, now: datetime) -> bool:
         if self.events is None:
             raise PostFailed("the console is not connected to Discord")
-        return (await self.events.ensure(guild_id, release, now))[1]
+        # The event is the server's: worded in its language, whoever asked for it.
+        return (await self.events.ensure(guild_id, release, now, await self.announcer.guild_locale(guild_id)))[1]
 
     async def remove_events(self, guild_id: int, release_id: str | None) -> int:
         return await self.events.remove(guild_id, release_id) if self.events is not None else 0

@@ -103,6 +103,8 @@ class Reminder(Base):
     release_id: Mapped[str] = mapped_column(String(64), index=True)
     before: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The member's language when they set it ("fr"): the DM speaks it. NULL (set before 0005): English.
+    locale: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class MemberNotice(Base):

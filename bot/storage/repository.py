@@ -55,7 +55,7 @@ def _subscription(row: Subscription) -> domain.Subscription:
 
 
 def _reminder(row: Reminder) -> dm.Reminder:
-    return dm.Reminder(row.user_id, row.release_id, row.before, row.created_at)
+    return dm.Reminder(row.user_id, row.release_id, row.before, row.created_at, row.locale)
 
 
 COLUMNS = (  # a subscription's columns, named as domain.Subscription's fields
@@ -533,7 +533,13 @@ class Store:
     # ---- members' reminders and notices -------------------------------------------------------------------
 
     async def save_reminder(
-        self, user_id: int, release_id: str, before: str, now: datetime, limit: int = dm.MAX_PER_MEMBER
+        self,
+        user_id: int,
+        release_id: str,
+        before: str,
+        now: datetime,
+        limit: int = dm.MAX_PER_MEMBER,
+        locale: str | None = None,
     ) -> tuple[dm.Reminder, bool]:
         """Create the member's reminder for a release, or change its `before`; (it, whether it replaced one).
         Raises TooManyReminders for a new one beyond `limit`. An upsert: a double press of the button (two
@@ -545,12 +551,13 @@ class Store:
                 raise dm.TooManyReminders(limit)
             await s.execute(
                 self._insert()(Reminder)
-                .values(user_id=user_id, release_id=release_id, before=before, created_at=now)
+                .values(user_id=user_id, release_id=release_id, before=before, created_at=now, locale=locale)
                 .on_conflict_do_update(
-                    index_elements=["user_id", "release_id"], set_={"before": before, "created_at": now}
+                    index_elements=["user_id", "release_id"],
+                    set_={"before": before, "created_at": now, "locale": locale},
                 )
             )
-        return dm.Reminder(user_id, release_id, before, now), replaced
+        return dm.Reminder(user_id, release_id, before, now, locale), replaced
 
     async def reminders(
         self, user_id: int | None = None, release_id: str | None = None, before: str | None = None

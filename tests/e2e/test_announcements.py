@@ -218,7 +218,8 @@ async def test_deleted_channel_pauses_and_explains(
 async def test_a_channel_gone_without_notice_is_404_and_paused(
     sandbox: Sandbox, launch: Launch, config: Config, database_url: str
 ) -> None:
-    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=2, milestones=())
+    # The premiere 6 s away: time to start the bot and set up on a loaded machine (2 s was not always enough).
+    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=6, milestones=())
     await server.slash("/announce setup channel:#announcements", user="grace")
     sandbox.world.channels.pop(int(server.channel("announcements")))  # gone, and the bot was not told
     await wait_until(lambda: server.bot.announcer.store.deliveries(), lambda rows: rows and rows[0].state == "failed")
@@ -274,7 +275,8 @@ async def test_a_failed_post_is_retried_with_the_same_nonce(
     sandbox: Sandbox, launch: Launch, config: Config, database_url: str
 ) -> None:
     # discord.py does not retry a 503 itself, so this exercises the bot's own backoff (shortened for the tests).
-    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=2, milestones=())
+    # The premiere 6 s away: time to start the bot and set up on a loaded machine (2 s was not always enough).
+    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=6, milestones=())
     await server.slash("/announce setup channel:#announcements", user="grace")
     sandbox.add_fault("POST /channels/{channel_id}/messages", status=503, count=1)
     queue = sandbox.listen()

@@ -79,6 +79,12 @@ async def test_a_member_takes_and_drops_the_role_from_a_post(
     taken = await server.sandbox.press(server.member("ada"), post["id"], f"ping:{role}")
     assert taken["data"]["content"].startswith(f"🔕 You won't be pinged any more: <@&{role}> is no longer yours.")
     assert int(role) not in roles_of(sandbox, server, "ada")
+    # A member whose Discord is in French is answered in French.
+    again = await server.sandbox.press(server.member("ada"), post["id"], f"ping:{role}", locale="fr")
+    assert again["data"]["content"].startswith(
+        f"🔔 Tu seras mentionné(e) dans les comptes à rebours de ce serveur\u00a0: tu as maintenant <@&{role}>."
+    )
+    assert int(role) in roles_of(sandbox, server, "ada")
 
 
 async def test_a_press_naming_a_role_the_posts_do_not_ping_changes_nothing(

@@ -70,6 +70,10 @@ async def test_demo_runs_every_command_and_shows_the_posts(tmp_path: Path) -> No
         "✅ Posted the live countdown for **All the Light We Cannot See (demo replay)**",
         "#general: the live countdown message was edited: “Live countdown: 6 seconds to go at the last update”",
         "#general: the live countdown message was edited: “Out now”",
+        "camille › /countdown",  # a member whose Discord is in French gets French
+        "Première il y a 3 ans",
+        "camille › /premiere timezone:Europe/Paris",
+        "All the Light We Cannot See — première",
         "under it: [🔔 Remind me]  [📣 Get pinged]",
         "alex › presses [🔔 Remind me] under the post",
         "🔔 I'll send you a direct message **at the premiere of** **All the Light We Cannot See (demo replay)**",
@@ -143,4 +147,4 @@ async def test_db_upgrade(tmp_path: Path) -> None:
         process = await release_bot("db", "upgrade", env=env_without_token(DATABASE_URL=url))
         out, err = await asyncio.wait_for(process.communicate(), 60)
         assert process.returncode == 0, err.decode()
-        assert out.decode().startswith("Database is at revision 0004: sqlite+aiosqlite:///")
+        assert out.decode().startswith("Database is at revision 0005: sqlite+aiosqlite:///")
