@@ -229,3 +229,24 @@ async def test_the_translator_leaves_out_what_discord_would_refuse(monkeypatch: 
     monkeypatch.setattr(i18n, "_catalogue", lambda lang: _Careless())
     assert await translator.translate(locale_str("countdown"), Locale.french, name) is None
     assert await translator.translate(locale_str("What this bot can do"), Locale.german, description) is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "give my role **release-bot** the **Manage Roles** permission"),
+        ("fr", "Gérer les rôles"),
+        ("de", "Rollen verwalten"),
+    ],
+)
+def test_the_get_pinged_advice_at_setup_is_in_the_admins_language(lang: str, expected: str) -> None:
+    from bot.commands.ping_role import role_advice
+    from bot.commands.services import RoleAccess
+
+    no_manage_roles = RoleAccess(manage_roles=False, below_bot=True, bot_role="release-bot")
+    advice = role_advice(no_manage_roles, 42, lang)
+    assert expected in advice and "<@&42>" in advice
+    admin_role = RoleAccess(True, True, "release-bot", elevated=("Administrator",))
+    unsafe = role_advice(admin_role, 42, lang)
+    assert "**Administrator**" in unsafe
+    assert (unsafe == role_advice(admin_role, 42, "en")) == (lang == "en")  # translated, not left in English

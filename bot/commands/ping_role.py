@@ -44,52 +44,87 @@ def ping_button(role_id: int, locale: str | None = None) -> Button:
     return Button(f"{PING_COMPONENT}:{role_id}", tr(locale, PING_LABEL))
 
 
-def _unsafe(access: RoleAccess, role_id: int) -> str:
-    """Why the button must not hand out this role ("" if it may)."""
+def _unsafe(access: RoleAccess, role_id: int, locale: str | None = None) -> str:
+    """Why the button must not hand out this role ("" if it may). Permission names as Discord's English settings
+    show them."""
+    role = f"<@&{role_id}>"
     if access.managed:
-        return f"<@&{role_id}> belongs to a bot or an integration, and Discord lets nobody hand it out"
+        return tr(locale, "{role} belongs to a bot or an integration, and Discord lets nobody hand it out", role=role)
     if access.elevated:
-        return (
-            f"<@&{role_id}> carries **{'**, **'.join(access.elevated)}**, and anyone who pressed it would get that too"
+        carries = "**, **".join(access.elevated)
+        return tr(
+            locale,
+            "{role} carries **{permissions}**, and anyone who pressed it would get that too",
+            role=role,
+            permissions=carries,
         )
     return ""
 
 
 def role_advice(access: RoleAccess | None, role_id: int, locale: str | None = None) -> str:
     """For `/announce setup role:` and `/announce status`: what the admin must change for the role to be pinged
-    and for the Get pinged button to work ("" if nothing). The setup stands either way: this is advice.
-
-    Still English whatever `locale` says: its sentences are assembled from parts and must first be rewritten as
-    whole messages to be translated (`locale` is taken so callers can already pass the admin's language)."""
+    and for the Get pinged button to work ("" if nothing), in the admin's language. The setup stands either way:
+    this is advice."""
     if access is None:
         return ""
+    fields = {"role": f"<@&{role_id}>", "bot_role": access.bot_role}
     lines = []
     if not access.pings:
         lines.append(
-            f"⚠️ <@&{role_id}> won't actually be pinged: it isn't mentionable, and I don't have **Mention "
-            "@everyone, @here and All Roles** in that channel. Make the role mentionable (Server Settings → "
-            "Roles → the role → *Allow anyone to @mention this role*), or give me that permission."
+            tr(
+                locale,
+                "⚠️ {role} won't actually be pinged: it isn't mentionable, and I don't have **Mention "
+                "@everyone, @here and All Roles** in that channel. Make the role mentionable (Server Settings → "
+                "Roles → the role → *Allow anyone to @mention this role*), or give me that permission.",
+                **fields,
+            )
         )
-    lead = "⚠️ Pings work, but" if access.pings else "⚠️ Also,"
-    unsafe = _unsafe(access, role_id)
+    unsafe = _unsafe(access, role_id, locale)
     if unsafe:
-        lines.append(
-            f"{lead} the posts go out without the **Get pinged** button: {unsafe}. "
-            "Pick a role made just for pings, with no permissions, to have the button."
-        )
-        return "\n".join(lines)
+        if access.pings:
+            text = tr(
+                locale,
+                "⚠️ Pings work, but the posts go out without the **Get pinged** button: {why}. "
+                "Pick a role made just for pings, with no permissions, to have the button.",
+                why=unsafe,
+            )
+        else:
+            text = tr(
+                locale,
+                "⚠️ Also, the posts go out without the **Get pinged** button: {why}. "
+                "Pick a role made just for pings, with no permissions, to have the button.",
+                why=unsafe,
+            )
+        return "\n".join([*lines, text])
     if access.manage_roles and access.below_bot:
         return "\n".join(lines)
-    steps = []
-    if not access.manage_roles:
-        steps.append(f"give my role **{access.bot_role}** the **Manage Roles** permission")
-    if not access.below_bot:
-        steps.append(f"drag my role **{access.bot_role}** above <@&{role_id}>")
-    lines.append(
-        f"{lead} I can't hand out <@&{role_id}> to members who press **Get pinged** until you "
-        f"{' and '.join(steps)} (Server Settings → Roles). Until then the posts go out without that button."
-    )
-    return "\n".join(lines)
+    if not access.manage_roles and not access.below_bot:
+        steps = tr(
+            locale,
+            "give my role **{bot_role}** the **Manage Roles** permission and drag my role **{bot_role}** above {role}",
+            **fields,
+        )
+    elif not access.manage_roles:
+        steps = tr(locale, "give my role **{bot_role}** the **Manage Roles** permission", **fields)
+    else:
+        steps = tr(locale, "drag my role **{bot_role}** above {role}", **fields)
+    if access.pings:
+        text = tr(
+            locale,
+            "⚠️ Pings work, but I can't hand out {role} to members who press **Get pinged** until you {steps} "
+            "(Server Settings → Roles). Until then the posts go out without that button.",
+            steps=steps,
+            **fields,
+        )
+    else:
+        text = tr(
+            locale,
+            "⚠️ Also, I can't hand out {role} to members who press **Get pinged** until you {steps} "
+            "(Server Settings → Roles). Until then the posts go out without that button.",
+            steps=steps,
+            **fields,
+        )
+    return "\n".join([*lines, text])
 
 
 @component(PING_COMPONENT, "The Get pinged button under posts: take or drop the role they ping", touches_storage=True)
