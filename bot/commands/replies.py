@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.domain.dates import MONTHS, WEEKDAYS
 from bot.i18n import N_, language, tr
 
 EPHEMERAL = 64  # MessageFlags.ephemeral
@@ -13,21 +14,6 @@ COLOUR = 0xE8B04B  # warm lamplight, for the show's radio-in-the-dark mood
 NO_PINGS: dict[str, list[str]] = {"parse": []}
 _ZWSP = "\u200b"
 INTERNAL_ERROR = N_("Something went wrong on my side. It has been logged; please try again in a moment.")
-WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
-MONTHS = (
-    N_("January"),
-    N_("February"),
-    N_("March"),
-    N_("April"),
-    N_("May"),
-    N_("June"),
-    N_("July"),
-    N_("August"),
-    N_("September"),
-    N_("October"),
-    N_("November"),
-    N_("December"),
-)
 _THOUSANDS = {"en": ",", "fr": "\u202f", "de": "."}  # 5,000 / 5 000 (narrow no-break space) / 5.000
 
 

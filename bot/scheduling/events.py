@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.announcements import MissingPermission
+from bot.domain.dates import MONTHS, WEEKDAYS
 from bot.domain.releases import Release
-from bot.i18n import N_, tr
+from bot.i18n import tr
 from bot.storage.repository import Store
 
 log = logging.getLogger(__name__)
@@ -54,23 +55,6 @@ class EventPoster(Protocol):
 def marker(release_id: str) -> str:
     """The last line of our events' descriptions: how an event whose id was never recorded is found again."""
     return f"release-bot: {release_id}"
-
-
-WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
-MONTHS = (
-    N_("January"),
-    N_("February"),
-    N_("March"),
-    N_("April"),
-    N_("May"),
-    N_("June"),
-    N_("July"),
-    N_("August"),
-    N_("September"),
-    N_("October"),
-    N_("November"),
-    N_("December"),
-)
 
 
 def long_date(moment: datetime, locale: str | None = None) -> str:
