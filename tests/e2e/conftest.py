@@ -95,6 +95,25 @@ async def launch(sandbox: Sandbox) -> AsyncIterator[Launch]:
     yield start
     for bot in bots:
         await bot.close()
+    await _no_task_left_behind()
+
+
+async def _no_task_left_behind(timeout: float = 10.0) -> None:
+    """Tasks the closed bots left are cancelled here, where they can still be named: once in a while a full run
+    stalled in pytest-asyncio's loop teardown, waiting for a task that did not end when cancelled (seen once in
+    aiosqlite's connection close; the cause is not found yet). A task still running after `timeout` is named, with
+    its stack, on the real stderr (a stalled run's captured output is never shown). Diagnosis only: the test's
+    outcome is left as it is."""
+    me = asyncio.current_task()
+    left = [task for task in asyncio.all_tasks() if task is not me and not task.done()]
+    for task in left:
+        task.cancel()
+    if not left:
+        return
+    _, stuck = await asyncio.wait(left, timeout=timeout)
+    for task in stuck:
+        print(f"\nA task does not end when cancelled: {task!r}", file=sys.__stderr__)
+        task.print_stack(file=sys.__stderr__)
 
 
 @pytest.fixture
