@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.domain.dates import MONTHS, WEEKDAYS
+from bot.domain.dates import date_fields
 from bot.i18n import N_, language, tr
 
 EPHEMERAL = 64  # MessageFlags.ephemeral
@@ -32,11 +32,7 @@ def long_date(moment: datetime, locale: str | None = None) -> str:
     return tr(
         locale,
         "{weekday} {day} {month} {year}, {time}",
-        weekday=tr(locale, WEEKDAYS[moment.weekday()]),
-        day=moment.day,
-        month=tr(locale, MONTHS[moment.month - 1]),
-        year=moment.year,
-        time=f"{moment:%H:%M}",
+        **date_fields(moment, locale),
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.announcements import MissingPermission
-from bot.domain.dates import MONTHS, WEEKDAYS
+from bot.domain.dates import date_fields
 from bot.domain.releases import Release
 from bot.i18n import tr
 from bot.storage.repository import Store
@@ -63,11 +63,7 @@ def long_date(moment: datetime, locale: str | None = None) -> str:
     return tr(
         locale,
         "{weekday} {day:02d} {month} {year}, {time} UTC",
-        weekday=tr(locale, WEEKDAYS[moment.weekday()]),
-        day=moment.day,
-        month=tr(locale, MONTHS[moment.month - 1]),
-        year=moment.year,
-        time=f"{moment:%H:%M}",
+        **date_fields(moment, locale),
     )
 
 
