@@ -97,6 +97,7 @@ asyncio.run(main())
     only_elsewhere = {
         "alembic": "migrations (loaded only when the schema is behind)",
         "icalendar": "/calendar and `release-bot ics`",
+        "discord.ext.commands": "prefix commands, which a slash-command bot never reads",
         "sqlalchemy.dialects.postgresql": "a PostgreSQL database",
         "prompt_toolkit": "the console",
         "jsonschema": "the sandbox's spec validation",

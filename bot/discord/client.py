@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 import discord
 import yarl
-from discord import gateway, http
-from discord.ext import commands
+from discord import app_commands, gateway, http
 
 from bot.commands.registry import CommandContext
 from bot.config import Config
@@ -34,7 +33,7 @@ def point_at_sandbox(url: str) -> None:
     gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(base.replace("http", "ws", 1) + "/")
 
 
-class ReleaseBot(commands.AutoShardedBot):
+class ReleaseBot(discord.AutoShardedClient):
     """One process of the bot: all shards by default, or `shard_ids` of `shard_count` (several processes).
 
     Built by `bot.app.build_bot`, which attaches its services; the client starts and stops them with itself."""
@@ -49,7 +48,10 @@ class ReleaseBot(commands.AutoShardedBot):
         options.setdefault("member_cache_flags", discord.MemberCacheFlags.none())
         options.setdefault("max_messages", None)
         options.setdefault("chunk_guilds_at_startup", False)
-        super().__init__(command_prefix=commands.when_mentioned, help_command=None, **options)
+        super().__init__(**options)
+        # A plain client with a command tree: discord.ext.commands (prefix commands, ~1.4 MiB of imports) is
+        # for bots that read messages, and this one never does.
+        self.tree = app_commands.CommandTree(self)
         self.config = config
         self.sandbox = sandbox
         self.announcer: Announcer | None = None
