@@ -70,6 +70,7 @@ from bot.domain.reminders import (
 )
 from bot.domain.server_releases import is_server_release_id
 from bot.metrics import DELIVERY_DELAY, POSTS, QUEUE_DEPTH
+from bot.scheduling.server_ids import ServerIds
 from bot.storage.models import Delivery
 from bot.storage.repository import Store
 
@@ -190,7 +191,7 @@ class Group:
     at: datetime
     release_id: str
     key: str
-    guilds: set[int]
+    guilds: ServerIds
 
 
 @dataclass(frozen=True)
@@ -578,7 +579,7 @@ class Announcer:
     ) -> None:
         for post, ident in self._jobs_of(sub, now, {} if shared is None else shared):
             if (sub.guild_id, sub.release_id, post.key) not in settled:
-                groups.setdefault(ident, Group(post.at, sub.release_id, post.key, set())).guilds.add(sub.guild_id)
+                groups.setdefault(ident, Group(post.at, sub.release_id, post.key, ServerIds())).guilds.add(sub.guild_id)
 
     def _jobs_of(
         self, sub: Subscription, now: datetime, shared: dict[tuple[str, str, str | None], list[tuple[PlannedPost, str]]]
