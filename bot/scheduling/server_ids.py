@@ -37,8 +37,10 @@ class ServerIds:
             del ids[at]
 
     def __contains__(self, server_id: object) -> bool:
+        if not isinstance(server_id, int):
+            return False
         ids = self._merged()
-        at = bisect_left(ids, server_id)  # type: ignore[call-overload]
+        at = bisect_left(ids, server_id)
         return at < len(ids) and ids[at] == server_id
 
     def __len__(self) -> int:
