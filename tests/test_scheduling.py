@@ -80,6 +80,22 @@ async def test_paused_and_settled_posts_get_no_jobs(store: Store, config) -> Non
     assert announcer.scheduled(1) == []
 
 
+async def test_start_up_reads_no_subscription_of_a_release_its_server_saw_premiere(store: Store, config) -> None:
+    """A finished release's subscriptions stay in storage (its history), but the start-up's catch-up does not read
+    them once the server's premiere post is in the ledger: 10,000 of them cost ~0.3 s at every start."""
+    now = datetime(2023, 11, 1, tzinfo=UTC)
+    finished, upcoming = "finished-release", config.catalogue.featured.id
+    done = await store.save_subscription(1, finished, 99, None, "UTC", None, now)
+    await store.claim(done, "premiere", now, now, state="sent")
+    missed = await store.save_subscription(2, finished, 98, None, "UTC", None, now)  # its premiere was never settled
+    await store.claim(missed, "milestone:1h", now, now, state="sent")
+    await store.save_subscription(1, upcoming, 99, None, "UTC", None, now)
+
+    read = await store.subscriptions(active_only=True, unless_premiered=[finished])
+    assert {(s.guild_id, s.release_id) for s in read} == {(2, finished), (1, upcoming)}
+    assert len(await store.subscriptions(active_only=True)) == 3  # nothing was deleted
+
+
 async def test_the_ledger_admits_one_claim_per_post(store: Store, config) -> None:
     now = datetime(2023, 11, 1, tzinfo=UTC)
     sub = await store.save_subscription(1, config.catalogue.featured.id, 99, None, "UTC", None, now)

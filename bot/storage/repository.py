@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import delete, exists, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.domain import announcements as domain
@@ -58,7 +58,7 @@ def _reminder(row: Reminder) -> dm.Reminder:
     return dm.Reminder(row.user_id, row.release_id, row.before, row.created_at, row.locale)
 
 
-COLUMNS = (  # a subscription's columns, named as domain.Subscription's fields
+COLUMNS = (  # a subscription's columns, in domain.Subscription's field order (rows are passed positionally)
     Subscription.guild_id,
     Subscription.release_id,
     Subscription.channel_id,
@@ -149,9 +149,19 @@ class Store:
         active_only: bool = False,
         release_id: str | None = None,
         release_ids: Sequence[str] | None = None,
+        unless_premiered: Sequence[str] = (),
     ) -> list[domain.Subscription]:
+        """`unless_premiered`: of these releases, only the servers whose premiere post is not in the ledger yet
+        (a finished release's 10,000 subscriptions are not read at every start-up)."""
         # Columns, not ORM rows: start-up reads every subscription, and entities cost ~3x as much to build.
         query = select(*COLUMNS).order_by(Subscription.guild_id, Subscription.release_id)
+        if unless_premiered:
+            premiered = exists().where(
+                Delivery.guild_id == Subscription.guild_id,
+                Delivery.release_id == Subscription.release_id,
+                Delivery.post_key == "premiere",
+            )
+            query = query.where(or_(Subscription.release_id.not_in(unless_premiered), ~premiered))
         if guild_id is not None:
             query = query.where(Subscription.guild_id == guild_id)
         if release_id is not None:
@@ -161,7 +171,7 @@ class Store:
         if active_only:
             query = query.where(Subscription.paused.is_(False))
         async with self.session() as s:
-            return [domain.Subscription(**row._mapping) for row in (await s.execute(query)).all()]
+            return [domain.Subscription(*tuple(row)) for row in (await s.execute(query)).all()]
 
     async def set_paused(
         self,
