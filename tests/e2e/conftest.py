@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -151,6 +151,20 @@ async def server(sandbox: Sandbox, running_bot: ReleaseBot) -> Server:
         members=[{"name": "ada", "admin": False}, {"name": "grace", "admin": True}],
     )
     return Server(sandbox, running_bot, ids)
+
+
+def time_comes(bot: ReleaseBot, at: datetime) -> None:
+    """The moment `at` comes for a bot running in the test's loop, at once and exactly: its announcer's clock says
+    `at` from now on, and every timer due by then fires now (the timers keep APScheduler's wall clock, so each is
+    told to run now). A test sets its release an hour away, sets up at leisure, then lets the moment come: it never
+    waits real seconds for it, and a slow machine cannot make the setup miss it."""
+    announcer = bot.announcer
+    assert announcer is not None
+    announcer.clock = lambda: at
+    due = [job for job in announcer.scheduler.get_jobs() if job.next_run_time is not None and job.next_run_time <= at]
+    assert due, f"no timer is due by {at.isoformat()}"
+    for job in due:
+        job.modify(next_run_time=datetime.now(UTC))
 
 
 async def seeded_store(database_url: str) -> Store:
