@@ -237,8 +237,10 @@ async def test_a_stored_row_that_does_not_parse_pauses_that_server_only(
     good = await sandbox.create_guild("Good server", ["general"], [])
     bad = [await sandbox.create_guild(f"Bad server {n}", ["general"], []) for n in range(2)]
     store = await seeded_store(database_url)
-    # Saved before input was validated: a non-ASCII digit in the daily time, a time zone that does not exist.
-    for ids, zone, daily in ((good, "UTC", "20:00"), (bad[0], "UTC", "1:5٥"), (bad[1], "Mars/Olympus", None)):
+    # Saved before input was validated: a non-ASCII digit in the daily time, a time zone that does not exist. The
+    # good server's daily post is 12 hours from the test's time of day: never inside the hour's grace at the start.
+    daily_time = (now + timedelta(hours=12)).strftime("%H:%M")
+    for ids, zone, daily in ((good, "UTC", daily_time), (bad[0], "UTC", "1:5٥"), (bad[1], "Mars/Olympus", None)):
         await store.save_subscription(
             int(ids["guild_id"]),
             "the-lighthouse-keeper",
