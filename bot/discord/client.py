@@ -93,7 +93,10 @@ class ReleaseBot(discord.AutoShardedClient):
 
     async def close(self) -> None:
         if self._announcer_start is not None:
+            # Waited for, not only cancelled: its storage work (a cancelled query closes its connection) ends before
+            # the engine is disposed, and nothing of the bot is left for the event loop's teardown to cancel.
             self._announcer_start.cancel()
+            await asyncio.gather(self._announcer_start, return_exceptions=True)
         if self.announcer is not None:
             await self.announcer.stop()
             await self.announcer.store.engine.dispose()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
@@ -39,15 +40,36 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
             # WAL lets readers run beside the writer; several processes may share the file.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            _stop_once(record.driver_connection)
 
         return engine
     return create_async_engine(url, pool_pre_ping=True)
+
+
+def _stop_once(connection: Any) -> None:
+    """Let an aiosqlite connection's worker thread be asked to stop only once.
+
+    When a task is cancelled mid-query, SQLAlchemy closes its connection in a shielded task; if the task is cancelled
+    again meanwhile, it force-closes the connection with aiosqlite's `stop()` and the shielded close goes on. If that
+    close is cancelled too (the event loop's teardown cancels every task at once), it ends with a `stop()` of its
+    own, which aiosqlite (0.22) queues behind the first: its thread has ended by then, so the close waits forever for
+    an answer with its cancellation spent, and the loop's teardown never ends (a stalled test run; `release-bot run`
+    hanging on SIGTERM). Every `stop()` after the first waits for the first one's answer instead."""
+    stop = connection.stop
+    first: list[asyncio.Future[Any] | None] = []
+
+    def once() -> asyncio.Future[Any] | None:
+        if not first:
+            first.append(stop())
+        return first[0]
+
+    connection.stop = once
 
 
 def _alembic_config(connection: Connection | None = None) -> AlembicConfig:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import bot as bot_package
 from bot.app import start_in_process
 from bot.config import PACKAGED_CONFIG_DIR, Config
 from bot.discord.client import ReleaseBot
@@ -99,21 +101,39 @@ async def launch(sandbox: Sandbox) -> AsyncIterator[Launch]:
 
 
 async def _no_task_left_behind(timeout: float = 10.0) -> None:
-    """Tasks the closed bots left are cancelled here, where they can still be named: once in a while a full run
-    stalled in pytest-asyncio's loop teardown, waiting for a task that did not end when cancelled (seen once in
-    aiosqlite's connection close; the cause is not found yet). A task still running after `timeout` is named, with
-    its stack, on the real stderr (a stalled run's captured output is never shown). Diagnosis only: the test's
-    outcome is left as it is."""
+    """The bots' close waits for the work it stops, so nothing of theirs is left for the event loop's teardown: that
+    teardown cancels every task at once and waits for them all, and a run once stalled there for ever (a close of a
+    SQLite connection, cancelled mid-way, that could not end). Tasks still running here are cancelled one at a time,
+    each waited for; a task of the bot's own code among them, or one that does not end when cancelled, fails the test
+    with its stack (in the report: output printed by a stalled run is never shown)."""
     me = asyncio.current_task()
     left = [task for task in asyncio.all_tasks() if task is not me and not task.done()]
+    of_the_bot = [task for task in left if _runs_bot_code(task)]
+    stuck: list[asyncio.Task[Any]] = []
     for task in left:
         task.cancel()
-    if not left:
-        return
-    _, stuck = await asyncio.wait(left, timeout=timeout)
-    for task in stuck:
-        print(f"\nA task does not end when cancelled: {task!r}", file=sys.__stderr__)
-        task.print_stack(file=sys.__stderr__)
+        _, pending = await asyncio.wait([task], timeout=timeout)
+        stuck.extend(pending)
+    problems = [f"the bots' close left this task running: {_described(task)}" for task in of_the_bot]
+    problems += [f"this task did not end within {timeout:g} s of being cancelled: {_described(task)}" for task in stuck]
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+
+
+BOT_CODE = Path(bot_package.__file__).parent
+
+
+def _runs_bot_code(task: asyncio.Task[Any]) -> bool:
+    """Whether the task runs a coroutine of the bot (not of the sandbox, discord.py or a library)."""
+    code = getattr(task.get_coro(), "cr_code", None)
+    path = Path(code.co_filename) if code is not None else None
+    return path is not None and path.is_relative_to(BOT_CODE) and not path.is_relative_to(BOT_CODE / "sandbox")
+
+
+def _described(task: asyncio.Task[Any]) -> str:
+    stack = io.StringIO()
+    task.print_stack(file=stack)
+    return f"{task!r}\n{stack.getvalue()}"
 
 
 @pytest.fixture
@@ -131,6 +151,20 @@ async def server(sandbox: Sandbox, running_bot: ReleaseBot) -> Server:
         members=[{"name": "ada", "admin": False}, {"name": "grace", "admin": True}],
     )
     return Server(sandbox, running_bot, ids)
+
+
+def time_comes(bot: ReleaseBot, at: datetime) -> None:
+    """The moment `at` comes for a bot running in the test's loop, at once and exactly: its announcer's clock says
+    `at` from now on, and every timer due by then fires now (the timers keep APScheduler's wall clock, so each is
+    told to run now). A test sets its release an hour away, sets up at leisure, then lets the moment come: it never
+    waits real seconds for it, and a slow machine cannot make the setup miss it."""
+    announcer = bot.announcer
+    assert announcer is not None
+    announcer.clock = lambda: at
+    due = [job for job in announcer.scheduler.get_jobs() if job.next_run_time is not None and job.next_run_time <= at]
+    assert due, f"no timer is due by {at.isoformat()}"
+    for job in due:
+        job.modify(next_run_time=datetime.now(UTC))
 
 
 async def seeded_store(database_url: str) -> Store:

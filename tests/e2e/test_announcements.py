@@ -12,7 +12,7 @@ from bot.config import Config
 from bot.domain.plan import build_plan
 from bot.sandbox.server import Sandbox
 from tests.conftest import upcoming_release
-from tests.e2e.conftest import Launch, Server, join_guild, next_posts, wait_until
+from tests.e2e.conftest import Launch, Server, join_guild, next_posts, time_comes, wait_until
 
 SECOND = timedelta(seconds=1)
 
@@ -218,10 +218,10 @@ async def test_deleted_channel_pauses_and_explains(
 async def test_a_channel_gone_without_notice_is_404_and_paused(
     sandbox: Sandbox, launch: Launch, config: Config, database_url: str
 ) -> None:
-    # The premiere 6 s away: time to start the bot and set up on a loaded machine (2 s was not always enough).
-    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=6, milestones=())
+    server, soon = await soon_server(sandbox, launch, config, database_url, seconds=3600, milestones=())
     await server.slash("/announce setup channel:#announcements", user="grace")
     sandbox.world.channels.pop(int(server.channel("announcements")))  # gone, and the bot was not told
+    time_comes(server.bot, soon.catalogue.featured.release_at)  # the premiere
     await wait_until(lambda: server.bot.announcer.store.deliveries(), lambda rows: rows and rows[0].state == "failed")
     # The pause is written just after the failure: wait for it too rather than race it.
     [sub] = await wait_until(lambda: server.bot.announcer.store.subscriptions(), lambda subs: subs[0].paused)
@@ -275,11 +275,11 @@ async def test_a_failed_post_is_retried_with_the_same_nonce(
     sandbox: Sandbox, launch: Launch, config: Config, database_url: str
 ) -> None:
     # discord.py does not retry a 503 itself, so this exercises the bot's own backoff (shortened for the tests).
-    # The premiere 6 s away: time to start the bot and set up on a loaded machine (2 s was not always enough).
-    server, _ = await soon_server(sandbox, launch, config, database_url, seconds=6, milestones=())
+    server, soon = await soon_server(sandbox, launch, config, database_url, seconds=3600, milestones=())
     await server.slash("/announce setup channel:#announcements", user="grace")
     sandbox.add_fault("POST /channels/{channel_id}/messages", status=503, count=1)
     queue = sandbox.listen()
+    time_comes(server.bot, soon.catalogue.featured.release_at)  # the premiere
     [post] = await next_posts(queue, 1, timeout=20)
     assert "is out now" in post["content"]
     rows = await wait_until(lambda: server.bot.announcer.store.deliveries(), lambda r: r and r[0].state == "sent")
