@@ -89,7 +89,9 @@ async def answered(sandbox: Sandbox, guild: str, channel: str, user: str, comman
 async def test_run_logs_plainly_serves_metrics_and_stops_cleanly_on_sigterm(
     sandbox: Sandbox, bot_process: BotProcess, tmp_path: Path
 ) -> None:
-    release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=8)
+    # A separate process keeps the real clock: 20 s leave a loaded machine time to start it and set up (at 8 s a
+    # slow start met a premiere already past, and the setup was refused).
+    release_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=20)
     config_dir = write_config(tmp_path, release_at)  # one milestone, 2 s before
     ids = await sandbox.create_guild("Ops", ["general", "announcements"], [{"name": "grace", "admin": True}])
     sync = await bot_process.start("sync", "--sandbox", sandbox.url)
@@ -116,7 +118,7 @@ async def test_run_logs_plainly_serves_metrics_and_stops_cleanly_on_sigterm(
     )
     assert "✅" in reply["data"]["embeds"][0]["description"], reply
     # A post arrived: a timer ran (on a slow machine the milestone may already have passed at setup: the premiere).
-    [post] = await next_posts(queue, 1, timeout=30)
+    [post] = await next_posts(queue, 1, timeout=45)
     assert "The Lighthouse Keeper" in post["content"]
 
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/metrics") as response:
