@@ -238,7 +238,10 @@ async def test_a_stored_row_that_does_not_parse_pauses_that_server_only(
     bad = [await sandbox.create_guild(f"Bad server {n}", ["general"], []) for n in range(2)]
     store = await seeded_store(database_url)
     # Saved before input was validated: a non-ASCII digit in the daily time, a time zone that does not exist.
-    for ids, zone, daily in ((good, "UTC", "20:00"), (bad[0], "UTC", "1:5٥"), (bad[1], "Mars/Olympus", None)):
+    # The good server's daily time is 12 hours away: a fixed "20:00" made its daily post due within the hour's grace
+    # when the test ran between 20:00 and 21:00 UTC, and the catch-up sent it (late) before the premiere.
+    daily_ok = f"{now + timedelta(hours=12):%H:%M}"
+    for ids, zone, daily in ((good, "UTC", daily_ok), (bad[0], "UTC", "1:5٥"), (bad[1], "Mars/Olympus", None)):
         await store.save_subscription(
             int(ids["guild_id"]),
             "the-lighthouse-keeper",
