@@ -10,6 +10,9 @@ PostgreSQL runs in a throw-away cluster on BENCH_PG_PORT (default 55499) when it
 always use it, `fanout` with --postgres. Each benchmark saves its table and data under bench/results/ and its SVG
 plots under docs/benchmarks/, so `report` can assemble a document from benchmarks run one at a time.
 
+To see where the bot process's memory goes in a soak, set BENCH_DIAG=FILE (and BENCH_DIAG_TRACE=S1,S2): see
+bench/bot_process.py. Off by default; the saved figures come from runs without it.
+
 Each compares against a baseline measured in the same run (Discord's own 50 requests/s, a bare discord.py
 client sending the same reply, an empty database, a bot in one server). The sandbox runs in this process with
 Discord's limits on; the bot runs as its own process, as in production, and its memory is read from outside.
