@@ -4,7 +4,7 @@ poster): /remind, the Remind me button and its menu, /privacy, delivery through 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -351,6 +351,23 @@ async def test_a_server_release_gets_reminders_that_follow_its_edits_and_go_with
     await deliver(world, second - timedelta(days=1))
     assert world.poster.to(BOB) == []
     assert (await world.run(BOB, "remind list"))["content"].startswith("You have no reminders.")
+
+
+async def test_a_server_release_reminder_missed_while_offline_is_caught_up(world: World) -> None:
+    """Even when none of the operator's releases is near (the catch-up once looked only at those)."""
+    announcer = world.announcer
+    announcer.catalogue = replace(announcer.catalogue, releases=(announcer.catalogue.featured,))  # SOON, 3 days out
+    moon_at = SOON - timedelta(days=2)
+    await in_server(world, BOB, "release add", name="Moon Film", when=f"{moon_at:%Y-%m-%d %H:%M}")
+    await in_server(world, ALICE, "remind me", release="Moon Film", before="1h")
+    # Down from before Alice's moment until 30 minutes after it; a new process starts.
+    now = moon_at - timedelta(minutes=30)
+    world.clock[0] = now
+    announcer._reminder_jobs.clear()
+    await announcer.catch_up_reminders(now)
+    await deliver(world, now)
+    (dm,) = world.poster.to(ALICE)
+    assert dm.startswith("🔔 Reminder: **Moon Film** premieres in 1 hour") and "sent late" in dm
 
 
 async def test_reminders_of_a_server_release_go_when_the_bot_leaves_that_server(world: World) -> None:

@@ -1097,8 +1097,9 @@ class Announcer:
 
     async def catch_up_reminders(self, now: datetime) -> None:
         """Reminders missed while offline: sent once, marked late, inside the grace window; else skipped."""
-        release_ids = [r.id for r in self.catalogue.releases if r.release_at - max(OFFSETS.values()) <= now]
-        found = await self.store.reminders() if release_ids else []
+        known = (*self.catalogue.releases, *self._server_releases.values())  # a server's own releases too
+        near = any(r.release_at - max(OFFSETS.values()) <= now for r in known)
+        found = await self.store.reminders() if near else []
         if not found:
             return
         settled = await self.store.settled_keys(guild_id=DM_GUILD)
