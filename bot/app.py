@@ -138,16 +138,27 @@ async def run_bot(
     bot = await build_bot(config, sandbox=bool(sandbox), shard_ids=shard_ids, shard_count=shard_count)
     async with bot:
         loop = asyncio.get_running_loop()
+        running = asyncio.ensure_future(bot.start(token))
         closing: list[asyncio.Task[None]] = []  # holds the task so it is not garbage-collected mid-close
+
+        async def close() -> None:
+            await bot.close()
+            # While Discord is unreachable, discord.py's gateway loop sleeps in its reconnect back-off (up to 17
+            # minutes) or retries its first connection forever, and close() does not wake it: it is cancelled.
+            running.cancel()
 
         def stop(signum: signal.Signals) -> None:
             if not closing:
                 log.info("%s received: shutting down", signum.name)
-                closing.append(loop.create_task(bot.close()))
+                closing.append(loop.create_task(close()))
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop, signum)
-        await bot.start(token)
+        try:
+            await running
+        except asyncio.CancelledError:
+            if not closing:  # run_bot itself was cancelled, not stopped by a signal
+                raise
         if closing:
             await closing[0]
     log.info("stopped cleanly")

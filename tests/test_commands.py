@@ -107,6 +107,7 @@ async def test_trivia_and_help(config) -> None:
         ("premiere", {"timezone": "Mars/Olympus"}, "is not a time zone I know"),
         ("premiere", {"timezone": "Europe/Pari"}, "Did you mean `Europe/Paris`"),
         ("premiere", {"timezone": "localtime"}, "is not a time zone I know"),  # the host's zone, not a place
+        ("premiere", {"timezone": "  "}, "“  ” is not a time zone I know. Use an IANA name"),  # no random guesses
         ("countdown", {"release": "Dune 3"}, "I don't know a release called “Dune 3”"),
         ("cast", {"name": "Tom Hanks"}, "Nobody in **All the Light We Cannot See** matches"),
         ("cast", {"name": "x" * 3000}, "3,000 characters long; at most 100 fit"),

@@ -79,7 +79,7 @@ def find_zone(text: str, locale: str | None = None) -> ZoneInfo:
     """The zone a member typed, or a friendly error (in their language) with the closest names."""
     zone = resolve_zone(text)
     if zone is None:
-        close = search_zones(text, limit=3)
+        close = search_zones(text, limit=3) if text.strip() else []  # blank matches every zone: no guess
         if close:
             raise UserError(
                 tr(

@@ -189,3 +189,37 @@ async def test_a_sandbox_never_gets_the_real_token(bot_process: BotProcess) -> N
     finally:
         await runner.cleanup()
     assert seen and set(seen) == {"Bot sandbox-token"}
+
+
+async def test_sigterm_stops_the_bot_while_discords_gateway_is_unreachable(sandbox: Sandbox, tmp_path: Path) -> None:
+    """An outage: REST answers but every gateway connection is refused. discord.py then retries the gateway inside
+    `start()` (forever, or in a reconnect back-off of up to 17 minutes), which its `close()` does not interrupt; SIGTERM
+    must still stop the bot at once, cleanly (before the fix it never exited)."""
+    program = (
+        "import sys, discord.gateway\n"
+        "async def refused(*args, **kwargs):\n"
+        "    print('gateway refused', file=sys.stderr, flush=True)\n"
+        "    raise ConnectionRefusedError(111, 'Connect call failed')\n"
+        "discord.gateway.DiscordWebSocket.from_client = refused\n"
+        "from bot.cli import main\n"
+        "raise SystemExit(main())\n"
+    )
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
+    env.pop("DISCORD_TOKEN", None)
+    stderr_path = tmp_path / "bot-0.stderr"  # shown when the test fails (tests/e2e/conftest.py)
+    with stderr_path.open("wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", program, "run", "--sandbox", sandbox.url, cwd=ROOT, env=env, stderr=stderr
+        )
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while "gateway refused" not in stderr_path.read_text(errors="replace"):
+            assert asyncio.get_running_loop().time() < deadline, "the bot never tried the gateway"
+            await asyncio.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert stderr_path.read_text(errors="replace").rstrip().endswith("stopped cleanly")
