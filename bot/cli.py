@@ -247,14 +247,25 @@ def _token(args: argparse.Namespace) -> str | None:
 
 
 class _NoColourFormatter(logging.Formatter):
-    """One plain format (no colour codes, so logs read the same in a terminal, a file or journald), and the
-    token blanked out should anything ever put it in a message."""
+    """One plain line per record (no colour codes, so logs read the same in a terminal, a file or journald), and
+    the token blanked out should anything ever put it in a message.
 
-    def __init__(self, secret: str) -> None:
+    A record's exception is its type and message on the same line; `--verbose` keeps the whole traceback.
+    discord.py logs every failed gateway reconnect with its traceback, and a first connection retried every 5 s
+    chains each failure to the last: dozens of lines per attempt while Discord is unreachable."""
+
+    def __init__(self, secret: str, tracebacks: bool = False) -> None:
         super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
         self.secret = secret
+        self.tracebacks = tracebacks
 
     def format(self, record: logging.LogRecord) -> str:
+        if record.exc_info and record.exc_info[1] is not None and not self.tracebacks:
+            error = record.exc_info[1]
+            summary = f"{record.getMessage()} ({type(error).__name__}: {error})".replace("\n", " ")
+            record = logging.makeLogRecord(
+                {**record.__dict__, "msg": summary, "args": None, "exc_info": None, "exc_text": None}
+            )
         text = super().format(record)
         return text.replace(self.secret, "[DISCORD_TOKEN]") if self.secret else text
 
@@ -262,7 +273,7 @@ class _NoColourFormatter(logging.Formatter):
 def configure_logging(level: int = logging.INFO, verbose: bool = False) -> None:
     """Logging for `run` and `demo`, set up once: to stderr, one format, routine library lines quiet."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_NoColourFormatter(os.environ.get("DISCORD_TOKEN", "").strip()))
+    handler.setFormatter(_NoColourFormatter(os.environ.get("DISCORD_TOKEN", "").strip(), tracebacks=verbose))
     # The bot never joins voice: discord.py's warning that voice is unsupported would only worry operators.
     handler.addFilter(lambda record: "voice will NOT be supported" not in record.getMessage())
     root = logging.getLogger()

@@ -590,6 +590,41 @@ def test_logs_are_plain_and_never_show_the_token(monkeypatch, capsys) -> None:
     assert "secret" not in err and "Running job" not in err and "Context impl" not in err and "\x1b[" not in err
 
 
+def test_a_logged_exception_stays_on_its_line_unless_verbose(capsys) -> None:
+    """discord.py logs each failed gateway reconnect with its traceback: in `run`'s logs it is one line."""
+    import logging
+
+    from bot.cli import configure_logging
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        for verbose in (False, True):
+            configure_logging(verbose=verbose)
+            try:
+                try:
+                    raise OSError("Connect call failed ('127.0.0.1', 9)")
+                except OSError as first:
+                    raise ConnectionError("Cannot connect to host gateway.discord.gg:443\nssl:default") from first
+            except ConnectionError:
+                logging.getLogger("discord.client").exception("Attempting a reconnect in %.2fs", 5.0)
+            lines = capsys.readouterr().err.splitlines()
+            if not verbose:
+                assert len(lines) == 1, lines
+                assert lines[0].endswith(
+                    " ERROR   discord.client: Attempting a reconnect in 5.00s "
+                    "(ConnectionError: Cannot connect to host gateway.discord.gg:443 ssl:default)"
+                ), lines
+            else:  # --verbose: the whole traceback, both exceptions
+                assert lines[1] == "Traceback (most recent call last):"
+                assert "OSError: Connect call failed ('127.0.0.1', 9)" in lines and lines[-1] == "ssl:default"
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+        for name in ("apscheduler", "alembic", "discord"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+
 def test_console_reads_a_stray_non_utf8_byte_without_crashing() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot", "console", "--json", "--at", "2023-10-26T07:00:00Z"],
